@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from victo_crm.core.models import TimeStampedModel, localized
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("Français")
+    EN = "en", _("English")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a citizen or a staff member. E-mail is the login."""
+
+    email = models.EmailField(_("courriel"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    address = models.ForeignKey(
+        "places.Address",
+        verbose_name=_("adresse postale"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residents",
+        help_text=_("Choisie dans le registre des adresses, pour connaître les zones."),
+    )
+    address_unit = models.CharField(_("appartement"), max_length=20, blank=True)
+    preferred_language = models.CharField(
+        _("langue préférée"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    is_staff = models.BooleanField(
+        _("accès à l’administration"),
+        default=False,
+        help_text=_("Permet d’ouvrir le site d’administration."),
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ("last_name", "first_name", "email")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Team(TimeStampedModel):
+    """A service of the town that handles requests (Travaux publics, Environnement, …)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=120)
+    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    email = models.EmailField(_("courriel de l’équipe"), blank=True)
+    members = models.ManyToManyField(
+        User, verbose_name=_("membres"), related_name="teams", blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+        ordering = ("name_fr",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")

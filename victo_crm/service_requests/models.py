@@ -1,0 +1,557 @@
+"""Request types, workflows and requests: configuration as data, edited in the admin."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from victo_crm.core.models import TimeStampedModel, localized
+
+# --- Workflows -----------------------------------------------------------------------------
+
+
+class Open311Status(models.TextChoices):
+    OPEN = "open", _("ouverte")
+    CLOSED = "closed", _("fermée")
+
+
+class Workflow(TimeStampedModel):
+    """States and transitions that requests of one or many types move through.
+
+    A workflow is saved as a draft while it is being drawn; it can only be activated (and
+    used by a request type) once its graph is valid: see ``workflows.validate_graph``.
+    """
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=120)
+    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(
+        _("actif"),
+        default=False,
+        help_text=_(
+            "Un flux actif est vérifié à chaque enregistrement : un seul état initial, tous les "
+            "états atteignables, un état final atteignable depuis chaque état."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("flux de travail")
+        verbose_name_plural = _("flux de travail")
+        ordering = ("name_fr",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class State(models.Model):
+    workflow = models.ForeignKey(
+        Workflow, verbose_name=_("flux"), on_delete=models.CASCADE, related_name="states"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    label_fr = models.CharField(_("libellé pour le personnel (français)"), max_length=120)
+    label_en = models.CharField(
+        _("libellé pour le personnel (anglais)"), max_length=120, blank=True
+    )
+    citizen_label_fr = models.CharField(_("libellé pour le citoyen (français)"), max_length=120)
+    citizen_label_en = models.CharField(
+        _("libellé pour le citoyen (anglais)"), max_length=120, blank=True
+    )
+    is_initial = models.BooleanField(_("état initial"), default=False)
+    is_final = models.BooleanField(_("état final"), default=False)
+    open311_status = models.CharField(
+        _("statut Open311"), max_length=6, choices=Open311Status.choices, default=Open311Status.OPEN
+    )
+    sla_running = models.BooleanField(
+        _("délai en cours"),
+        default=True,
+        help_text=_("Le délai de traitement court-il pendant que la requête est dans cet état ?"),
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("état")
+        verbose_name_plural = _("états")
+        ordering = ("workflow", "order", "pk")
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "code"], name="state_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+    @property
+    def citizen_label(self) -> str:
+        return localized(self, "citizen_label")
+
+
+class Transition(models.Model):
+    workflow = models.ForeignKey(
+        Workflow, verbose_name=_("flux"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_state = models.ForeignKey(
+        State, verbose_name=_("de l’état"), on_delete=models.CASCADE, related_name="transitions_out"
+    )
+    to_state = models.ForeignKey(
+        State,
+        verbose_name=_("vers l’état"),
+        on_delete=models.CASCADE,
+        related_name="transitions_in",
+    )
+    label_fr = models.CharField(_("action (français)"), max_length=120)
+    label_en = models.CharField(_("action (anglais)"), max_length=120, blank=True)
+    allowed_groups = models.ManyToManyField(
+        Group,
+        verbose_name=_("rôles autorisés"),
+        blank=True,
+        help_text=_("Les rôles du personnel qui peuvent déclencher cette action."),
+    )
+    citizen_may_fire = models.BooleanField(
+        _("le citoyen peut la déclencher"),
+        default=False,
+        help_text=_("Par exemple, rouvrir sa propre requête."),
+    )
+    comment_required = models.BooleanField(_("commentaire obligatoire"), default=False)
+    notify_citizen = models.BooleanField(_("aviser le citoyen"), default=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        ordering = ("workflow", "order", "pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_state", "to_state"], name="transition_from_to_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.from_state.label} → {self.to_state.label})"
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+
+# --- Request types -----------------------------------------------------------------------------
+
+
+class RequestGroup(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=120)
+    name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("groupe de types")
+        verbose_name_plural = _("groupes de types")
+        ordering = ("order", "name_fr")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Basse")
+    NORMAL = 2, _("Normale")
+    HIGH = 3, _("Haute")
+    URGENT = 4, _("Urgente")
+
+
+class RequestType(TimeStampedModel):
+    """What a citizen can ask for; an Open311 "service"."""
+
+    code = models.SlugField(
+        _("code"), max_length=50, unique=True, help_text=_("Le service_code Open311.")
+    )
+    name_fr = models.CharField(_("nom (français)"), max_length=150)
+    name_en = models.CharField(_("nom (anglais)"), max_length=150, blank=True)
+    description_fr = models.TextField(_("description (français)"), blank=True)
+    description_en = models.TextField(_("description (anglais)"), blank=True)
+    group = models.ForeignKey(
+        RequestGroup, verbose_name=_("groupe"), on_delete=models.PROTECT, related_name="types"
+    )
+    keywords = models.CharField(
+        _("mots-clés"),
+        max_length=500,
+        blank=True,
+        help_text=_("Séparés par des virgules; servent à la recherche (les accents sont ignorés)."),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("équipe responsable"),
+        on_delete=models.PROTECT,
+        related_name="request_types",
+    )
+    workflow = models.ForeignKey(
+        Workflow,
+        verbose_name=_("flux de travail"),
+        on_delete=models.PROTECT,
+        related_name="request_types",
+        limit_choices_to={"is_active": True},
+    )
+    sla_hours = models.PositiveIntegerField(
+        _("délai cible (heures)"),
+        null=True,
+        blank=True,
+        help_text=_("Laisser vide s’il n’y a pas d’engagement de délai."),
+    )
+    default_priority = models.PositiveSmallIntegerField(
+        _("priorité par défaut"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    location_required = models.BooleanField(_("lieu obligatoire"), default=True)
+    location_allowed = models.BooleanField(_("lieu accepté"), default=True)
+    photos_allowed = models.BooleanField(_("photos acceptées"), default=True)
+    is_active = models.BooleanField(_("offert aux citoyens"), default=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("type de requête")
+        verbose_name_plural = _("types de requête")
+        ordering = ("group__order", "order", "name_fr")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.location_required and not self.location_allowed:
+            raise ValidationError(
+                {"location_allowed": _("Un lieu obligatoire doit aussi être accepté.")}
+            )
+        if self.workflow_id and not self.workflow.is_active:
+            raise ValidationError(
+                {"workflow": _("Ce flux de travail est un brouillon : activez-le d’abord.")}
+            )
+
+
+class FieldDatatype(models.TextChoices):
+    """The Open311 attribute datatypes, plus date for convenience."""
+
+    STRING = "string", _("Texte court")
+    TEXT = "text", _("Texte long")
+    NUMBER = "number", _("Nombre")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date et heure")
+    SINGLE = "singlevaluelist", _("Choix unique")
+    MULTI = "multivaluelist", _("Choix multiples")
+
+
+class RequestTypeField(models.Model):
+    """A custom field of a request type; an Open311 service attribute."""
+
+    request_type = models.ForeignKey(
+        RequestType, verbose_name=_("type"), on_delete=models.CASCADE, related_name="fields"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    label_fr = models.CharField(_("libellé (français)"), max_length=200)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)
+    help_fr = models.CharField(_("aide (français)"), max_length=300, blank=True)
+    help_en = models.CharField(_("aide (anglais)"), max_length=300, blank=True)
+    datatype = models.CharField(
+        _("type de donnée"),
+        max_length=20,
+        choices=FieldDatatype.choices,
+        default=FieldDatatype.STRING,
+    )
+    required = models.BooleanField(_("obligatoire"), default=False)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=1)
+    choices = models.TextField(
+        _("choix"),
+        blank=True,
+        help_text=_(
+            "Pour les listes : un choix par ligne, sous la forme "
+            "« code | libellé français | English label »."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("champ personnalisé")
+        verbose_name_plural = _("champs personnalisés")
+        ordering = ("request_type", "order", "pk")
+        constraints = [
+            models.UniqueConstraint(fields=["request_type", "code"], name="field_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+    @property
+    def help(self) -> str:
+        return localized(self, "help")
+
+    @property
+    def is_list(self) -> bool:
+        return self.datatype in (FieldDatatype.SINGLE, FieldDatatype.MULTI)
+
+    def parsed_choices(self) -> list[tuple[str, str, str]]:
+        from .fields import parse_choices
+
+        return parse_choices(self.choices)
+
+    def clean(self) -> None:
+        from .fields import clean_field_definition
+
+        clean_field_definition(self)
+
+
+# --- Requests ------------------------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    MOBILE = "mobile", _("Application mobile")
+    OPEN311 = "open311", _("Open311")
+    PHONE = "phone", _("Téléphone")
+    COUNTER = "counter", _("Comptoir")
+
+
+class ServiceRequest(TimeStampedModel):
+    """A complaint or request from a citizen or a guest."""
+
+    reference = models.CharField(_("référence"), max_length=16, unique=True)
+    request_type = models.ForeignKey(
+        RequestType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="requests"
+    )
+    state = models.ForeignKey(
+        State, verbose_name=_("état"), on_delete=models.PROTECT, related_name="requests"
+    )
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("citoyen"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_requests",
+    )
+    contact_name = models.CharField(_("nom du demandeur"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("courriel du demandeur"), blank=True, db_index=True)
+    contact_phone = models.CharField(_("téléphone du demandeur"), max_length=32, blank=True)
+    language = models.CharField(_("langue"), max_length=2, default="fr")
+    channel = models.CharField(
+        _("canal"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    description = models.TextField(_("description"), blank=True)
+    field_values = models.JSONField(_("champs"), default=dict, blank=True)
+    address = models.ForeignKey(
+        "places.Address",
+        verbose_name=_("adresse"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_requests",
+    )
+    location_text = models.CharField(_("lieu"), max_length=255, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    zones = models.ManyToManyField(
+        "places.Zone", verbose_name=_("zones"), related_name="service_requests", blank=True
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("équipe"),
+        on_delete=models.PROTECT,
+        related_name="service_requests",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priorité"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(_("délai suspendu depuis"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("première réponse"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("fermée le"), null=True, blank=True)
+    citizen_updated_at = models.DateTimeField(
+        _("dernière intervention du citoyen"), null=True, blank=True
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    tracking_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("requête")
+        verbose_name_plural = _("requêtes")
+        ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=["citizen", "-created_at"]),
+            models.Index(fields=["team", "state", "-created_at"]),
+            models.Index(fields=["assignee", "-created_at"]),
+            models.Index(fields=["due_at"]),
+            models.Index(fields=["request_type", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return not self.state.is_final
+
+
+class RequestFollower(models.Model):
+    """A citizen who follows a request they did not file (a duplicate they joined)."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_requests"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("abonné à une requête")
+        verbose_name_plural = _("abonnés à une requête")
+        constraints = [models.UniqueConstraint(fields=["request", "user"], name="follower_unique")]
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Requête reçue")
+    TRANSITION = "transition", _("Changement d’état")
+    ASSIGNMENT = "assignment", _("Attribution")
+    PUBLIC_REPLY = "public_reply", _("Réponse au citoyen")
+    INTERNAL_NOTE = "internal_note", _("Note interne")
+    CITIZEN_COMMENT = "citizen_comment", _("Commentaire du citoyen")
+    ATTACHMENT = "attachment", _("Pièce jointe")
+    PRIORITY = "priority", _("Priorité")
+    MERGE = "merge", _("Fusion")
+
+
+class RequestEvent(models.Model):
+    """One row per change to a request: its history and the citizen's timeline."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("requête"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=EventKind.choices)
+    is_public = models.BooleanField(_("visible du citoyen"), default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_state = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_state = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    transition = models.ForeignKey(
+        Transition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+        ordering = ("created_at", "pk")
+        indexes = [models.Index(fields=["request", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # Names are random: the original name is kept in a field, never in a path.
+    return f"requests/{instance.request.public_id}/{uuid.uuid4().hex}{_extension(instance)}"
+
+
+def _public_path(instance: Attachment, filename: str) -> str:
+    return f"requests/{instance.request.public_id}/public-{uuid.uuid4().hex}{_extension(instance)}"
+
+
+def _extension(instance: Attachment) -> str:
+    return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
+        instance.content_type, ""
+    )
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("requête"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    event = models.ForeignKey(
+        RequestEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(_("fichier original"), upload_to=_attachment_path)
+    public_file = models.FileField(
+        _("copie publique"),
+        upload_to=_public_path,
+        blank=True,
+        help_text=_("Réencodée sans métadonnées EXIF (dont la position GPS)."),
+    )
+    original_name = models.CharField(_("nom d’origine"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_public = models.BooleanField(_("visible du citoyen"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReferenceCounter(models.Model):
+    """Per-year counter for human references on databases without sequences (SQLite)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur de références")
+        verbose_name_plural = _("compteurs de références")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -1,0 +1,537 @@
+"""Every write to a request goes through here: the portal, the desk, the APIs, the admin and
+tasks are thin callers of these functions, so they can never disagree about what an action
+does."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from victo_crm.core.errors import StaleUpdateError, TransitionNotAllowed
+from victo_crm.core.uploads import CheckedImage, check_image
+from victo_crm.notifications.services import outbox_for_request_event
+from victo_crm.places.models import Address, Zone
+from victo_crm.places.selectors import point_in_town, zones_containing
+
+from . import workflows
+from .fields import validate_field_values
+from .models import (
+    Attachment,
+    Channel,
+    EventKind,
+    Priority,
+    RequestEvent,
+    RequestType,
+    ServiceRequest,
+    State,
+    Transition,
+)
+from .references import next_reference
+
+if TYPE_CHECKING:
+    from victo_crm.accounts.models import Team, User
+
+MAX_DESCRIPTION = 5000
+MAX_MESSAGE = 5000
+
+
+@dataclass
+class Contact:
+    """A guest's contact details (or a phone caller's)."""
+
+    name: str
+    email: str
+    phone: str = ""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Submission ------------------------------------------------------------------------------
+
+
+def _resolve_type(request_type: RequestType | str | int | None) -> RequestType:
+    if isinstance(request_type, RequestType):
+        found: RequestType | None = request_type
+    else:
+        qs = RequestType.objects.select_related("workflow", "team")
+        if isinstance(request_type, int):
+            found = qs.filter(pk=request_type).first()
+        else:
+            found = qs.filter(code=str(request_type or "")).first()
+    if found is None or not found.is_active:
+        raise ValidationError({"request_type": [_("Ce type de requête n’existe pas.")]})
+    return found
+
+
+def _resolve_location(
+    request_type: RequestType,
+    *,
+    address: Address | int | None,
+    latitude: float | None,
+    longitude: float | None,
+) -> tuple[Address | None, float | None, float | None, list[Zone], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    zones: list[Zone] = []
+    if isinstance(address, int):
+        address = Address.objects.filter(pk=address).first()
+        if address is None:
+            errors["address"] = [_("Cette adresse ne figure pas au registre de la Ville.")]
+    if address is not None:
+        latitude, longitude = address.latitude, address.longitude
+        zones = list(address.zones.all())
+    elif (latitude is None) != (longitude is None):
+        errors["location"] = [_("Indiquez la latitude et la longitude, ou ni l’une ni l’autre.")]
+    elif latitude is not None and longitude is not None:
+        try:
+            latitude, longitude = float(latitude), float(longitude)
+        except (TypeError, ValueError):
+            errors["location"] = [_("Les coordonnées doivent être des nombres.")]
+        else:
+            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+                errors["location"] = [_("Les coordonnées ne sont pas valides.")]
+            else:
+                zones = zones_containing(latitude=latitude, longitude=longitude)
+                if not point_in_town(latitude=latitude, longitude=longitude, zones=zones):
+                    errors["location"] = [
+                        _("Ce lieu est hors du territoire de la Ville de Victoriaville.")
+                    ]
+    has_location = address is not None or latitude is not None
+    if request_type.location_required and not has_location and "address" not in errors:
+        errors.setdefault(
+            "location", [_("Indiquez le lieu : une adresse ou un point sur la carte.")]
+        )
+    if not request_type.location_allowed and has_location:
+        errors["location"] = [_("Ce type de requête ne demande pas de lieu.")]
+    return (address if isinstance(address, Address) else None), latitude, longitude, zones, errors
+
+
+def _check_photos(
+    request_type: RequestType | None, photos: Sequence[Any], *, existing: int = 0
+) -> tuple[list[CheckedImage], list[str]]:
+    from django.conf import settings
+
+    if not photos:
+        return [], []
+    if request_type is not None and not request_type.photos_allowed:
+        return [], [_("Ce type de requête n’accepte pas de photos.")]
+    limit = settings.VICTO_MAX_ATTACHMENTS
+    if existing + len(photos) > limit:
+        return [], [
+            _("Vous pouvez joindre au plus %(limit)d photos à une requête.") % {"limit": limit}
+        ]
+    checked, errors = [], []
+    for photo in photos:
+        try:
+            checked.append(check_image(photo))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    return checked, errors
+
+
+def _store_attachments(
+    request: ServiceRequest,
+    images: Sequence[CheckedImage],
+    *,
+    event: RequestEvent,
+    actor: User | None,
+) -> list[Attachment]:
+    attachments = []
+    for image in images:
+        attachment = Attachment(
+            request=request,
+            event=event,
+            original_name=image.original_name,
+            content_type=image.content_type,
+            size=image.size,
+            width=image.width,
+            height=image.height,
+            sha256=image.sha256,
+            uploaded_by=actor,
+        )
+        attachment.file.save("original", image.original, save=False)
+        attachment.public_file.save("public", image.public, save=False)
+        attachment.save()
+        attachments.append(attachment)
+    return attachments
+
+
+def _clean_text(value: str | None, *, limit: int, field: str, errors: dict[str, list[str]]) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        errors[field] = [
+            _("Ce texte est trop long (%(limit)d caractères au maximum).") % {"limit": limit}
+        ]
+    return text
+
+
+@transaction.atomic
+def service_request_submit(
+    *,
+    request_type: RequestType | str | int | None,
+    citizen: User | None = None,
+    contact: Contact | None = None,
+    description: str = "",
+    field_values: Mapping[str, Any] | None = None,
+    address: Address | int | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    location_text: str = "",
+    photos: Sequence[Any] = (),
+    channel: str = Channel.WEB,
+    language: str | None = None,
+    actor: User | None = None,
+    priority: int | None = None,
+) -> ServiceRequest:
+    """File a request for a citizen (``citizen``) or a guest (``contact``).
+
+    Everything is checked before anything is written; a refusal raises one
+    ValidationError with a message per field, and leaves no trace. A guest request gets
+    ``tracking_token`` set on the returned instance: the only time it is known in clear.
+    """
+    errors: dict[str, list[str]] = {}
+    rtype = _resolve_type(request_type)
+    fields = list(rtype.fields.all())
+    try:
+        cleaned_values = validate_field_values(fields, field_values)
+    except ValidationError as error:
+        errors.update({f"field_values.{code}": msgs for code, msgs in error.message_dict.items()})
+        cleaned_values = {}
+    description = _clean_text(
+        description, limit=MAX_DESCRIPTION, field="description", errors=errors
+    )
+    location_text = _clean_text(location_text, limit=255, field="location_text", errors=errors)
+    address_obj, lat, lon, zones, location_errors = _resolve_location(
+        rtype, address=address, latitude=latitude, longitude=longitude
+    )
+    errors.update(location_errors)
+    if channel not in Channel.values:
+        errors["channel"] = [_("Canal inconnu.")]
+    if citizen is None:
+        if contact is None or not contact.name.strip() or not contact.email.strip():
+            errors["contact"] = [
+                _("Indiquez votre nom et votre courriel pour être tenu au courant.")
+            ]
+        else:
+            try:
+                from django.core.validators import validate_email
+
+                validate_email(contact.email.strip())
+            except ValidationError:
+                errors["contact"] = [_("Cette adresse courriel n’est pas valide.")]
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = [_("Priorité inconnue.")]
+    images, photo_errors = _check_photos(rtype, photos)
+    if photo_errors:
+        errors["photos"] = photo_errors
+    if errors:
+        raise ValidationError(errors)
+
+    workflow_initial = State.objects.filter(workflow_id=rtype.workflow_id, is_initial=True).first()
+    if workflow_initial is None:  # guarded by workflow validation; kept for a clear failure
+        raise ValidationError({"request_type": [_("Le flux de ce type n’a pas d’état initial.")]})
+    now = timezone.now()
+    language = (
+        language
+        or (citizen.preferred_language if citizen else None)
+        or translation.get_language()
+        or "fr"
+    )[:2]
+    token = ""
+    request = ServiceRequest(
+        reference=next_reference(timezone.localtime(now).year),
+        request_type=rtype,
+        state=workflow_initial,
+        citizen=citizen,
+        language=language if language in ("fr", "en") else "fr",
+        channel=channel,
+        description=description,
+        field_values=cleaned_values,
+        address=address_obj,
+        location_text=location_text or (address_obj.label if address_obj else ""),
+        latitude=lat,
+        longitude=lon,
+        team=rtype.team,
+        priority=priority or rtype.default_priority,
+        due_at=now + timedelta(hours=rtype.sla_hours) if rtype.sla_hours else None,
+        citizen_updated_at=now,
+    )
+    if citizen is not None:
+        request.contact_name = citizen.get_full_name()
+        request.contact_email = citizen.email
+        request.contact_phone = citizen.phone
+    else:
+        assert contact is not None
+        token = secrets.token_urlsafe(24)
+        request.contact_name = contact.name.strip()[:200]
+        request.contact_email = contact.email.strip().lower()
+        request.contact_phone = (contact.phone or "").strip()[:32]
+        request.tracking_token_hash = hash_token(token)
+    if not workflow_initial.sla_running:
+        request.sla_paused_at = now
+    request.save()
+    if zones:
+        request.zones.set(zones)
+    event = RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.SUBMITTED,
+        is_public=True,
+        actor=actor or citizen,
+        to_state=workflow_initial,
+        data={"channel": channel},
+    )
+    if images:
+        _store_attachments(request, images, event=event, actor=actor or citizen)
+    outbox_for_request_event(event=event, kind="request_received")
+    request.tracking_token = token  # type: ignore[attr-defined]
+    return request
+
+
+# --- The workflow engine -----------------------------------------------------------------------
+
+
+def _conditional_update(
+    request: ServiceRequest,
+    *,
+    expected_version: int,
+    extra_filter: dict[str, Any] | None = None,
+    **changes: Any,
+) -> None:
+    """Apply ``changes`` only if nobody changed the request since ``expected_version``."""
+    now = timezone.now()
+    updated = ServiceRequest.objects.filter(
+        pk=request.pk, version=expected_version, **(extra_filter or {})
+    ).update(version=F("version") + 1, updated_at=now, **changes)
+    if not updated:
+        raise StaleUpdateError(
+            _(
+                "Cette requête a été modifiée par quelqu’un d’autre pendant que vous la consultiez. "
+                "Rechargez-la pour voir les changements; votre texte n’a pas été perdu."
+            ),
+            code="stale",
+        )
+    for name, value in changes.items():
+        setattr(request, name, value)
+    request.version = expected_version + 1
+    request.updated_at = now
+
+
+@transaction.atomic
+def service_request_transition(
+    *,
+    request: ServiceRequest,
+    transition: Transition | int,
+    actor: User | None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> RequestEvent:
+    """Fire a workflow transition: the only way a request's state changes.
+
+    Checks that the transition starts from the current state of the request's workflow,
+    that the actor may fire it, and that a required comment is there; then writes the new
+    state, the event and the outbox rows in one transaction. A concurrent change makes the
+    second caller fail with ``StaleUpdateError`` and change nothing.
+    """
+    if not isinstance(transition, Transition):
+        found = (
+            Transition.objects.select_related("from_state", "to_state")
+            .filter(pk=transition)
+            .first()
+        )
+        if found is None:
+            raise ValidationError({"transition": [_("Cette action n’existe pas.")]})
+        transition = found
+    expected = request.version if expected_version is None else expected_version
+    refusal = workflows.transition_refusal(actor, request, transition)
+    if refusal:
+        raise TransitionNotAllowed(refusal)
+    comment = (comment or "").strip()
+    if transition.comment_required and not comment:
+        raise ValidationError(
+            {
+                "comment": [
+                    _("Un commentaire est obligatoire pour l’action « %(action)s ».")
+                    % {"action": transition.label}
+                ]
+            }
+        )
+    if len(comment) > MAX_MESSAGE:
+        raise ValidationError(
+            {
+                "comment": [
+                    _("Ce texte est trop long (%(limit)d caractères au maximum).")
+                    % {"limit": MAX_MESSAGE}
+                ]
+            }
+        )
+    now = timezone.now()
+    target = transition.to_state
+    changes: dict[str, Any] = {"state": target}
+    if target.is_final:
+        changes["closed_at"] = now
+    elif request.closed_at is not None:
+        changes["closed_at"] = None
+    if not target.sla_running and request.sla_paused_at is None:
+        changes["sla_paused_at"] = now
+    elif target.sla_running and request.sla_paused_at is not None:
+        changes["sla_paused_at"] = None
+        if request.due_at is not None:
+            changes["due_at"] = request.due_at + (now - request.sla_paused_at)
+    acting_as_staff = actor is not None and actor.pk != request.citizen_id
+    if acting_as_staff and request.first_response_at is None:
+        changes["first_response_at"] = now
+    if not acting_as_staff:
+        changes["citizen_updated_at"] = now
+    from_state = request.state
+    _conditional_update(
+        request,
+        expected_version=expected,
+        extra_filter={"state_id": transition.from_state_id},
+        **changes,
+    )
+    event = RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.TRANSITION,
+        is_public=True,
+        actor=actor,
+        from_state=from_state,
+        to_state=target,
+        transition=transition,
+        message=comment,
+    )
+    if transition.notify_citizen:
+        outbox_for_request_event(event=event, kind="state_changed")
+    return event
+
+
+# --- Other staff actions -----------------------------------------------------------------------
+
+
+def _require_staff(actor: User | None, request: ServiceRequest) -> User:
+    if actor is None or not workflows.staff_may_act_on(actor, request):
+        raise TransitionNotAllowed(_("Vous ne pouvez pas modifier cette requête."))
+    return actor
+
+
+@transaction.atomic
+def service_request_assign(
+    *,
+    request: ServiceRequest,
+    actor: User,
+    team: Team | None = None,
+    assignee: User | None = None,
+    expected_version: int | None = None,
+) -> RequestEvent:
+    """Give the request to a team and/or an agent (``assignee=None`` leaves it unassigned)."""
+    _require_staff(actor, request)
+    new_team = team or request.team
+    if assignee is not None and not assignee.teams.filter(pk=new_team.pk).exists():
+        raise ValidationError(
+            {
+                "assignee": [
+                    _("%(agent)s ne fait pas partie de l’équipe %(team)s.")
+                    % {"agent": assignee, "team": new_team}
+                ]
+            }
+        )
+    before = {"team": request.team_id, "assignee": request.assignee_id}
+    _conditional_update(
+        request,
+        expected_version=request.version if expected_version is None else expected_version,
+        team=new_team,
+        assignee=assignee,
+    )
+    return RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.ASSIGNMENT,
+        is_public=False,
+        actor=actor,
+        data={
+            "before": before,
+            "after": {"team": new_team.pk, "assignee": assignee.pk if assignee else None},
+        },
+    )
+
+
+@transaction.atomic
+def service_request_set_priority(
+    *, request: ServiceRequest, actor: User, priority: int, expected_version: int | None = None
+) -> RequestEvent:
+    _require_staff(actor, request)
+    if priority not in Priority.values:
+        raise ValidationError({"priority": [_("Priorité inconnue.")]})
+    before = request.priority
+    _conditional_update(
+        request,
+        expected_version=request.version if expected_version is None else expected_version,
+        priority=priority,
+    )
+    return RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.PRIORITY,
+        actor=actor,
+        data={"before": before, "after": priority},
+    )
+
+
+def _message(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"message": [_("Le message est vide.")]})
+    if len(text) > MAX_MESSAGE:
+        raise ValidationError(
+            {
+                "message": [
+                    _("Ce texte est trop long (%(limit)d caractères au maximum).")
+                    % {"limit": MAX_MESSAGE}
+                ]
+            }
+        )
+    return text
+
+
+@transaction.atomic
+def service_request_add_note(*, request: ServiceRequest, actor: User, text: str) -> RequestEvent:
+    """An internal note: staff only, never shown to the citizen."""
+    _require_staff(actor, request)
+    event = RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.INTERNAL_NOTE,
+        is_public=False,
+        actor=actor,
+        message=_message(text),
+    )
+    ServiceRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now())
+    return event
+
+
+@transaction.atomic
+def service_request_reply(*, request: ServiceRequest, actor: User, text: str) -> RequestEvent:
+    """A public reply to the citizen, on their timeline and in their notifications."""
+    _require_staff(actor, request)
+    event = RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.PUBLIC_REPLY,
+        is_public=True,
+        actor=actor,
+        message=_message(text),
+    )
+    now = timezone.now()
+    changes: dict[str, Any] = {"updated_at": now}
+    if request.first_response_at is None:
+        changes["first_response_at"] = now
+        request.first_response_at = now
+    ServiceRequest.objects.filter(pk=request.pk).update(**changes)
+    outbox_for_request_event(event=event, kind="public_reply")
+    return event
