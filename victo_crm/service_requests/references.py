@@ -59,7 +59,8 @@ def ensure_sequence(year: int, *, start_after: int = 0) -> None:
             pass  # another session created it between our check and our create
         if start_after:
             cursor.execute(
-                "SELECT setval(%s, GREATEST(%s, (SELECT last_value FROM " + name + ")))",
+                # The name is built from an int above; setval takes it as a parameter.
+                "SELECT setval(%s, GREATEST(%s, (SELECT last_value FROM " + name + ")))",  # noqa: S608
                 [name, start_after],
             )
 

@@ -1,0 +1,263 @@
+"""Shared personas and a small town for every test.
+
+The personas follow STYLE.md: a citizen, another citizen, an agent of the right team, an
+agent of another team, a supervisor and an administrator. The town is a square boundary
+around Victoriaville with two districts, so location checks are real without the demo data.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from PIL import Image
+
+from victo_crm.accounts import roles
+from victo_crm.accounts.models import Team, User
+from victo_crm.places.models import Address, Zone, ZoneKind
+from victo_crm.places.services import addresses_locate
+from victo_crm.service_requests.models import RequestGroup, RequestType, RequestTypeField, Workflow
+
+# Victoriaville's centre; the test town is a square of about 11 km around it.
+CENTRE_LAT, CENTRE_LON = 46.057, -71.958
+OUTSIDE_TOWN = (45.5017, -73.5673)  # Montréal
+
+
+def square(lat0: float, lon0: float, lat1: float, lon1: float) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]],
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need PostgreSQL skip on SQLite, unless CI asked for every service."""
+    if connection.vendor == "postgresql" or os.environ.get("DATABASE_URL", "").startswith(
+        "postgres"
+    ):
+        return
+    require = os.environ.get("VICTO_REQUIRE_SERVICES") == "1"
+    for item in items:
+        if "postgres" in item.keywords:
+            if require:
+                item.add_marker(
+                    pytest.mark.xfail(reason="PostgreSQL required", strict=True, run=False)
+                )
+            else:
+                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+
+
+# --- The town ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def town(db: None) -> dict[str, Zone]:
+    boundary = Zone(
+        kind=ZoneKind.BOUNDARY,
+        code="victoriaville",
+        name="Victoriaville",
+        geometry=square(46.00, -72.03, 46.12, -71.87),
+    )
+    west = Zone(
+        kind=ZoneKind.DISTRICT,
+        code="ouest",
+        name="District Ouest",
+        geometry=square(46.00, -72.03, 46.12, -71.95),
+    )
+    east = Zone(
+        kind=ZoneKind.DISTRICT,
+        code="est",
+        name="District Est",
+        geometry=square(46.00, -71.95, 46.12, -71.87),
+    )
+    sector = Zone(
+        kind=ZoneKind.COLLECTION_SECTOR,
+        code="secteur-a",
+        name="Secteur A",
+        geometry=square(46.00, -72.03, 46.12, -71.87),
+    )
+    for zone in (boundary, west, east, sector):
+        zone.full_clean()
+        zone.save()
+    return {"boundary": boundary, "west": west, "east": east, "sector": sector}
+
+
+@pytest.fixture
+def address(town: dict[str, Zone]) -> Address:
+    addr = Address.objects.create(
+        civic_number=1,
+        street="rue Notre-Dame Est",
+        postal_code="G6P 1A1",
+        latitude=CENTRE_LAT,
+        longitude=CENTRE_LON,
+    )
+    addresses_locate(addresses=[addr])
+    return addr
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def teams(db: None) -> dict[str, Team]:
+    return {
+        "tp": Team.objects.create(
+            code="travaux-publics", name_fr="Travaux publics", name_en="Public Works"
+        ),
+        "env": Team.objects.create(
+            code="environnement", name_fr="Environnement", name_en="Environment"
+        ),
+    }
+
+
+def make_user(
+    email: str, *, role: str | None = None, teams: tuple[Team, ...] = (), **extra: Any
+) -> User:
+    user = User.objects.create_user(email=email, password="correct horse battery", **extra)
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    for team in teams:
+        team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def citizen(db: None) -> User:
+    return make_user("marie@example.ca", first_name="Marie", last_name="Tremblay")
+
+
+@pytest.fixture
+def other_citizen(db: None) -> User:
+    return make_user(
+        "jean@example.ca", first_name="Jean", last_name="Gagnon", preferred_language="en"
+    )
+
+
+@pytest.fixture
+def agent(teams: dict[str, Team]) -> User:
+    """An agent of Travaux publics, the team of the ``request_type`` fixture."""
+    return make_user(
+        "agent.tp@victoriaville.ca", role=roles.AGENT, teams=(teams["tp"],), first_name="Luc"
+    )
+
+
+@pytest.fixture
+def other_agent(teams: dict[str, Team]) -> User:
+    """An agent of Environnement: another team."""
+    return make_user("agent.env@victoriaville.ca", role=roles.AGENT, teams=(teams["env"],))
+
+
+@pytest.fixture
+def supervisor(teams: dict[str, Team]) -> User:
+    return make_user("superviseur@victoriaville.ca", role=roles.SUPERVISOR, teams=(teams["tp"],))
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    return make_user("admin@victoriaville.ca", role=roles.ADMINISTRATOR)
+
+
+# --- Configuration -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def default_workflow(db: None) -> Workflow:
+    return Workflow.objects.get(code="default")
+
+
+@pytest.fixture
+def request_type(teams: dict[str, Team], default_workflow: Workflow) -> RequestType:
+    """Nid-de-poule, with a field of each kind a test needs."""
+    group = RequestGroup.objects.create(
+        code="voirie", name_fr="Rues et trottoirs", name_en="Streets"
+    )
+    rtype = RequestType.objects.create(
+        code="nid-de-poule",
+        name_fr="Nid-de-poule",
+        name_en="Pothole",
+        group=group,
+        keywords="trou, chaussée",
+        team=teams["tp"],
+        workflow=default_workflow,
+        sla_hours=72,
+    )
+    RequestTypeField.objects.create(
+        request_type=rtype,
+        code="taille",
+        label_fr="Taille",
+        label_en="Size",
+        datatype="singlevaluelist",
+        required=True,
+        order=1,
+        choices="petit | Petit | Small\nmoyen | Moyen | Medium\ngrand | Grand | Large",
+    )
+    RequestTypeField.objects.create(
+        request_type=rtype, code="nombre", label_fr="Nombre de trous", datatype="number", order=2
+    )
+    RequestTypeField.objects.create(
+        request_type=rtype, code="releve", label_fr="Constaté le", datatype="datetime", order=3
+    )
+    RequestTypeField.objects.create(
+        request_type=rtype,
+        code="voies",
+        label_fr="Voies touchées",
+        datatype="multivaluelist",
+        order=4,
+        choices="nord | Nord\nsud | Sud",
+    )
+    return rtype
+
+
+# --- Files ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_image() -> Callable[..., io.BytesIO]:
+    def _make(
+        name: str = "photo.jpg",
+        fmt: str = "JPEG",
+        size: tuple[int, int] = (64, 48),
+        exif: bool = False,
+    ) -> io.BytesIO:
+        buffer = io.BytesIO()
+        image = Image.new("RGB", size, (200, 30, 30))
+        kwargs: dict[str, Any] = {}
+        if exif:
+            info = Image.Exif()
+            info[0x8825] = {2: (46.0, 3.0, 25.0), 1: "N"}  # GPSInfo: the citizen's home
+            info[0x010F] = "PhoneMaker"
+            kwargs["exif"] = info.tobytes()
+        image.save(buffer, format=fmt, **kwargs)
+        buffer.seek(0)
+        buffer.name = name
+        return buffer
+
+    return _make
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files of a test land in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def seeded(transactional_db: None) -> Workflow:
+    """The default workflow and roles in a transactional test: the flush between such tests
+    empties the tables that migrations filled, so seed them again."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "victo_crm.service_requests.migrations.0002_default_workflow"
+    )
+    migration.seed(apps, None)
+    return Workflow.objects.get(code="default")
