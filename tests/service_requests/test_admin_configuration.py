@@ -248,7 +248,7 @@ class TestAnAdministratorBuildsATypeAndWorkflowInTheAdminAlone:
             with pytest.raises(PermissionDenied):
                 service_request_transition(request=request, transition=first, actor=refused)
             assert ServiceRequest.objects.get(pk=request.pk).state.code == "nouvelle"
-        for src, dst in (
+        for _src, dst in (
             ("nouvelle", "inspection"),
             ("inspection", "travaux"),
             ("travaux", "terminee"),

@@ -438,6 +438,9 @@ class RequestFollower(models.Model):
         verbose_name_plural = _("abonnés à une requête")
         constraints = [models.UniqueConstraint(fields=["request", "user"], name="follower_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.request_id}"
+
 
 class EventKind(models.TextChoices):
     SUBMITTED = "submitted", _("Requête reçue")
