@@ -25,7 +25,7 @@ def role_names(user: User) -> frozenset[str]:
             cached = frozenset()
         else:
             cached = frozenset(user.groups.values_list("name", flat=True))
-        user._victo_roles = cached  # type: ignore[union-attr]
+        setattr(user, "_victo_roles", cached)  # noqa: B010 - a per-request cache on the instance
     return cached
 
 
@@ -44,5 +44,5 @@ def team_ids(user: User) -> frozenset[int]:
             cached = frozenset()
         else:
             cached = frozenset(user.teams.values_list("pk", flat=True))
-        user._victo_team_ids = cached  # type: ignore[union-attr]
+        setattr(user, "_victo_team_ids", cached)  # noqa: B010
     return cached

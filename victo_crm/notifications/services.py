@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 def request_audience(request: ServiceRequest) -> list[tuple[int | None, str, str]]:
     """(user id, e-mail, language) of the requester and the request's followers."""
     audience: list[tuple[int | None, str, str]] = []
-    if request.citizen_id:
-        citizen = request.citizen
+    citizen = request.citizen if request.citizen_id else None
+    if citizen is not None:
         audience.append((citizen.pk, citizen.email, citizen.preferred_language))
     elif request.contact_email:
         audience.append((None, request.contact_email, request.language))

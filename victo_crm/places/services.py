@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
@@ -52,7 +53,7 @@ def addresses_locate(*, addresses: Iterable[Address] | None = None) -> int:
     else:
         addresses = list(addresses)
         through.objects.filter(address_id__in=[a.pk for a in addresses]).delete()
-    rows = []
+    rows: list[Any] = []
     for address in addresses:
         rows.extend(
             through(address_id=address.pk, zone_id=zone.pk)

@@ -143,8 +143,10 @@ class TransitionForm(forms.ModelForm):
     ):
         super().__init__(*args, **kwargs)
         choices = [("", "---------"), *(state_choices or [])]
-        self.fields["from_code"].choices = choices
-        self.fields["to_code"].choices = choices
+        for name in ("from_code", "to_code"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
         if self.instance.pk:
             self.fields["from_code"].initial = self.instance.from_state.code
             self.fields["to_code"].initial = self.instance.to_state.code
@@ -235,10 +237,11 @@ def _state_choices(request: HttpRequest, obj: Workflow | None) -> list[tuple[str
             choices[state.code] = state.label_fr
     if request.method == "POST":
         prefix = "states-"
-        for key, value in request.POST.items():
-            if key.startswith(prefix) and key.endswith("-code") and value.strip():
-                label = request.POST.get(key[: -len("code")] + "label_fr", "") or value
-                choices.setdefault(value.strip(), label)
+        for key in request.POST:
+            value = str(request.POST.get(key, "")).strip()
+            if key.startswith(prefix) and key.endswith("-code") and value:
+                label = str(request.POST.get(key[: -len("code")] + "label_fr", "")) or value
+                choices.setdefault(value, label)
     return [(code, f"{label} ({code})") for code, label in choices.items()]
 
 
@@ -290,7 +293,7 @@ class WorkflowAdmin(admin.ModelAdmin):
         return obj.n_types
 
     def _create_formsets(self, request: HttpRequest, obj: Workflow, change: bool) -> Any:
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        formsets, inline_instances = super()._create_formsets(request, obj, change)  # type: ignore[misc]
         states_fs = next((fs for fs in formsets if fs.model is State), None)
         for formset in formsets:
             if isinstance(formset, TransitionFormSet):
@@ -304,8 +307,8 @@ class WorkflowAdmin(admin.ModelAdmin):
 class FieldFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        orders: list[int] = []
-        codes: list[str] = []
+        orders: list[Any] = []
+        codes: list[Any] = []
         for form in _live_forms(self):
             orders.append(form.cleaned_data.get("order"))
             codes.append(form.cleaned_data.get("code"))
