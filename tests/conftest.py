@@ -261,3 +261,86 @@ def seeded(transactional_db: None) -> Workflow:
     )
     migration.seed(apps, None)
     return Workflow.objects.get(code="default")
+
+
+# --- Browser tests: Debian's Chromium driven by Playwright ------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("VICTO_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (apt-get install -y chromium)")
+        pytest.skip("needs Debian's chromium (apt-get install -y chromium)")
+    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls
+    # happen in its own thread, but Django's guard looks at this one.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Any:
+    """A fresh browser context on the live server, in French, at desktop size."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-CA", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """WCAG 2.0/2.1 A and AA violations axe-core finds on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+        },
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in results.response["violations"]
+    ]
+
+
+def screenshot(page: Any, name: str) -> str:
+    """Save a full-page screenshot under test-artifacts/screenshots/ for a person to look at."""
+    folder = os.path.join(ARTIFACTS, "screenshots")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{name}.png")
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+def login(page: Any, user: User, base_url: str) -> None:
+    """Sign a user in by giving the browser a session cookie (faster than the form)."""
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
+    )

@@ -14,6 +14,12 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("compte/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("portail/", include("victo_crm.portal.urls")),
+    path("bureau/", include("victo_crm.desk.urls")),
+    path("alertes/", include("victo_crm.alerts.urls")),
+    path("", include("victo_crm.api.urls")),
 ]
 
 if settings.DEBUG:
