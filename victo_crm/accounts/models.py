@@ -112,3 +112,79 @@ class Team(TimeStampedModel):
     @property
     def name(self) -> str:
         return localized(self, "name")
+
+
+class Topic(models.TextChoices):
+    """What a citizen may hear about."""
+
+    REQUEST_UPDATES = "request_updates", _("Suivi de mes requêtes")
+    COLLECTIONS = "collections", _("Collectes")
+    ROAD_WORKS = "road_works", _("Travaux routiers")
+    EMERGENCIES = "emergencies", _("Urgences")
+    CITY_NEWS = "city_news", _("Nouvelles de la Ville")
+
+
+class Channel(models.TextChoices):
+    """How a citizen may hear about it."""
+
+    EMAIL = "email", _("Courriel")
+    SMS = "sms", _("Texto")
+    PUSH = "push", _("Notification sur l’appareil")
+    IN_APP = "in_app", _("Dans le portail")
+
+
+class CommunicationPreference(models.Model):
+    """One row per (topic, channel) the citizen turned on or off.
+
+    A missing row means the default of ``accounts.preferences.DEFAULTS``: the most private
+    setting, except what a request the citizen filed needs (its updates by e-mail and in the
+    portal).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="preferences")
+    topic = models.CharField(_("sujet"), max_length=20, choices=Topic.choices)
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    enabled = models.BooleanField(_("activé"), default=False)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférence de communication")
+        verbose_name_plural = _("préférences de communication")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic", "channel"], name="preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.topic}/{self.channel}={self.enabled}"
+
+
+class ConsentPurpose(models.TextChoices):
+    SMS = "sms", _("Recevoir des textos au numéro indiqué")
+    PUSH = "push", _("Recevoir des notifications sur mes appareils")
+    GEOLOCATION = "geolocation", _("Utiliser ma position pour situer une requête")
+    SURVEYS = "surveys", _("Être invité à des sondages de satisfaction")
+    CITY_NEWS = "city_news", _("Recevoir les nouvelles de la Ville")
+
+
+class Consent(models.Model):
+    """Consent per purpose (Law 25): who agreed to what version of the text, and when; a
+    withdrawal keeps the row and sets ``withdrawn_at``; a new agreement is a new row."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("finalité"), max_length=20, choices=ConsentPurpose.choices)
+    version = models.CharField(_("version du texte"), max_length=20, default="2026-1")
+    given_at = models.DateTimeField(_("donné le"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentement")
+        verbose_name_plural = _("consentements")
+        ordering = ("-given_at",)
+        indexes = [models.Index(fields=["user", "purpose", "withdrawn_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} v{self.version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

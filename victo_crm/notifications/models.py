@@ -80,3 +80,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient_id or self.address} ({self.kind})"
+
+
+class PushDevice(models.Model):
+    """A device that receives push notifications: a browser's Web Push subscription (from the
+    portal's service worker) or a mobile app's token."""
+
+    class Kind(models.TextChoices):
+        WEB_PUSH = "webpush", _("Navigateur (Web Push)")
+        FCM = "fcm", _("Android (FCM)")
+        APNS = "apns", _("iOS (APNs)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_devices"
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("nom de l’appareil"), max_length=100, blank=True)
+    endpoint = models.TextField(_("adresse ou jeton"))
+    keys = models.JSONField(_("clés Web Push"), default=dict, blank=True)
+    endpoint_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("dernier envoi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appareil")
+        verbose_name_plural = _("appareils")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.name or self.pk}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        import hashlib
+
+        self.endpoint_hash = hashlib.sha256(self.endpoint.encode()).hexdigest()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -400,6 +400,17 @@ class ServiceRequest(TimeStampedModel):
     citizen_updated_at = models.DateTimeField(
         _("dernière intervention du citoyen"), null=True, blank=True
     )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("jumelée à"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_requests",
+    )
+    rating = models.PositiveSmallIntegerField(_("satisfaction (1 à 5)"), null=True, blank=True)
+    rating_comment = models.TextField(_("commentaire de satisfaction"), blank=True)
+    rated_at = models.DateTimeField(_("évaluée le"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     tracking_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -422,6 +433,66 @@ class ServiceRequest(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return not self.state.is_final
+
+
+class AssignmentStrategy(models.TextChoices):
+    TEAM_ONLY = "team", _("À l’équipe seulement")
+    ROUND_ROBIN = "round_robin", _("À tour de rôle entre les agents")
+    LEAST_LOADED = "least_loaded", _("À l’agent le moins chargé")
+
+
+class AssignmentRule(TimeStampedModel):
+    """Routes new requests to a team (and optionally an agent), without code.
+
+    Rules are tried in order; the first whose conditions all hold wins. Empty conditions
+    match everything. Without a matching rule the type's team takes the request.
+    """
+
+    name = models.CharField(_("nom"), max_length=120)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    request_type = models.ForeignKey(
+        RequestType,
+        verbose_name=_("type de requête"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    group = models.ForeignKey(
+        RequestGroup,
+        verbose_name=_("groupe de types"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    zone = models.ForeignKey(
+        "places.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("équipe"), on_delete=models.CASCADE, related_name="+"
+    )
+    strategy = models.CharField(
+        _("attribution"),
+        max_length=20,
+        choices=AssignmentStrategy.choices,
+        default=AssignmentStrategy.TEAM_ONLY,
+    )
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("règle d’attribution")
+        verbose_name_plural = _("règles d’attribution")
+        ordering = ("order", "pk")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RequestFollower(models.Model):

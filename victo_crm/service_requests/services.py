@@ -24,6 +24,7 @@ from victo_crm.places.models import Address, Zone
 from victo_crm.places.selectors import point_in_town, zones_containing
 
 from . import workflows
+from .assignment import route
 from .fields import validate_field_values
 from .models import (
     Attachment,
@@ -249,6 +250,7 @@ def service_request_submit(
         or "fr"
     )[:2]
     token = ""
+    team, assignee, rule = route(rtype, zones)
     request = ServiceRequest(
         reference=next_reference(timezone.localtime(now).year),
         request_type=rtype,
@@ -262,7 +264,8 @@ def service_request_submit(
         location_text=location_text or (address_obj.label if address_obj else ""),
         latitude=lat,
         longitude=lon,
-        team=rtype.team,
+        team=team,
+        assignee=assignee,
         priority=priority or rtype.default_priority,
         due_at=now + timedelta(hours=rtype.sla_hours) if rtype.sla_hours else None,
         citizen_updated_at=now,
@@ -289,7 +292,7 @@ def service_request_submit(
         is_public=True,
         actor=actor or citizen,
         to_state=workflow_initial,
-        data={"channel": channel},
+        data={"channel": channel, **({"assignment_rule": rule.pk} if rule else {})},
     )
     if images:
         _store_attachments(request, images, event=event, actor=actor or citizen)
