@@ -37,7 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_active", "groups", "preferred_language")
     search_fields = ("email", "first_name", "last_name", "phone")
     show_full_result_count = False
-    raw_id_fields = ("address",)
+    autocomplete_fields = ("address",)
     inlines = (TeamMembershipInline,)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
