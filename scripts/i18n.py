@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Translation catalogue chores (run with the project's venv: .venv/bin/python scripts/i18n.py ...).
+
+  fill-fr            French is the source language: a French entry left empty takes its
+                     msgid, so the French catalogue is complete by construction.
+  untranslated LANG  print the untranslated and fuzzy entries of a catalogue as JSON.
+  merge LANG FILE    read {msgid: translation} (or {msgid: [singular, plural]}) from a JSON
+                     file into the catalogue, clearing the fuzzy flag.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import polib
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+
+
+def catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"), wrapwidth=0)
+
+
+def fill_fr() -> None:
+    po = catalogue("fr")
+    filled = 0
+    for entry in po:
+        if entry.obsolete:
+            continue
+        if entry.msgid_plural:
+            if not all(entry.msgstr_plural.values()):
+                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+                filled += 1
+        elif not entry.msgstr:
+            entry.msgstr = entry.msgid
+            filled += 1
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+    po.save()
+    print(f"fr: {filled} entries filled from their msgid")
+
+
+def untranslated(language: str) -> None:
+    po = catalogue(language)
+    entries = {}
+    for entry in po:
+        if entry.obsolete:
+            continue
+        missing = (not all(entry.msgstr_plural.values())) if entry.msgid_plural else not entry.msgstr
+        if missing or "fuzzy" in entry.flags:
+            entries[entry.msgid] = [entry.msgid, entry.msgid_plural] if entry.msgid_plural else entry.msgid
+    json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
+
+
+def merge(language: str, path: str) -> None:
+    translations = json.loads(Path(path).read_text())
+    po = catalogue(language)
+    merged = 0
+    for entry in po:
+        value = translations.get(entry.msgid)
+        if not value:
+            continue
+        if entry.msgid_plural:
+            singular, plural = value if isinstance(value, list) else (value, value)
+            entry.msgstr_plural = {0: singular, 1: plural}
+        else:
+            entry.msgstr = value if isinstance(value, str) else value[0]
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        merged += 1
+    po.save()
+    print(f"{language}: {merged} entries merged")
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:] or ["help"]
+    if command == "fill-fr":
+        fill_fr()
+    elif command == "untranslated":
+        untranslated(args[0])
+    elif command == "merge":
+        merge(args[0], args[1])
+    else:
+        print(__doc__)
+        sys.exit(2)
