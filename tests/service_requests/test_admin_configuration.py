@@ -349,7 +349,7 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
                 transitions=[("a", "resolue", "x"), ("a", "b", "y")],
             ),
         )
-        assert "resolue" in errors_of(response)  # not among this workflow's choices
+        assert "n’est pas dans ce flux (ou qui est supprimé) : resolue." in errors_of(response)
         assert not Workflow.objects.filter(code="casse").exists()
 
     def test_a_state_that_requests_are_in_cannot_be_deleted(

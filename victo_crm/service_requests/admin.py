@@ -122,9 +122,33 @@ class StateInline(admin.TabularInline):
     )
 
 
+class StateCodeInput(forms.TextInput):
+    """A text box suggesting the workflow's state codes: a state added in this same save
+    can be typed before it exists; the formset checks every code against the states."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.codes: list[tuple[str, str]] = []
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> Any:
+        from django.utils.html import format_html, format_html_join
+
+        list_id = f"{(attrs or {}).get('id') or name}-codes"
+        attrs = {**(attrs or {}), "list": list_id, "autocomplete": "off", "size": 14}
+        options = format_html_join("", '<option value="{}">{}</option>', self.codes)
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>',
+            super().render(name, value, attrs, renderer),
+            list_id,
+            options,
+        )
+
+
 class TransitionForm(forms.ModelForm):
-    from_code = forms.ChoiceField(label=_lazy("de l’état"))
-    to_code = forms.ChoiceField(label=_lazy("vers l’état"))
+    from_code = forms.SlugField(label=_lazy("de l’état (code)"), widget=StateCodeInput)
+    to_code = forms.SlugField(label=_lazy("vers l’état (code)"), widget=StateCodeInput)
 
     class Meta:
         model = Transition
@@ -142,11 +166,10 @@ class TransitionForm(forms.ModelForm):
         self, *args: Any, state_choices: list[tuple[str, str]] | None = None, **kwargs: Any
     ):
         super().__init__(*args, **kwargs)
-        choices = [("", "---------"), *(state_choices or [])]
         for name in ("from_code", "to_code"):
-            field = self.fields[name]
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = choices
+            widget = self.fields[name].widget
+            assert isinstance(widget, StateCodeInput)
+            widget.codes = list(state_choices or [])
         if self.instance.pk:
             self.fields["from_code"].initial = self.instance.from_state.code
             self.fields["to_code"].initial = self.instance.to_state.code
@@ -182,10 +205,14 @@ class TransitionFormSet(BaseInlineFormSet):
         edges = []
         for form in _live_forms(self):
             pair = (form.cleaned_data["from_code"], form.cleaned_data["to_code"])
-            if pair[0] not in known or pair[1] not in known:
+            unknown = [code for code in pair if code not in known]
+            if unknown:
                 raise ValidationError(
-                    _("La transition « %(action)s » relie un état supprimé ou absent de ce flux.")
-                    % {"action": form.cleaned_data.get("label_fr", "")}
+                    _(
+                        "La transition « %(action)s » mène à un état qui n’est pas dans ce flux "
+                        "(ou qui est supprimé) : %(codes)s."
+                    )
+                    % {"action": form.cleaned_data.get("label_fr", ""), "codes": ", ".join(unknown)}
                 )
             if pair in edges:
                 raise ValidationError(
@@ -230,7 +257,7 @@ class TransitionInline(admin.TabularInline):
 
 
 def _state_choices(request: HttpRequest, obj: Workflow | None) -> list[tuple[str, str]]:
-    """Saved states, plus states being added in this very submission."""
+    """Suggestions: the saved states, plus those typed in a submission shown again."""
     choices: dict[str, str] = {}
     if obj is not None and obj.pk:
         for state in obj.states.all():
@@ -242,7 +269,7 @@ def _state_choices(request: HttpRequest, obj: Workflow | None) -> list[tuple[str
             if key.startswith(prefix) and key.endswith("-code") and value:
                 label = str(request.POST.get(key[: -len("code")] + "label_fr", "")) or value
                 choices.setdefault(value, label)
-    return [(code, f"{label} ({code})") for code, label in choices.items()]
+    return list(choices.items())
 
 
 class WorkflowForm(forms.ModelForm):
