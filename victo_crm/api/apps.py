@@ -6,3 +6,17 @@ class ApiConfig(AppConfig):
     name = "victo_crm.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from victo_crm.service_requests.models import RequestGroup, RequestType, RequestTypeField
+
+        from . import v1  # noqa: F401 - registers the OpenAPI authentication extension
+        from .v1.authentication import SessionTokenScheme  # noqa: F401
+        from .v1.catalogue import catalogue_forget
+
+        # The cached catalogue of the mobile API is emptied by any change to what it shows.
+        for model in (RequestType, RequestTypeField, RequestGroup):
+            post_save.connect(catalogue_forget, sender=model, dispatch_uid=f"api-cat-{model}")
+            post_delete.connect(catalogue_forget, sender=model, dispatch_uid=f"api-catd-{model}")

@@ -1,4 +1,30 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views, views_intake, views_reports
 
 app_name = "desk"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("requetes/nouvelle/", views_intake.on_behalf, name="on_behalf"),
+    path("adresses/", views_intake.addresses, name="addresses"),
+    path("equipes/agents/", views.team_agents, name="team_agents"),
+    path("requetes/<str:reference>/", views.request_detail, name="request"),
+    path("requetes/<str:reference>/action/", views.request_transition, name="transition"),
+    path("requetes/<str:reference>/attribuer/", views.request_assign, name="assign"),
+    path("requetes/<str:reference>/priorite/", views.request_priority, name="priority"),
+    path("requetes/<str:reference>/note/", views.request_note, name="note"),
+    path("requetes/<str:reference>/reponse/", views.request_reply, name="reply"),
+    path(
+        "requetes/<str:reference>/reponses-types/<int:pk>/",
+        views.canned_response,
+        name="canned",
+    ),
+    path("requetes/<str:reference>/photos/<int:pk>/", views.request_photo, name="photo"),
+    path("requetes/<str:reference>/jumeler/", views.request_merge, name="merge"),
+    path("actions-groupees/", views_reports.bulk, name="bulk"),
+    path("exporter.csv", views_reports.export_csv, name="export_csv"),
+    path("exporter.xlsx", views_reports.export_xlsx, name="export_xlsx"),
+    path("carte/", views_reports.map_view, name="map"),
+    path("carte/points.json", views_reports.map_points, name="map_points"),
+    path("tableau-de-bord/", views_reports.dashboard, name="dashboard"),
+]

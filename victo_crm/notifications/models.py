@@ -58,6 +58,35 @@ class Notification(models.Model):
         related_name="notifications",
     )
     context = models.JSONField(_("contenu"), default=dict, blank=True)
+    rule = models.ForeignKey(
+        "notifications.NotificationRule",
+        verbose_name=_("règle"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    topic = models.CharField(
+        _("sujet"),
+        max_length=20,
+        default="request_updates",
+        help_text=_("Le sujet des préférences de communication dont relève ce message."),
+    )
+    group_key = models.CharField(
+        _("envoi groupé"),
+        max_length=80,
+        blank=True,
+        db_index=True,
+        help_text=_("Par exemple « notice:12 » pour toutes les notifications d’un avis."),
+    )
+    is_emergency = models.BooleanField(
+        _("urgence"),
+        default=False,
+        help_text=_("Une urgence passe outre les heures de silence."),
+    )
+    subject = models.CharField(_("objet"), max_length=255, blank=True)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("lien"), max_length=500, blank=True)
     dedup_key = models.CharField(_("clé d’unicité"), max_length=200, unique=True)
     status = models.CharField(
         _("statut"),
@@ -69,6 +98,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     not_before = models.DateTimeField(_("pas avant"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("mise en file le"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True, db_index=True)
@@ -77,9 +108,131 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=["status", "queued_at"], name="notification_relay_idx"),
+            models.Index(
+                fields=["recipient", "channel", "-created_at"], name="notification_inbox_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient_id or self.address} ({self.kind})"
+
+
+class RuleEvent(models.TextChoices):
+    """Events of a request that a notification rule can listen to. The values are the
+    ``kind`` the request services pass to ``outbox_for_request_event``."""
+
+    REQUEST_RECEIVED = "request_received", _("Requête reçue")
+    STATE_CHANGED = "state_changed", _("Changement d’état")
+    PUBLIC_REPLY = "public_reply", _("Réponse publique au citoyen")
+    REQUEST_MERGED = "request_merged", _("Requête jumelée")
+    SLA_WARNING = "sla_warning", _("Échéance bientôt dépassée")
+    SLA_BREACHED = "sla_breached", _("Échéance dépassée")
+
+
+class NotificationRule(models.Model):
+    """Who hears about an event of a request, on which channels, with which words.
+
+    Everything here is data an administrator edits: the event, conditions as field filters
+    (an empty filter matches everything), recipients, channels and bilingual templates with
+    named placeholders such as ``{{ reference }}`` (see ``placeholders.PLACEHOLDERS``).
+    """
+
+    name = models.CharField(_("nom"), max_length=150)
+    is_active = models.BooleanField(_("active"), default=True)
+    event = models.CharField(_("événement"), max_length=30, choices=RuleEvent.choices)
+    # Conditions ---------------------------------------------------------------------------
+    request_types = models.ManyToManyField(
+        "service_requests.RequestType",
+        verbose_name=_("types de requête"),
+        blank=True,
+        related_name="+",
+        help_text=_("Vide : tous les types."),
+    )
+    request_groups = models.ManyToManyField(
+        "service_requests.RequestGroup",
+        verbose_name=_("groupes de types"),
+        blank=True,
+        related_name="+",
+        help_text=_("Vide : tous les groupes."),
+    )
+    states = models.ManyToManyField(
+        "service_requests.State",
+        verbose_name=_("états atteints"),
+        blank=True,
+        related_name="+",
+        help_text=_("L’état dans lequel se trouve la requête après l’événement. Vide : tous."),
+    )
+    zones = models.ManyToManyField(
+        "places.Zone",
+        verbose_name=_("zones"),
+        blank=True,
+        related_name="+",
+        help_text=_("La requête doit être située dans l’une de ces zones. Vide : partout."),
+    )
+    priorities = models.JSONField(
+        _("priorités"), default=list, blank=True, help_text=_("Vide : toutes les priorités.")
+    )
+    submission_channels = models.JSONField(
+        _("canaux de dépôt"), default=list, blank=True, help_text=_("Vide : tous les canaux.")
+    )
+    # Recipients ---------------------------------------------------------------------------
+    to_requester = models.BooleanField(_("le demandeur"), default=True)
+    to_followers = models.BooleanField(_("les abonnés de la requête"), default=True)
+    to_assignee = models.BooleanField(_("l’agent responsable"), default=False)
+    to_team = models.BooleanField(
+        _("l’équipe responsable"),
+        default=False,
+        help_text=_("Le courriel de l’équipe s’il est indiqué, sinon chacun de ses membres."),
+    )
+    fixed_addresses = models.TextField(
+        _("adresses fixes"), blank=True, help_text=_("Une adresse courriel par ligne.")
+    )
+    # Channels and words -----------------------------------------------------------------------
+    channels = models.JSONField(_("canaux"), default=list)
+    subject_fr = models.CharField(_("objet (français)"), max_length=255)
+    subject_en = models.CharField(_("objet (anglais)"), max_length=255, blank=True)
+    body_fr = models.TextField(_("message (français)"))
+    body_en = models.TextField(_("message (anglais)"), blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("règle de notification")
+        verbose_name_plural = _("règles de notification")
+        ordering = ("event", "order", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def fixed_address_list(self) -> list[str]:
+        return [line.strip() for line in self.fixed_addresses.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        from .placeholders import validate_rule
+
+        validate_rule(self)
+
+
+class EmailSuppression(models.Model):
+    """An address that followed an unsubscribe link without an account (a guest), for one
+    topic or for every topic (``topic="*"``)."""
+
+    email = models.EmailField(_("courriel"))
+    topic = models.CharField(_("sujet"), max_length=20)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("désabonnement par courriel")
+        verbose_name_plural = _("désabonnements par courriel")
+        constraints = [
+            models.UniqueConstraint(fields=["email", "topic"], name="email_suppression_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.topic})"
 
 
 class PushDevice(models.Model):

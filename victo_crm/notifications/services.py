@@ -1,52 +1,507 @@
-"""Writing the outbox. Called inside the transaction of the event that causes it, so a
-notification exists if and only if its event does (DESIGN invariant 1 and 3)."""
+"""Writing and delivering the outbox.
+
+Rows are written inside the transaction of the event that causes them, so a notification
+exists if and only if its event does (DESIGN invariants 1 and 3). Delivery is queued on
+commit, by id. A worker claims a row with a conditional UPDATE (pending → sending) before
+it sends, so two workers, a retried task or the relay never send the same row twice; a
+failure goes back to pending with a backoff, or to failed with its reason after
+``VICTO_NOTIFICATION_MAX_ATTEMPTS``. The relay re-queues what a Redis or worker outage
+left behind.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-from .models import Notification, NotificationChannel
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from victo_crm.core.models import localized
+
+from .channels import DeliveryError, PermanentDeliveryError, get_channel
+from .models import Notification, NotificationChannel, NotificationRule, NotificationStatus
+from .placeholders import render, request_values
+from .preferences import PreferenceBook, held_for_quiet_hours
+from .selectors import rules_for_request
 
 if TYPE_CHECKING:
+    from victo_crm.accounts.models import User
     from victo_crm.service_requests.models import RequestEvent, ServiceRequest
 
+logger = logging.getLogger(__name__)
 
-def request_audience(request: ServiceRequest) -> list[tuple[int | None, str, str]]:
-    """(user id, e-mail, language) of the requester and the request's followers."""
-    audience: list[tuple[int | None, str, str]] = []
-    citizen = request.citizen if request.citizen_id else None
-    if citizen is not None:
-        audience.append((citizen.pk, citizen.email, citizen.preferred_language))
-    elif request.contact_email:
-        audience.append((None, request.contact_email, request.language))
-    for user in (f.user for f in request.followers.select_related("user")):
-        if user.pk != request.citizen_id:
-            audience.append((user.pk, user.email, user.preferred_language))
-    return audience
+REQUEST_TOPIC = "request_updates"
+STAFF_TOPIC = "staff"  # work messages to staff: no citizen preference applies
+
+
+# --- Writing the outbox -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int | None
+    email: str
+    language: str
+    staff: bool = False
+
+    @property
+    def key(self) -> str:
+        if self.user_id:
+            return f"u{self.user_id}"
+        return "e" + hashlib.sha256(self.email.lower().encode()).hexdigest()[:20]
+
+
+def _language(value: str | None) -> str:
+    return value if value in ("fr", "en") else "fr"
+
+
+def rule_recipients(rule: NotificationRule, request: ServiceRequest) -> list[Recipient]:
+    """The people a rule names for a request, each once."""
+    found: list[Recipient] = []
+    if rule.to_requester:
+        if request.citizen_id and request.citizen is not None:
+            citizen = request.citizen
+            found.append(
+                Recipient(citizen.pk, citizen.email, _language(citizen.preferred_language))
+            )
+        elif request.contact_email:
+            found.append(Recipient(None, request.contact_email, _language(request.language)))
+    if rule.to_followers:
+        for user in (f.user for f in request.followers.select_related("user")):
+            found.append(Recipient(user.pk, user.email, _language(user.preferred_language)))
+    if rule.to_assignee and request.assignee_id and request.assignee is not None:
+        agent = request.assignee
+        found.append(Recipient(agent.pk, agent.email, _language(agent.preferred_language), True))
+    if rule.to_team:
+        team = request.team
+        if team.email:
+            found.append(Recipient(None, team.email, "fr", True))
+        else:
+            for member in team.members.filter(is_active=True):
+                found.append(
+                    Recipient(member.pk, member.email, _language(member.preferred_language), True)
+                )
+    for email in rule.fixed_address_list():
+        found.append(Recipient(None, email, "fr", True))
+    unique: dict[str, Recipient] = {}
+    for recipient in found:
+        unique.setdefault(recipient.key, recipient)
+    return list(unique.values())
+
+
+def staff_link(request: ServiceRequest) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    for name, kwargs in (
+        ("desk:request_detail", {"reference": request.reference}),
+        ("desk:request_detail", {"pk": request.pk}),
+        ("admin:service_requests_servicerequest_change", {"object_id": request.pk}),
+    ):
+        try:
+            return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return settings.SITE_URL.rstrip("/")
+
+
+def rule_message(rule: NotificationRule, values: dict[str, str], language: str) -> tuple[str, str]:
+    """(subject, body) of a rule in a language; English falls back to French."""
+    subject = localized(rule, "subject", language)
+    body = localized(rule, "body", language)
+    return render(subject, values).replace("\n", " ").strip(), render(body, values).strip()
 
 
 def outbox_for_request_event(*, event: RequestEvent, kind: str) -> list[Notification]:
-    """One row per person and channel for a public event of a request: e-mail to everyone,
-    in-app to those with an account. The de-duplication key makes a replay a no-op."""
-    request = event.request
-    rows = []
-    for user_id, email, language in request_audience(request):
-        who = f"u{user_id}" if user_id else f"e:{email.lower()}"
-        channels = [NotificationChannel.EMAIL]
-        if user_id:
-            channels.append(NotificationChannel.IN_APP)
-        for channel in channels:
-            rows.append(
-                Notification(
-                    recipient_id=user_id,
-                    address=email if channel == NotificationChannel.EMAIL else "",
-                    channel=channel,
-                    language=language,
-                    kind=kind,
-                    request=request,
-                    event=event,
-                    context={"reference": request.reference},
-                    dedup_key=f"{kind}:{event.pk}:{who}:{channel}",
-                )
+    """The rows the notification rules call for, for one event of a request.
+
+    One row per person and channel: when two rules name the same person on the same
+    channel, the first rule (by order) wins, so nobody hears twice about one event. A row
+    that preferences or consents forbid is kept as "skipped" with the reason, so staff see
+    why a citizen was not told. Replaying the same event is a no-op (the de-duplication key).
+    """
+    request = (
+        type(event.request)
+        .objects.select_related("request_type", "state", "team", "citizen", "assignee")
+        .get(pk=event.request_id)
+    )
+    rules = rules_for_request(event=kind, request=request)
+    if not rules:
+        return []
+    plans: list[tuple[NotificationRule, Recipient, str]] = []
+    for rule in rules:
+        for recipient in rule_recipients(rule, request):
+            for channel in rule.channels:
+                plans.append((rule, recipient, channel))
+    book = PreferenceBook.load(
+        (r.user_id for _, r, _ in plans if r.user_id), (r.email for _, r, _ in plans)
+    )
+    values_cache: dict[tuple[str, bool], dict[str, str]] = {}
+    rows: dict[str, Notification] = {}
+    for rule, recipient, channel in plans:
+        key = f"{kind}:e{event.pk}:{recipient.key}:{channel}"
+        if key in rows:
+            continue
+        if recipient.user_id is None and channel != NotificationChannel.EMAIL:
+            continue  # an address without an account only takes e-mail
+        topic = STAFF_TOPIC if recipient.staff else REQUEST_TOPIC
+        refusal = book.refusal(
+            user_id=recipient.user_id, email=recipient.email, topic=topic, channel=channel
+        )
+        cache_key = (recipient.language, recipient.staff)
+        if cache_key not in values_cache:
+            values = request_values(request, event, recipient.language)
+            if recipient.staff:
+                values["link"] = staff_link(request)
+            values_cache[cache_key] = values
+        values = values_cache[cache_key]
+        subject, body = rule_message(rule, values, recipient.language)
+        rows[key] = Notification(
+            recipient_id=recipient.user_id,
+            address=recipient.email if channel == NotificationChannel.EMAIL else "",
+            channel=channel,
+            language=recipient.language,
+            kind=kind,
+            request=request,
+            event=event,
+            rule=rule,
+            topic=topic,
+            subject=subject,
+            body=body,
+            link=values["link"],
+            context={"reference": request.reference},
+            dedup_key=key,
+            status=NotificationStatus.SKIPPED if refusal else NotificationStatus.PENDING,
+            last_error=refusal,
+        )
+    return notifications_write(list(rows.values()))
+
+
+def notifications_write(rows: Sequence[Notification]) -> list[Notification]:
+    """Insert rows whose key is new and queue the pending ones once the transaction commits."""
+    if not rows:
+        return []
+    now = timezone.now()
+    existing = set(
+        Notification.objects.filter(dedup_key__in=[r.dedup_key for r in rows]).values_list(
+            "dedup_key", flat=True
+        )
+    )
+    fresh = [r for r in rows if r.dedup_key not in existing]
+    for row in fresh:
+        row.queued_at = now
+    created = Notification.objects.bulk_create(fresh)
+    queue_delivery([r.pk for r in created if r.status == NotificationStatus.PENDING])
+    return created
+
+
+# --- Queueing ---------------------------------------------------------------------------------
+
+
+def _publish(ids: list[int]) -> None:
+    from .tasks import deliver_notifications
+
+    size = settings.VICTO_DELIVERY_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        try:
+            deliver_notifications.delay(chunk)
+        except Exception as error:
+            if settings.CELERY_TASK_ALWAYS_EAGER and not _is_broker_error(error):
+                raise
+            # The rows are in the database: the relay will queue them when the broker is back.
+            logger.warning("could not queue %d notifications: %s", len(chunk), error)
+
+
+def _is_broker_error(error: Exception) -> bool:
+    from kombu.exceptions import OperationalError
+
+    return isinstance(error, OperationalError | ConnectionError | OSError)
+
+
+def queue_delivery(ids: Iterable[int]) -> None:
+    """Queue delivery after the current transaction commits (at once outside of one)."""
+    ids = [i for i in ids if i]
+    if ids:
+        transaction.on_commit(lambda: _publish(ids))
+
+
+# --- Delivering -------------------------------------------------------------------------------
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = settings.VICTO_NOTIFICATION_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _finish(pk: int, **changes: Any) -> None:
+    Notification.objects.filter(pk=pk, status=NotificationStatus.SENDING).update(**changes)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    skipped: int = 0
+    held: int = 0
+    retry: int = 0
+    failed: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        for name in ("sent", "skipped", "held", "retry", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def notifications_deliver(*, ids: Sequence[int]) -> DeliveryReport:
+    """Deliver the pending rows among ``ids``; anything else (already sent, claimed by
+    another worker, not yet due) is left alone. Safe to call any number of times."""
+    report = DeliveryReport()
+    now = timezone.now()
+    rows = list(
+        Notification.objects.filter(pk__in=list(ids), status=NotificationStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .select_related("recipient")
+        .order_by("pk")
+    )
+    if not rows:
+        return report
+    book = PreferenceBook.load(
+        (r.recipient_id for r in rows if r.recipient_id),
+        (r.address or (r.recipient.email if r.recipient else "") for r in rows),
+    )
+    by_channel: dict[str, list[Notification]] = defaultdict(list)
+    for row in rows:
+        email = row.address or (row.recipient.email if row.recipient else "")
+        refusal = book.refusal(
+            user_id=row.recipient_id,
+            email=email,
+            topic=row.topic,
+            channel=row.channel,
+            is_emergency=row.is_emergency,
+            subscribed=bool(row.group_key) and row.topic != REQUEST_TOPIC,
+        )
+        if refusal:
+            report.skipped += Notification.objects.filter(
+                pk=row.pk, status=NotificationStatus.PENDING
+            ).update(status=NotificationStatus.SKIPPED, last_error=refusal)
+            continue
+        hold = held_for_quiet_hours(row.channel, row.is_emergency, now)
+        if hold is not None:
+            # The relay picks it up when the quiet hours end.
+            report.held += Notification.objects.filter(
+                pk=row.pk, status=NotificationStatus.PENDING
+            ).update(not_before=hold, queued_at=None)
+            continue
+        by_channel[row.channel].append(row)
+    for channel, items in by_channel.items():
+        if channel == NotificationChannel.IN_APP:
+            report.add(_deliver_in_app(items))
+        else:
+            report.add(_deliver_one_by_one(channel, items))
+    return report
+
+
+def _deliver_in_app(items: list[Notification]) -> DeliveryReport:
+    """Making an in-app row visible has no outside effect: one UPDATE claims and finishes
+    the whole batch."""
+    report = DeliveryReport()
+    with_account = [r.pk for r in items if r.recipient_id]
+    report.sent = Notification.objects.filter(
+        pk__in=with_account, status=NotificationStatus.PENDING
+    ).update(
+        status=NotificationStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error="",
+    )
+    return report
+
+
+def _claim(items: list[Notification]) -> set[int]:
+    """Claim a batch in one transaction: rows another worker holds (locked) or finished are
+    skipped, so each row is sent by one worker only."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[r.pk for r in items], status=NotificationStatus.PENDING)
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            Notification.objects.filter(pk__in=ids).update(
+                status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
             )
-    return Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return set(ids)
+
+
+def _deliver_one_by_one(channel_name: str, items: list[Notification]) -> DeliveryReport:
+    """Claim the batch, send each row, and record successes every few messages.
+
+    Recording each success in its own commit would cost a disk flush per message; grouping
+    them (``VICTO_DELIVERY_MARK_EVERY``) means a worker killed mid-batch may send at most
+    that many messages again after the relay frees its rows. Set it to 1 for the strictest
+    behaviour.
+    """
+    report = DeliveryReport()
+    retry_ids: list[int] = []
+    claimed = _claim(items)
+    if not claimed:
+        return report
+    sent_ids: list[int] = []
+
+    def flush() -> None:
+        if sent_ids:
+            Notification.objects.filter(
+                pk__in=list(sent_ids), status=NotificationStatus.SENDING
+            ).update(status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+            sent_ids.clear()
+
+    channel = get_channel(channel_name)
+    try:
+        channel.open()
+        opened, open_error = True, ""
+    except DeliveryError as error:
+        opened, open_error = False, str(error)
+    try:
+        for row in items:
+            if row.pk not in claimed:
+                continue  # another worker has it, or it is done
+            attempts = row.attempts + 1
+            try:
+                if not opened:
+                    raise DeliveryError(open_error)
+                channel.send(row)
+            except PermanentDeliveryError as error:
+                _finish(row.pk, status=NotificationStatus.FAILED, last_error=str(error)[:2000])
+                report.failed += 1
+            except Exception as error:
+                if not isinstance(error, DeliveryError):
+                    logger.exception("notification %s: unexpected error", row.pk)
+                reason = str(error)[:2000] or error.__class__.__name__
+                if attempts >= settings.VICTO_NOTIFICATION_MAX_ATTEMPTS:
+                    _finish(row.pk, status=NotificationStatus.FAILED, last_error=reason)
+                    report.failed += 1
+                else:
+                    due = timezone.now() + _backoff(attempts)
+                    _finish(
+                        row.pk,
+                        status=NotificationStatus.PENDING,
+                        last_error=reason,
+                        not_before=due,
+                        queued_at=timezone.now(),
+                    )
+                    retry_ids.append(row.pk)
+                    report.retry += 1
+            else:
+                sent_ids.append(row.pk)
+                report.sent += 1
+                if len(sent_ids) >= settings.VICTO_DELIVERY_MARK_EVERY:
+                    flush()
+    finally:
+        flush()
+        channel.close()
+    if retry_ids and not settings.CELERY_TASK_ALWAYS_EAGER:
+        _schedule_retry(retry_ids, _backoff(1).total_seconds())
+    return report
+
+
+def _schedule_retry(ids: list[int], countdown: float) -> None:
+    from .tasks import deliver_notifications
+
+    try:
+        deliver_notifications.apply_async((ids,), countdown=countdown)
+    except Exception as error:
+        logger.warning("could not schedule a retry (the relay will): %s", error)
+
+
+# --- The relay --------------------------------------------------------------------------------
+
+
+def notifications_relay(*, limit: int | None = None) -> int:
+    """Queue again what is due and waited too long (a lost task, a broker outage, the end of
+    quiet hours, a retry whose task vanished), and free rows a dead worker left "sending".
+    Returns how many rows were queued."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.VICTO_SENDING_STALE_SECONDS)
+    # A worker killed between claim and finish: the send may or may not have happened;
+    # sending again is the only way not to lose it (at-least-once for that one message).
+    Notification.objects.filter(status=NotificationStatus.SENDING, claimed_at__lt=stale).update(
+        status=NotificationStatus.PENDING, queued_at=None
+    )
+    waited = now - timedelta(seconds=settings.VICTO_RELAY_AFTER_SECONDS)
+    ids = list(
+        Notification.objects.filter(status=NotificationStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=waited))
+        .order_by("pk")
+        .values_list("pk", flat=True)[: limit or settings.VICTO_RELAY_LIMIT]
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(queued_at=now)
+        _publish(ids)
+    return len(ids)
+
+
+# --- The in-app inbox -------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> bool:
+    """Mark one of the user's own in-app notifications read; someone else's does nothing."""
+    return bool(
+        Notification.objects.filter(
+            pk=notification_id,
+            recipient=user,
+            channel=NotificationChannel.IN_APP,
+            read_at__isnull=True,
+        ).update(read_at=timezone.now())
+    )
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(
+        recipient=user, channel=NotificationChannel.IN_APP, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+# --- Staff actions ----------------------------------------------------------------------------
+
+
+def notifications_retry(*, ids: Iterable[int]) -> int:
+    """Give failed rows a new chance (an admin action after fixing an address or a setting)."""
+    ids = list(ids)
+    count = Notification.objects.filter(pk__in=ids, status=NotificationStatus.FAILED).update(
+        status=NotificationStatus.PENDING, attempts=0, not_before=None, queued_at=timezone.now()
+    )
+    queue_delivery(ids)
+    return count
+
+
+def rule_preview(
+    *, rule: NotificationRule, request: ServiceRequest, language: str
+) -> dict[str, str]:
+    """What a rule would send about a request, without saving anything."""
+    from .channels.email import build_message
+
+    values = request_values(request, request.events.order_by("-pk").first(), language)
+    subject, body = rule_message(rule, values, language)
+    probe = Notification(
+        channel=NotificationChannel.EMAIL,
+        address=request.contact_email or "apercu@example.ca",
+        language=language,
+        kind=rule.event,
+        topic=REQUEST_TOPIC,
+        subject=subject,
+        body=body,
+        link=values["link"],
+        dedup_key="preview",
+    )
+    with translation.override(language):
+        message = build_message(probe)
+    html = message.alternatives[0][0] if message.alternatives else ""
+    return {"subject": subject, "body": body, "html": str(html)}

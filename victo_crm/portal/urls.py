@@ -1,4 +1,48 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from .views import account, pages, requests, submit
 
 app_name = "portal"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", pages.home, name="home"),
+    path("hors-ligne/", pages.offline, name="offline"),
+    path("manifest.webmanifest", pages.manifest, name="manifest"),
+    path("sw.js", pages.service_worker, name="service_worker"),
+    # Filing a request (guests too).
+    path("requete/", submit.choose_type, name="submit_type"),
+    path("requete/<slug:code>/lieu/", submit.location, name="submit_location"),
+    path("requete/<slug:code>/details/", submit.details, name="submit_details"),
+    path("requete/envoyee/", submit.done, name="submit_done"),
+    path("adresses/", submit.address_lookup, name="address_lookup"),
+    path("requetes/<str:public_id>/suivre/", submit.follow, name="follow"),
+    # My requests.
+    path("mes-requetes/", requests.my_requests, name="my_requests"),
+    path("mes-requetes/<str:reference>/", requests.request_detail, name="request_detail"),
+    path("mes-requetes/<str:reference>/commentaire/", requests.comment, name="request_comment"),
+    path("mes-requetes/<str:reference>/photos/", requests.add_photos, name="request_add_photos"),
+    path(
+        "mes-requetes/<str:reference>/photos/<str:attachment_id>/",
+        requests.photo,
+        name="request_photo",
+    ),
+    path("mes-requetes/<str:reference>/rouvrir/", requests.reopen, name="request_reopen"),
+    path("mes-requetes/<str:reference>/evaluer/", requests.rate, name="request_rate"),
+    path(
+        "mes-requetes/<str:reference>/ne-plus-suivre/", requests.unfollow, name="request_unfollow"
+    ),
+    # A guest's private tracking link.
+    path("suivi/<str:token>/", requests.tracking, name="tracking"),
+    path(
+        "suivi/<str:token>/photos/<str:attachment_id>/",
+        requests.tracking_photo,
+        name="tracking_photo",
+    ),
+    # My account.
+    path("profil/", account.profile, name="profile"),
+    path("preferences/", account.preferences, name="preferences"),
+    path("preferences/consentements/", account.consent, name="consent"),
+    path("mes-donnees/", account.my_data, name="my_data"),
+    path("mes-donnees/export.json", account.export_json, name="export_json"),
+    path("mes-donnees/export-csv.zip", account.export_csv, name="export_csv"),
+    path("mes-donnees/supprimer/", account.delete_account, name="delete_account"),
+]

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -414,6 +415,9 @@ class ServiceRequest(TimeStampedModel):
     version = models.PositiveIntegerField(_("version"), default=1)
     tracking_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Full-text search of the desk (PostgreSQL): kept current by a database trigger from the
+    # description and contact fields (migration 0004), so no writer has to remember it.
+    search_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("requête")

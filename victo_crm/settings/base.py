@@ -72,6 +72,22 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.headless",
+    # Wagtail: the public website (victo_crm.website) and its CMS at /cms/.
+    "victo_crm.website",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.sitemaps",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
 ROOT_URLCONF = "victo_crm.urls"
@@ -170,6 +187,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
 # django-allauth: e-mail is the login; an address must be verified before use.
+ACCOUNT_ADAPTER = "victo_crm.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -222,14 +240,82 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 VICTO_MAX_ATTACHMENT_BYTES = int(os.environ.get("VICTO_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
 VICTO_MAX_ATTACHMENTS = int(os.environ.get("VICTO_MAX_ATTACHMENTS", "8"))
 VICTO_DUPLICATE_RADIUS_METERS = int(os.environ.get("VICTO_DUPLICATE_RADIUS_METERS", "150"))
+# A citizen may reopen a request this many days after it was closed ("ce n’est pas réglé").
+VICTO_REOPEN_DAYS = int(os.environ.get("VICTO_REOPEN_DAYS", "30"))
+# Map tiles of the portal; the page works without them (address search comes first).
+VICTO_MAP_TILES_URL = os.environ.get(
+    "VICTO_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+
+# --- Wagtail (public website and CMS at /cms/) --------------------------------------------
+WAGTAIL_SITE_NAME = "Ville de Victoriaville"
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAIL_I18N_ENABLED = True
+# French is the source language of the site; English pages exist where the town translates.
+WAGTAIL_CONTENT_LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
+WAGTAILSEARCH_BACKENDS = {
+    "default": {
+        # The database backend: PostgreSQL full-text search with the French dictionary in
+        # production (stemming); SQLite FTS5 in the embedded setup. Accents are folded by
+        # victo_crm.website.search before indexing and querying.
+        "BACKEND": "wagtail.search.backends.database",
+        "SEARCH_CONFIG": "french",
+        "AUTOCOMPLETE_SEARCH_CONFIG": "simple",
+    }
+}
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAIL_WORKFLOW_ENABLED = True
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAILADMIN_COMMENTS_ENABLED = True
+# The accessibility checker (axe-core in the editor's "Checks" panel and the userbar) runs
+# the WCAG 2.1 A/AA rules; victo_crm.website.wagtail_hooks sets them.
+VICTO_WEBSITE_AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Anonymous page views are cached this long (seconds); a publication empties the cache.
+VICTO_WEBSITE_CACHE_SECONDS = int(os.environ.get("VICTO_WEBSITE_CACHE_SECONDS", "300"))
 
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The app signs in through allauth's headless API and sends X-Session-Token; the portal's
+    # pages call the API with their Django session (and CSRF token).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "victo_crm.api.v1.authentication.SessionTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "victo_crm.api.v1.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "victo_crm.api.v1.throttles.UserWriteThrottle",
+        "victo_crm.api.v1.throttles.IpWriteThrottle",
+    ],
+    # Counted in the cache (Redis in production). Writes per signed-in person and per IP
+    # address; wrong session tokens per IP address.
+    "DEFAULT_THROTTLE_RATES": {
+        "write_user": os.environ.get("VICTO_API_WRITE_RATE_USER", "60/min"),
+        "write_ip": os.environ.get("VICTO_API_WRITE_RATE_IP", "300/min"),
+        "auth_failure": os.environ.get("VICTO_API_AUTH_FAILURE_RATE", "20/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"]) if os.environ.get("DJANGO_NUM_PROXIES") else None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "victo_crm API",
+    "DESCRIPTION": (
+        "REST API of the Ville de Victoriaville for its mobile app. Sign in through "
+        "/_allauth/app/v1/ and send the session token in X-Session-Token. Errors are RFC 9457 "
+        "problem details, in French unless Accept-Language asks for English. See docs/api.md."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "victo_crm.api.v1.schema.add_problem_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -242,3 +328,72 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Notifications and alerts (issue 6) ---------------------------------------------------
+# Delivery: batches of ids per task; a failed send is retried with an exponential backoff
+# (base × 2^(attempt−1), at most an hour) until the limit, then marked failed with its reason.
+VICTO_DELIVERY_BATCH_SIZE = int(os.environ.get("VICTO_DELIVERY_BATCH_SIZE", "100"))
+# Successes are recorded every this many messages (one commit each time); a worker killed
+# mid-batch may send at most this many again. 1 is strictest, larger is faster.
+VICTO_DELIVERY_MARK_EVERY = int(os.environ.get("VICTO_DELIVERY_MARK_EVERY", "20"))
+VICTO_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("VICTO_NOTIFICATION_MAX_ATTEMPTS", "5"))
+VICTO_NOTIFICATION_RETRY_BASE_SECONDS = int(
+    os.environ.get("VICTO_NOTIFICATION_RETRY_BASE_SECONDS", "60")
+)
+# The relay re-queues pending rows that waited this long, and frees rows a dead worker left
+# "sending" after VICTO_SENDING_STALE_SECONDS.
+VICTO_RELAY_INTERVAL_SECONDS = float(os.environ.get("VICTO_RELAY_INTERVAL_SECONDS", "60"))
+VICTO_RELAY_AFTER_SECONDS = int(os.environ.get("VICTO_RELAY_AFTER_SECONDS", "120"))
+VICTO_SENDING_STALE_SECONDS = int(os.environ.get("VICTO_SENDING_STALE_SECONDS", "600"))
+VICTO_RELAY_LIMIT = int(os.environ.get("VICTO_RELAY_LIMIT", "20000"))
+# No texts or push between these hours (local time), except emergencies.
+VICTO_QUIET_HOURS_START = int(os.environ.get("VICTO_QUIET_HOURS_START", "21"))
+VICTO_QUIET_HOURS_END = int(os.environ.get("VICTO_QUIET_HOURS_END", "7"))
+# Collection reminders go out the evening before, at this hour.
+VICTO_COLLECTION_REMINDER_HOUR = int(os.environ.get("VICTO_COLLECTION_REMINDER_HOUR", "17"))
+# E-mail: SMTP from EMAIL_HOST/EMAIL_PORT/... (Django's own settings); the console in dev.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+VICTO_EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("VICTO_EMAIL_MESSAGE_ID_DOMAIN", "victoriaville.ca")
+# Texts: console (dev), file, locmem (tests) or Twilio.
+VICTO_SMS_BACKEND = os.environ.get(
+    "VICTO_SMS_BACKEND", "victo_crm.notifications.channels.sms.ConsoleSmsBackend"
+)
+VICTO_SMS_FILE_PATH = os.environ.get("VICTO_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+VICTO_TWILIO_ACCOUNT_SID = os.environ.get("VICTO_TWILIO_ACCOUNT_SID", "")
+VICTO_TWILIO_AUTH_TOKEN = os.environ.get("VICTO_TWILIO_AUTH_TOKEN", "")
+VICTO_TWILIO_FROM_NUMBER = os.environ.get("VICTO_TWILIO_FROM_NUMBER", "")
+VICTO_TWILIO_API_BASE = os.environ.get("VICTO_TWILIO_API_BASE", "https://api.twilio.com")
+# Web Push: VAPID keys (the public one is given to the portal's service worker).
+VICTO_VAPID_PUBLIC_KEY = os.environ.get("VICTO_VAPID_PUBLIC_KEY", "")
+VICTO_VAPID_PRIVATE_KEY = os.environ.get("VICTO_VAPID_PRIVATE_KEY", "")
+VICTO_VAPID_SUBJECT = os.environ.get("VICTO_VAPID_SUBJECT", "mailto:info@victoriaville.ca")
+VICTO_WEBPUSH_TTL = int(os.environ.get("VICTO_WEBPUSH_TTL", "86400"))
+# Notices fan out in chunks of this many subscribers, each chunk its own transaction.
+VICTO_FANOUT_CHUNK = int(os.environ.get("VICTO_FANOUT_CHUNK", "2000"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-relay": {
+            "task": "notifications.relay",
+            "schedule": VICTO_RELAY_INTERVAL_SECONDS,
+        },
+        "alerts-resume-fanouts": {
+            "task": "alerts.resume_fanouts",
+            "schedule": VICTO_RELAY_INTERVAL_SECONDS,
+        },
+        "alerts-collection-reminders": {
+            "task": "alerts.collection_reminders",
+            "schedule": 15 * 60.0,  # idempotent; sends only from the reminder hour on
+        },
+    }
+)

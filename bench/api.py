@@ -1,0 +1,401 @@
+"""Throughput and latency of the mobile REST API and the Open311 server under load.
+
+    .venv/bin/python bench/api.py                      # 20 s per scenario, 16 clients
+    .venv/bin/python bench/api.py --duration 10 --connections 16
+
+gunicorn serves the production settings (DEBUG off, DJANGO_SECRET_KEY set,
+DJANGO_SECURE_SSL_REDIRECT=0, Redis for cache and throttles) with 2 worker processes; wrk
+(Debian package) drives 16 concurrent connections. Scenarios: submit (JSON with an
+Idempotency-Key and one custom field), my-requests list, one request, Open311
+``GET requests.json`` and ``POST requests.json``. Then a bare gunicorn + psycopg app
+(bench/api_bare.py) runs the statements of a submission under the same load, and our submit
+figure is printed as a ratio of it.
+
+The database is ``victo_api_bench`` by default (DATABASE_URL overrides it), prepared with
+``manage.py migrate``, ``load_demo`` and ``generate_load_data --requests 1000000``; the bench
+prints how many requests it holds. Every run adds the requests it submits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/victo_api_bench"
+GOALS = {"submit": 520, "list": 900, "detail": 1000}
+
+LUA_COMMON = r"""
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout
+  io.write(string.format(
+    'RESULT {"requests": %d, "duration_us": %d, "p50": %d, "p95": %d, "p99": %d, '
+    .. '"non2xx": %d, "errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), summary.errors.status, errors))
+end
+"""
+
+
+def lua(
+    method: str, path: str, headers: dict[str, str], body: str = "", keyed: bool = False
+) -> str:
+    header_lines = ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items())
+    key_line = 'h["Idempotency-Key"] = string.format("%s-%d-%d", run, id, counter)' if keyed else ""
+    return (
+        LUA_COMMON
+        + f"""
+run = "RUNID"
+local body = {json.dumps(body)}
+function request()
+  counter = counter + 1
+  local h = {{ {header_lines} }}
+  {key_line}
+  return wrk.format("{method}", "{path}", h, body)
+end
+"""
+    )
+
+
+def django_setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "victo_crm.settings.base")
+    import django
+
+    django.setup()
+
+
+def prepare() -> dict[str, Any]:
+    """The bench citizen (one of the generator's, with its requests), a session token, an
+    Open311 key, a request type with one custom field, a point in town."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.db import connection
+
+    from victo_crm.accounts.models import User
+    from victo_crm.api.services import api_key_create
+    from victo_crm.places.models import Address
+    from victo_crm.service_requests.models import RequestType, ServiceRequest
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+            ["service_requests_servicerequest"],
+        )
+        estimate = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT citizen_id FROM service_requests_servicerequest WHERE citizen_id IS NOT NULL "
+            "GROUP BY citizen_id HAVING count(*) >= 20 LIMIT 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise SystemExit("No citizen with 20 requests: run manage.py generate_load_data first.")
+    user = User.objects.get(pk=row[0])
+    engine = import_module(settings.SESSION_ENGINE)
+    session = engine.SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    reference = (
+        ServiceRequest.objects.filter(citizen=user).order_by("-created_at").first().reference
+    )
+    rtype = next(
+        t
+        for t in RequestType.objects.filter(is_active=True, location_allowed=True).order_by("code")
+        if t.fields.count() == 1
+    )
+    field = rtype.fields.get()
+    value: Any = field.parsed_choices()[0][0] if field.is_list else "42"
+    if field.datatype == "multivaluelist":
+        value = [value]
+    address = Address.objects.order_by("pk")[len(Address.objects.all()) // 2]
+    _api_key, key = api_key_create(name=f"bench {uuid.uuid4().hex[:6]}")
+    return {
+        "requests_estimate": estimate,
+        "user_id": user.pk,
+        "token": session.session_key,
+        "reference": reference,
+        "type": rtype.code,
+        "field": field.code,
+        "value": value,
+        "lat": address.latitude,
+        "lon": address.longitude,
+        "api_key": key,
+    }
+
+
+def query_counts(ctx: dict[str, Any]) -> dict[str, int]:
+    """Statements per call, measured in-process (the profile that guided the work)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_X_SESSION_TOKEN=ctx["token"])
+    counts = {}
+    calls = {
+        "submit": lambda: client.post(
+            "/api/v1/requests/",
+            json.dumps(submit_body(ctx)),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        ),
+        "list": lambda: client.get("/api/v1/requests/"),
+        "detail": lambda: client.get(f"/api/v1/requests/{ctx['reference']}/"),
+    }
+    for name, call in calls.items():
+        call()  # warm the caches as a running server would have them
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
+        assert response.status_code in (200, 201), (name, response.content[:300])
+        counts[name] = len(queries)
+    return counts
+
+
+def submit_body(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "request_type": ctx["type"],
+        "description": "Banc d’essai",
+        "field_values": {ctx["field"]: ctx["value"]},
+        "latitude": ctx["lat"],
+        "longitude": ctx["lon"],
+    }
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:
+            time.sleep(0.3)
+    raise SystemExit(f"Server did not start: {url}")
+
+
+def gunicorn(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            app,
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def wrk(url: str, script: str, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        # A fresh run id per wrk call: Idempotency-Keys never repeat between calls.
+        handle.write(script.replace('run = "RUNID"', f'run = "{uuid.uuid4().hex[:10]}"'))
+    try:
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(args.threads),
+                "-c",
+                str(args.connections),
+                "-d",
+                f"{args.duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                handle.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(handle.name)
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line[len("RESULT ") :])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1_000_000)
+    return result
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8311)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--skip-bare", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is required: apt-get install -y wrk")
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
+    # The same secret in this process (which creates the session) and in the servers.
+    secret = "bench-" + uuid.uuid4().hex + uuid.uuid4().hex
+    os.environ["DJANGO_SECRET_KEY"] = secret
+    django_setup(database_url)
+    ctx = prepare()
+    counts = query_counts(ctx)
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "victo_crm.settings.production",
+        "DJANGO_SECRET_KEY": secret,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": "600",
+        "REDIS_URL": args.redis_url,
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "VICTO_API_WRITE_RATE_USER": "100000000/min",
+        "VICTO_API_WRITE_RATE_IP": "100000000/min",
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    base = f"http://127.0.0.1:{args.port}"
+    auth = {"X-Session-Token": ctx["token"]}
+    open311_form = (
+        f"api_key={ctx['api_key']}&service_code={ctx['type']}&lat={ctx['lat']}&long={ctx['lon']}"
+        f"&email=bench%40example.ca&first_name=Banc&description=Banc"
+        f"&attribute%5B{ctx['field']}%5D="
+        + (ctx["value"][0] if isinstance(ctx["value"], list) else str(ctx["value"]))
+    )
+    scenarios = [
+        (
+            "submit",
+            "/api/v1/requests/",
+            lua(
+                "POST",
+                "/api/v1/requests/",
+                {**auth, "Content-Type": "application/json"},
+                json.dumps(submit_body(ctx)),
+                keyed=True,
+            ),
+        ),
+        ("list", "/api/v1/requests/", lua("GET", "/api/v1/requests/", auth)),
+        (
+            "detail",
+            f"/api/v1/requests/{ctx['reference']}/",
+            lua("GET", f"/api/v1/requests/{ctx['reference']}/", auth),
+        ),
+        (
+            "open311 GET requests.json",
+            "/open311/v2/requests.json",
+            lua("GET", "/open311/v2/requests.json", {}),
+        ),
+        (
+            "open311 POST requests.json",
+            "/open311/v2/requests.json",
+            lua(
+                "POST",
+                "/open311/v2/requests.json",
+                {"Content-Type": "application/x-www-form-urlencoded"},
+                open311_form,
+            ),
+        ),
+    ]
+
+    results: dict[str, dict[str, Any]] = {}
+    server = gunicorn("victo_crm.wsgi:application", args.port, env, args.workers)
+    try:
+        wait_for(f"{base}/healthz")
+        for name, path, script in scenarios:
+            # Warm-up: each worker connects, fills its caches.
+            wrk_args = argparse.Namespace(**{**vars(args), "duration": 2})
+            wrk(f"{base}{path}", script, wrk_args)
+            results[name] = wrk(f"{base}{path}", script, args)
+    finally:
+        stop(server)
+
+    bare: dict[str, Any] | None = None
+    if not args.skip_bare:
+        bare_env = {**env, "BENCH_USER_ID": str(ctx["user_id"])}
+        bare_port = args.port + 1
+        bare_server = gunicorn("bench.api_bare:application", bare_port, bare_env, args.workers)
+        try:
+            time.sleep(1.5)
+            bare_script = lua(
+                "POST",
+                "/",
+                {**auth, "Content-Type": "application/json"},
+                json.dumps(submit_body(ctx)),
+                keyed=True,
+            )
+            wrk(
+                f"http://127.0.0.1:{bare_port}/",
+                bare_script,
+                argparse.Namespace(**{**vars(args), "duration": 2}),
+            )
+            bare = wrk(f"http://127.0.0.1:{bare_port}/", bare_script, args)
+        finally:
+            stop(bare_server)
+
+    print()
+    print(
+        f"Database: {database_url.rsplit('/', 1)[-1]}, about {ctx['requests_estimate']:,} requests; "
+        f"gunicorn {args.workers} workers, wrk {args.threads} threads x {args.connections} "
+        f"connections, {args.duration} s per scenario; type {ctx['type']} "
+        f"(one field: {ctx['field']})."
+    )
+    print(f"Statements per call (in-process): {counts}")
+    print()
+    print(f"{'scenario':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    rows = list(results.items()) + ([("bare psycopg submit", bare)] if bare else [])
+    for name, result in rows:
+        errors = result["non2xx"] + result["errors"]
+        print(
+            f"{name:28} {result['rps']:8.0f} {result['p50'] / 1000:8.1f} "
+            f"{result['p95'] / 1000:8.1f} {result['p99'] / 1000:8.1f} {errors:7d}"
+        )
+    print()
+    if bare:
+        ratio = results["submit"]["rps"] / bare["rps"]
+        print(f"submit / bare app: {ratio:.0%} (goal ≥ 25%)")
+    for name, goal in GOALS.items():
+        verdict = "met" if results[name]["rps"] >= goal else "NOT met"
+        print(f"{name}: {results[name]['rps']:.0f}/s, goal ≥ {goal}/s: {verdict}")
+    for name in GOALS:
+        p99 = results[name]["p99"] / 1000
+        print(f"{name}: p99 {p99:.1f} ms, goal < 100 ms: {'met' if p99 < 100 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

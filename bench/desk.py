@@ -1,0 +1,180 @@
+"""Server time and query count of the staff desk's main pages on a large database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/victo_desk_bench \\
+        .venv/bin/python bench/desk.py [--runs 40] [--analyze]
+
+Prepare the database once:
+
+    createdb victo_desk_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/victo_desk_bench
+    manage.py migrate && manage.py load_demo && manage.py generate_load_data --requests 1000000
+
+Each page is requested through Django's test client in this process, so the time measured
+is the server's (URL routing, views, queries, templates), not the network's. The agent of
+Travaux publics (the largest team: about 55 % of the requests) works the queue; the
+supervisor opens the dashboard (cold: cache cleared before each run; warm: cached).
+Goals (issue 4): p95 < 150 ms for the queue, search and request page; dashboard < 1 s;
+at most 15 queries per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "victo_crm.settings.base")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from victo_crm.accounts.models import User  # noqa: E402
+from victo_crm.service_requests.models import ServiceRequest  # noqa: E402
+
+AGENT = "agent.tp@victoriaville.ca"
+SUPERVISOR = "superviseur@victoriaville.ca"
+SEARCH_WORDS = [
+    "nid-de-poule",
+    "ecole",
+    "lampadaire",
+    "deneigement",
+    "tremblay",
+    "bruit",
+    "arbre tombe",
+]
+
+
+def measure(label: str, runs: int, make_path: Callable[[int], str], client: Client, before=None):
+    times, queries, statuses = [], [], set()
+    for i in range(runs):
+        path = make_path(i)
+        if before:
+            before()
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(path)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)
+            elapsed = (time.perf_counter() - start) * 1000
+        times.append(elapsed)
+        queries.append(len(captured))
+        statuses.add(response.status_code)
+    times.sort()
+    p50 = statistics.median(times)
+    p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    print(
+        f"{label:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   max {times[-1]:7.1f} ms   "
+        f"queries {min(queries)}–{max(queries)}   status {sorted(statuses)}"
+    )
+    return p50, p95, max(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--analyze", action="store_true", help="ANALYZE the tables first")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database filled with generate_load_data.")
+    if args.analyze:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    total = ServiceRequest.objects.count()
+    agent = User.objects.get(email=AGENT)
+    supervisor = User.objects.get(email=SUPERVISOR)
+    team_ids = list(agent.teams.values_list("pk", flat=True))
+    rng = random.Random(7)
+    # The request pages opened: a mix of open and closed requests of the agent's team.
+    refs = list(
+        ServiceRequest.objects.filter(team_id__in=team_ids, closed_at__isnull=True)
+        .order_by("?")
+        .values_list("reference", flat=True)[: args.runs // 2]
+    ) + list(
+        ServiceRequest.objects.filter(team_id__in=team_ids, created_at__year=2025)
+        .order_by("-id")
+        .values_list("reference", flat=True)[: args.runs]
+    )
+    rng.shuffle(refs)
+    print(f"{total:,} requêtes; équipe de l’agent : {team_ids}; {args.runs} essais par page\n")
+
+    agent_client, supervisor_client = Client(), Client()
+    agent_client.force_login(agent)
+    supervisor_client.force_login(supervisor)
+    agent_client.get("/bureau/")  # warm up templates and connections
+
+    queues = ["team", "unassigned", "mine", "due", "citizen"]
+    results = {}
+    results["queue"] = measure(
+        "file d’équipe (5 files, tri)",
+        args.runs,
+        lambda i: f"/bureau/?file={queues[i % len(queues)]}"
+        + ("&sort=-priority" if i % 3 == 0 else ""),
+        agent_client,
+    )
+    results["queue_all"] = measure(
+        "toutes (superviseur, 2 équipes)",
+        args.runs,
+        lambda i: "/bureau/?file=all",
+        supervisor_client,
+    )
+    results["queue_filtered"] = measure(
+        "file filtrée (type, dates)",
+        args.runs,
+        lambda i: "/bureau/?file=team&channel=phone&created_from=2026-01-01",
+        agent_client,
+    )
+    results["search"] = measure(
+        "recherche plein texte",
+        args.runs,
+        lambda i: f"/bureau/?file=team&q={SEARCH_WORDS[i % len(SEARCH_WORDS)]}",
+        agent_client,
+    )
+    results["search_ref"] = measure(
+        "recherche par référence",
+        args.runs,
+        lambda i: f"/bureau/?file=all&q={refs[i % len(refs)]}",
+        supervisor_client,
+    )
+    results["request"] = measure(
+        "fiche d’une requête",
+        args.runs,
+        lambda i: f"/bureau/requetes/{refs[i % len(refs)]}/",
+        agent_client,
+    )
+    results["dashboard_cold"] = measure(
+        "tableau de bord (sans cache)",
+        max(5, args.runs // 4),
+        lambda i: "/bureau/tableau-de-bord/",
+        supervisor_client,
+        before=cache.clear,
+    )
+    results["dashboard_warm"] = measure(
+        "tableau de bord (en cache)",
+        args.runs,
+        lambda i: "/bureau/tableau-de-bord/",
+        supervisor_client,
+    )
+    print()
+    goals = {"queue": 150, "search": 150, "request": 150, "dashboard_cold": 1000}
+    for key, limit in goals.items():
+        _p50, p95, max_queries = results[key]
+        verdict = "OK" if p95 < limit and max_queries <= 15 else "NON ATTEINT"
+        print(f"objectif {key:<15} p95 < {limit} ms, ≤ 15 requêtes SQL : {verdict}")
+
+
+if __name__ == "__main__":
+    main()

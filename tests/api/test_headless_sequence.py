@@ -1,0 +1,73 @@
+"""The app's authentication sequence of docs/api.md, through allauth's headless API (app
+client): sign up, verify the e-mail address, use the session token on the REST API, log out,
+reset the password, log in again."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from tests.api.conftest import ApiClient
+
+AUTH = "/_allauth/app/v1"
+
+
+def call(client: Client, method: str, path: str, body: Any = None, token: str = "") -> Any:
+    headers = {"HTTP_X_SESSION_TOKEN": token} if token else {}
+    if body is None:
+        return getattr(client, method)(f"{AUTH}{path}", **headers)
+    return getattr(client, method)(
+        f"{AUTH}{path}", json.dumps(body), content_type="application/json", **headers
+    )
+
+
+def key_from_last_mail() -> str:
+    body = mail.outbox[-1].body
+    match = re.search(r"/(?:confirm-email|key)/([^/\s]+)/?", body)
+    assert match, body
+    return match.group(1)
+
+
+def test_sign_up_verify_use_log_out_reset_and_log_in(db: None) -> None:
+    app = Client()
+
+    signup = call(
+        app, "post", "/auth/signup", {"email": "lea@example.ca", "password": "Lac-Beauport-2026"}
+    )
+    assert signup.status_code == 401, signup.content  # pending: the e-mail must be verified
+    token = signup.json()["meta"]["session_token"]
+    assert any(f["id"] == "verify_email" for f in signup.json()["data"]["flows"])
+
+    verified = call(app, "post", "/auth/email/verify", {"key": key_from_last_mail()}, token)
+    assert verified.status_code == 200, verified.content
+    token = verified.json()["meta"].get("session_token", token)
+
+    me = ApiClient(token).get("/api/v1/me/")
+    assert me.status_code == 200
+    assert me.json()["email"] == "lea@example.ca"
+
+    logout = call(app, "delete", "/auth/session", token=token)
+    assert logout.status_code == 401, logout.content
+    assert ApiClient(token).get("/api/v1/me/").status_code == 401
+
+    requested = call(app, "post", "/auth/password/request", {"email": "lea@example.ca"})
+    assert requested.status_code == 200, requested.content
+    reset_key = re.search(r"/password/reset/key/([^/\s]+)/?", mail.outbox[-1].body)
+    assert reset_key, mail.outbox[-1].body
+    reset = call(
+        app,
+        "post",
+        "/auth/password/reset",
+        {"key": reset_key.group(1), "password": "Mont-Arthabaska-9"},
+    )
+    assert reset.status_code in (200, 401), reset.content
+
+    login = call(
+        app, "post", "/auth/login", {"email": "lea@example.ca", "password": "Mont-Arthabaska-9"}
+    )
+    assert login.status_code == 200, login.content
+    assert ApiClient(login.json()["meta"]["session_token"]).get("/api/v1/me/").status_code == 200

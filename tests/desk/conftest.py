@@ -1,0 +1,62 @@
+"""Personas and requests for the desk's tests (the shared ones come from tests/conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.conftest import CENTRE_LAT, CENTRE_LON
+from victo_crm.desk.models import CannedResponse
+from victo_crm.service_requests.models import ServiceRequest, Transition
+from victo_crm.service_requests.services import service_request_submit
+
+
+@pytest.fixture
+def submit(request_type, citizen, town) -> Callable[..., ServiceRequest]:
+    """File a pothole report as Marie (or as someone else) through the real service."""
+
+    def _submit(**kwargs: Any) -> ServiceRequest:
+        values: dict[str, Any] = {
+            "request_type": request_type,
+            "citizen": citizen,
+            "field_values": {"taille": "grand"},
+            "description": "Un gros nid-de-poule devant l’école, rue Notre-Dame.",
+            "latitude": CENTRE_LAT,
+            "longitude": CENTRE_LON,
+        }
+        values.update(kwargs)
+        if values.get("contact") is not None:
+            values["citizen"] = None
+        return service_request_submit(**values)
+
+    return _submit
+
+
+@pytest.fixture
+def pothole(submit) -> ServiceRequest:
+    return submit()
+
+
+@pytest.fixture
+def canned(db: None) -> CannedResponse:
+    return CannedResponse.objects.create(
+        title="Prise en charge",
+        body_fr="Bonjour {citizen_name}, votre requête {reference} ({type}) est prise en charge.",
+        body_en="Hello {citizen_name}, your request {reference} ({type}) is being handled.",
+    )
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def transition(from_code: str, to_code: str) -> Transition:
+    return Transition.objects.get(
+        workflow__code="default", from_state__code=from_code, to_state__code=to_code
+    )

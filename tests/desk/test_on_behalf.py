@@ -1,0 +1,100 @@
+"""Filing a request for a citizen who phoned or came to the counter."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.desk.conftest import client_for
+from victo_crm.desk.models import AccessLog
+from victo_crm.service_requests.models import EventKind, RequestEvent, ServiceRequest
+
+pytestmark = pytest.mark.django_db
+
+
+class TestFindingTheCitizen:
+    @pytest.mark.parametrize("query", ["Tremblay", "marie@example", "819 555-0199", "notre-dame"])
+    def test_by_name_e_mail_phone_or_address(self, query, citizen, address, agent):
+        citizen.phone = "819-555-0199"
+        citizen.address = address
+        citizen.save()
+        html = client_for(agent).get(f"/bureau/requetes/nouvelle/?citoyen={query}").content.decode()
+        assert f"?choisi={citizen.pk}" in html, query
+        assert AccessLog.objects.filter(user=agent, citizen=citizen, what="citizen_search").exists()
+
+    def test_staff_accounts_are_not_offered_as_citizens(self, agent, supervisor):
+        html = (
+            client_for(agent)
+            .get("/bureau/requetes/nouvelle/?citoyen=victoriaville.ca")
+            .content.decode()
+        )
+        assert f"?choisi={supervisor.pk}" not in html
+
+
+class TestFiling:
+    def test_for_a_known_citizen_by_phone(self, citizen, address, agent, request_type):
+        response = client_for(agent).post(
+            f"/bureau/requetes/nouvelle/?choisi={citizen.pk}",
+            {
+                "citizen": citizen.pk,
+                "request_type": request_type.pk,
+                "channel": "phone",
+                "description": "Appel : trou profond coin Notre-Dame.",
+                "champ_taille": "moyen",
+                "champ_voies": ["nord", "sud"],
+                "address": address.pk,
+            },
+        )
+        created = ServiceRequest.objects.get()
+        assert (
+            response.status_code == 302
+            and response["Location"] == f"/bureau/requetes/{created.reference}/"
+        )
+        assert (created.citizen, created.channel, created.address) == (citizen, "phone", address)
+        assert created.field_values == {"taille": "moyen", "voies": ["nord", "sud"]}
+        submitted = RequestEvent.objects.get(request=created, kind=EventKind.SUBMITTED)
+        assert submitted.actor == agent
+
+    def test_for_a_guest_at_the_counter(self, agent, request_type, address):
+        client_for(agent).post(
+            "/bureau/requetes/nouvelle/",
+            {
+                "request_type": request_type.pk,
+                "channel": "counter",
+                "contact_name": "Gérard Côté",
+                "contact_email": "gcote@example.ca",
+                "contact_phone": "819 555-0142",
+                "champ_taille": "petit",
+                "address": address.pk,
+            },
+        )
+        created = ServiceRequest.objects.get()
+        assert (created.citizen, created.contact_name, created.channel) == (
+            None,
+            "Gérard Côté",
+            "counter",
+        )
+        assert created.tracking_token_hash
+
+    def test_a_missing_field_is_explained_and_what_was_typed_stays(
+        self, agent, request_type, address
+    ):
+        response = client_for(agent).post(
+            "/bureau/requetes/nouvelle/",
+            {
+                "request_type": request_type.pk,
+                "channel": "phone",
+                "contact_name": "Gérard Côté",
+                "contact_email": "gcote@example.ca",
+                "description": "Texte tapé pendant l’appel",
+                "address": address.pk,
+            },
+        )
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Le champ « Taille » est obligatoire." in html
+        assert "Texte tapé pendant l’appel" in html and "Gérard Côté" in html
+        assert not ServiceRequest.objects.exists()
+
+    def test_the_address_search_offers_registry_addresses(self, agent, address):
+        html = client_for(agent).get("/bureau/adresses/?address_query=1 notre").content.decode()
+        assert f'value="{address.pk}"' in html and "rue Notre-Dame Est" in html

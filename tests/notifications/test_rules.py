@@ -1,0 +1,232 @@
+"""Notification rules, without code: the outbox of a request event is what the rules say."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from victo_crm.notifications.models import Notification, NotificationRule
+from victo_crm.notifications.services import outbox_for_request_event
+from victo_crm.service_requests.models import RequestFollower
+from victo_crm.service_requests.services import (
+    Contact,
+    service_request_reply,
+    service_request_transition,
+)
+
+from .helpers import submit, transition
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(**filters):
+    return list(
+        Notification.objects.filter(**filters)
+        .order_by("pk")
+        .values_list("address", "channel", "language", "status")
+    )
+
+
+class TestTheSeededRules:
+    def test_a_citizen_is_told_their_request_was_received_by_email_and_in_the_portal(
+        self, request_type, citizen, town
+    ):
+        request = submit(request_type, citizen=citizen)
+
+        notes = Notification.objects.filter(request=request, kind="request_received")
+        assert {n.channel for n in notes} == {"email", "in_app"}
+        email = notes.get(channel="email")
+        assert email.subject == f"Nous avons reçu votre requête {request.reference}"
+        assert "Bonjour Marie Tremblay" in email.body
+        assert "« Nid-de-poule »" in email.body
+        assert email.rule.name == "Accusé de réception"
+
+    def test_an_english_speaking_citizen_gets_english(self, request_type, other_citizen, town):
+        request = submit(request_type, citizen=other_citizen)
+        email = Notification.objects.get(request=request, channel="email")
+        assert email.language == "en"
+        assert email.subject == f"We received your request {request.reference}"
+        assert "“Pothole”" in email.body
+
+    def test_a_guest_is_written_to_at_the_address_they_gave(self, request_type, town):
+        request = submit(request_type, contact=Contact(name="Paul Roy", email="paul@example.ca"))
+        assert rows(request=request) == [("paul@example.ca", "email", "fr", "pending")]
+
+    def test_followers_hear_about_state_changes_too(
+        self, request_type, citizen, other_citizen, agent, town
+    ):
+        request = submit(request_type, citizen=citizen)
+        RequestFollower.objects.create(request=request, user=other_citizen)
+        event = service_request_transition(
+            request=request, transition=transition("recue", "assignee"), actor=agent
+        )
+        emails = Notification.objects.filter(event=event, channel="email")
+        assert {(e.address, e.language) for e in emails} == {
+            ("marie@example.ca", "fr"),
+            ("jean@example.ca", "en"),
+        }
+        french = emails.get(address="marie@example.ca")
+        assert french.subject == f"Votre requête {request.reference} : Prise en charge"
+        english = emails.get(address="jean@example.ca")
+        assert english.subject == f"Your request {request.reference}: Taken in charge"
+
+    def test_a_public_reply_carries_the_agents_words(self, request_type, citizen, agent, town):
+        request = submit(request_type, citizen=citizen)
+        event = service_request_reply(
+            request=request, actor=agent, text="Une équipe passera jeudi."
+        )
+        email = Notification.objects.get(event=event, channel="email")
+        assert "Une équipe passera jeudi." in email.body
+
+    def test_replaying_an_event_writes_nothing_twice(self, request_type, citizen, town):
+        request = submit(request_type, citizen=citizen)
+        event = request.events.get()
+        before = Notification.objects.count()
+        assert outbox_for_request_event(event=event, kind="request_received") == []
+        assert Notification.objects.count() == before
+
+
+class TestConditionsRecipientsAndChannels:
+    def test_a_rule_limited_to_a_state_fires_only_for_that_state(
+        self, request_type, citizen, agent, teams, town
+    ):
+        from victo_crm.service_requests.models import State
+
+        resolved = State.objects.get(workflow__code="default", code="resolue")
+        rule = NotificationRule.objects.create(
+            name="Réglée : aviser l’équipe",
+            event="state_changed",
+            to_requester=False,
+            to_followers=False,
+            fixed_addresses="contremaitre@victoriaville.ca",
+            channels=["email"],
+            subject_fr="{{ reference }} réglée",
+            body_fr="La requête {{ reference }} est réglée.",
+        )
+        rule.states.add(resolved)
+        request = submit(request_type, citizen=citizen)
+        taken = service_request_transition(
+            request=request, transition=transition("recue", "assignee"), actor=agent
+        )
+        assert not Notification.objects.filter(event=taken, rule=rule).exists()
+        done = service_request_transition(
+            request=request, transition=transition("assignee", "resolue"), actor=agent
+        )
+        note = Notification.objects.get(event=done, rule=rule)
+        assert (note.address, note.subject, note.topic) == (
+            "contremaitre@victoriaville.ca",
+            f"{request.reference} réglée",
+            "staff",
+        )
+
+    def test_a_rule_for_another_request_type_does_not_fire(self, request_type, citizen, town):
+        from victo_crm.service_requests.models import RequestGroup, RequestType
+
+        other = RequestType.objects.create(
+            code="lampadaire",
+            name_fr="Lampadaire",
+            group=RequestGroup.objects.create(code="eclairage", name_fr="Éclairage"),
+            team=request_type.team,
+            workflow=request_type.workflow,
+        )
+        rule = NotificationRule.objects.create(
+            name="Lampadaires",
+            event="request_received",
+            channels=["email"],
+            to_requester=False,
+            to_followers=False,
+            to_team=True,
+            subject_fr="Lampadaire {{ reference }}",
+            body_fr="…",
+        )
+        rule.request_types.add(other)
+        request = submit(request_type, citizen=citizen)
+        assert not Notification.objects.filter(request=request, rule=rule).exists()
+
+    def test_the_team_is_written_to_at_its_address_or_member_by_member(
+        self, request_type, citizen, agent, teams, town
+    ):
+        NotificationRule.objects.create(
+            name="Nouvelle requête pour l’équipe",
+            event="request_received",
+            channels=["email"],
+            to_requester=False,
+            to_followers=False,
+            to_team=True,
+            subject_fr="Nouvelle requête {{ reference }}",
+            body_fr="{{ request_type }} — {{ location }}",
+        )
+        request = submit(request_type, citizen=citizen)
+        staff = Notification.objects.filter(request=request, topic="staff")
+        assert [n.address for n in staff] == [agent.email]
+        assert "/admin/" in staff[0].link or "/bureau/" in staff[0].link
+
+    def test_two_rules_naming_the_same_person_send_one_message(self, request_type, citizen, town):
+        NotificationRule.objects.create(
+            name="Doublon",
+            event="request_received",
+            channels=["email"],
+            subject_fr="Encore {{ reference }}",
+            body_fr="…",
+            order=99,
+        )
+        request = submit(request_type, citizen=citizen)
+        assert Notification.objects.filter(request=request, channel="email").count() == 1
+
+
+class TestTemplatesAreSafe:
+    def test_an_unknown_placeholder_is_refused_with_its_name(self):
+        rule = NotificationRule(
+            name="x",
+            event="public_reply",
+            channels=["email"],
+            subject_fr="{{ reference }}",
+            body_fr="Bonjour {{ citoyen }}",
+        )
+        with pytest.raises(ValidationError) as error:
+            rule.full_clean()
+        assert "citoyen" in str(error.value.message_dict["body_fr"])
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "{% load static %}",
+            "{{ reference|upper }}",
+            "{{ reference",
+            "{{ request.citizen.password }}",
+        ],
+    )
+    def test_tags_filters_and_attribute_access_are_refused(self, body):
+        rule = NotificationRule(
+            name="x", event="public_reply", channels=["email"], subject_fr="s", body_fr=body
+        )
+        with pytest.raises(ValidationError) as error:
+            rule.full_clean()
+        assert "body_fr" in error.value.message_dict
+
+    def test_a_rule_without_channel_or_recipient_is_refused(self):
+        rule = NotificationRule(
+            name="x",
+            event="public_reply",
+            channels=[],
+            to_requester=False,
+            to_followers=False,
+            subject_fr="s",
+            body_fr="b",
+        )
+        with pytest.raises(ValidationError) as error:
+            rule.full_clean()
+        assert {"channels", "to_requester"} <= set(error.value.message_dict)
+
+    def test_what_a_citizen_typed_never_becomes_markup(self, request_type, citizen, agent, town):
+        from victo_crm.notifications.channels.email import build_message
+
+        request = submit(request_type, citizen=citizen)
+        event = service_request_reply(
+            request=request, actor=agent, text='<img src=x onerror="alert(1)"> {{ reference }}'
+        )
+        note = Notification.objects.get(event=event, channel="email")
+        assert "{{ reference }}" in note.body  # a value is never re-read as a template
+        html = build_message(note).alternatives[0][0]
+        assert "<img src=x" not in html
+        assert "&lt;img src=x" in html

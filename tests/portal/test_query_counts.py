@@ -1,0 +1,62 @@
+"""My requests and a request page cost a fixed, small number of queries, whatever the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.portal.conftest import close_request
+from victo_crm.service_requests.citizen import service_request_comment, service_request_follow
+from victo_crm.service_requests.services import service_request_reply, service_request_submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_marie(
+    citizen: Any, other_citizen: Any, request_type: Any, address: Any, agent: Any, make_image: Any
+) -> Any:
+    made = [
+        service_request_submit(
+            request_type=request_type,
+            citizen=citizen,
+            field_values={"taille": "petit", "voies": ["nord"]},
+            address=address,
+            photos=[make_image("a.jpg"), make_image("b.jpg")],
+        )
+        for _ in range(25)
+    ]
+    for _ in range(3):
+        theirs = service_request_submit(
+            request_type=request_type,
+            citizen=other_citizen,
+            field_values={"taille": "petit"},
+            address=address,
+        )
+        service_request_follow(request=theirs, user=citizen)
+    sr = made[-1]
+    for i in range(5):
+        service_request_reply(request=sr, actor=agent, text=f"Réponse {i}")
+        service_request_comment(request=sr, citizen=citizen, text=f"Commentaire {i}")
+    close_request(made[0], agent)
+    return made
+
+
+def test_my_requests_costs_at_most_10_queries(
+    marie: Any, busy_marie: Any, django_assert_max_num_queries: Any
+) -> None:
+    for params in ({}, {"statut": "ouvertes"}, {"statut": "fermees"}, {"page": "2"}):
+        with django_assert_max_num_queries(10):
+            response = marie.get(reverse("portal:my_requests"), params)
+        assert response.status_code == 200
+
+
+def test_a_request_page_costs_at_most_10_queries(
+    marie: Any, busy_marie: Any, agent: Any, django_assert_max_num_queries: Any
+) -> None:
+    for sr in (busy_marie[-1], busy_marie[0]):  # an open one, busy; a closed one, with its forms
+        with django_assert_max_num_queries(10):
+            response = marie.get(reverse("portal:request_detail", args=[sr.reference]))
+        assert response.status_code == 200

@@ -1,0 +1,127 @@
+"""The citizen-side reads the portal and the mobile API share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import Http404
+
+from tests.conftest import CENTRE_LAT, CENTRE_LON
+from tests.portal.conftest import close_request
+from victo_crm.service_requests import selectors
+from victo_crm.service_requests.citizen import service_request_comment, service_request_follow
+from victo_crm.service_requests.services import (
+    service_request_add_note,
+    service_request_reply,
+    service_request_submit,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_my_requests_are_mine_and_followed_newest_first(
+    citizen: Any, other_citizen: Any, request_type: Any, address: Any, agent: Any
+) -> None:
+    first = service_request_submit(
+        request_type=request_type,
+        citizen=citizen,
+        field_values={"taille": "petit"},
+        address=address,
+    )
+    second = service_request_submit(
+        request_type=request_type,
+        citizen=citizen,
+        field_values={"taille": "petit"},
+        address=address,
+    )
+    jeans = service_request_submit(
+        request_type=request_type,
+        citizen=other_citizen,
+        field_values={"taille": "petit"},
+        address=address,
+    )
+    assert list(selectors.requests_for_citizen(citizen)) == [second, first]
+    service_request_follow(request=jeans, user=citizen)
+    assert list(selectors.requests_for_citizen(citizen)) == [jeans, second, first]
+    close_request(first, agent)
+    assert list(selectors.requests_for_citizen(citizen, status="open")) == [jeans, second]
+    assert list(selectors.requests_for_citizen(citizen, status="closed")) == [first]
+
+
+def test_a_request_is_found_only_by_its_requester_or_a_follower(
+    citizen: Any, other_citizen: Any, marie_request: Any
+) -> None:
+    found = selectors.request_for_citizen_or_404(citizen, reference=marie_request.reference)
+    assert found.is_requester and not found.is_follower
+    with pytest.raises(Http404):
+        selectors.request_for_citizen_or_404(other_citizen, reference=marie_request.reference)
+    service_request_follow(request=marie_request, user=other_citizen)
+    found = selectors.request_for_citizen_or_404(other_citizen, public_id=marie_request.public_id)
+    assert found.is_follower and not found.is_requester
+    with pytest.raises(Http404):
+        selectors.request_for_citizen_or_404(citizen, public_id="pas-un-uuid")
+
+
+def test_a_guest_request_is_found_by_its_token_only(guest_request: Any) -> None:
+    found = selectors.request_for_guest_token_or_404(guest_request.tracking_token)
+    assert found == guest_request
+    for wrong in (
+        "",
+        "x" * 32,
+        guest_request.tracking_token + "x",
+        guest_request.tracking_token_hash,
+    ):
+        with pytest.raises(Http404):
+            selectors.request_for_guest_token_or_404(wrong)
+
+
+def test_the_timeline_speaks_to_the_citizen_and_hides_internal_notes(
+    citizen: Any, agent: Any, marie_request: Any
+) -> None:
+    service_request_add_note(request=marie_request, actor=agent, text="Note interne secrète")
+    service_request_reply(request=marie_request, actor=agent, text="Une équipe passera lundi.")
+    service_request_comment(request=marie_request, citizen=citizen, text="Merci !")
+    close_request(marie_request, agent)
+    entries = selectors.public_timeline(marie_request)
+    titles = [e.title for e in entries]
+    assert titles == [
+        "Requête reçue",
+        "Réponse de la Ville",
+        "Votre commentaire",
+        "Nouvel état : Réglée",
+    ]
+    assert all("secrète" not in e.message for e in entries)
+    assert len(entries[0].photos) == 1
+
+
+def test_a_follower_sees_the_town_s_side_only(citizen: Any, agent: Any, marie_request: Any) -> None:
+    service_request_comment(request=marie_request, citizen=citizen, text="Mon adresse perso")
+    entries = selectors.public_timeline(marie_request, for_follower=True)
+    assert [e.title for e in entries] == ["Requête reçue"]
+    assert entries[0].photos == []
+
+
+def test_nearby_open_requests_of_the_same_type(
+    marie_request: Any, guest_request: Any, request_type: Any, agent: Any
+) -> None:
+    found = selectors.nearby_open_requests(
+        request_type=request_type, latitude=CENTRE_LAT, longitude=CENTRE_LON
+    )
+    assert [sr for sr, _d in found] == [marie_request, guest_request]
+    assert found[0][1] < 1 and 30 < found[1][1] < 40
+    assert (
+        selectors.nearby_open_requests(
+            request_type=request_type, latitude=CENTRE_LAT, longitude=CENTRE_LON, radius_m=10
+        )[0][0]
+        == marie_request
+    )
+    close_request(marie_request, agent)
+    found = selectors.nearby_open_requests(
+        request_type=request_type, latitude=CENTRE_LAT, longitude=CENTRE_LON
+    )
+    assert [sr for sr, _d in found] == [guest_request]
+    far = selectors.nearby_open_requests(
+        request_type=request_type, latitude=CENTRE_LAT + 0.01, longitude=CENTRE_LON
+    )
+    assert far == []

@@ -1,0 +1,70 @@
+"""Search finds pages and request types, ignores accents and plurals, suggests while
+typing, and never leaves the visitor with nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from victo_crm.website import links
+from victo_crm.website.search import normalise
+
+pytestmark = pytest.mark.django_db
+
+
+def test_normalisation_folds_accents_plurals_and_stop_words():
+    assert normalise("Les Matières résiduelles") == "matiere residuelle"
+    assert normalise("nid-de-poule") == "nid poule"
+
+
+@pytest.mark.parametrize("query", ["collecte", "collectes", "COLLECTE", "matieres residuelles"])
+def test_search_finds_the_collection_page(client, site, query):
+    html = client.get("/recherche/", {"q": query}).content.decode()
+    assert 'href="/collectes/"' in html
+
+
+def test_search_uses_the_page_keywords(client, site):
+    assert 'href="/collectes/"' in client.get("/recherche/", {"q": "vidanges"}).content.decode()
+
+
+def test_search_offers_the_request_type_with_its_form(client, site, request_type):
+    html = client.get("/recherche/", {"q": "nid de poule"}).content.decode()
+    assert "Faire une requête : Nid-de-poule" in html
+    assert f'href="{links.request_form_url("nid-de-poule")}"' in html
+
+
+def test_request_types_are_found_by_their_keywords_accents_ignored(client, site, request_type):
+    assert "Nid-de-poule" in client.get("/recherche/", {"q": "chaussee"}).content.decode()
+
+
+def test_english_search_finds_english_pages(client, site):
+    html = client.get("/en/recherche/", {"q": "waste"}).content.decode()
+    assert 'href="/en/waste-collection/"' in html
+    assert '<html lang="en">' in html
+
+
+def test_no_result_page_offers_closest_types_and_a_way_to_ask_the_town(client, site, request_type):
+    html = client.get("/recherche/", {"q": "trou licorne"}).content.decode()
+    assert "Aucun résultat" not in html or "Nid-de-poule" in html
+    nothing = client.get("/recherche/", {"q": "xylophone"}).content.decode()
+    assert "Aucun résultat pour « xylophone »" in nothing
+    assert f'href="{links.request_form_url(links.GENERAL_COMPLAINT)}"' in nothing
+    assert "819 758-0555" in nothing
+
+
+def test_suggestions_put_the_request_type_first_for_nid_de_poule(client, site, request_type):
+    data = client.get("/recherche/suggestions/", {"q": "nid de pou"}).json()
+    first = data["suggestions"][0]
+    assert first["label"] == "Nid-de-poule"
+    assert first["url"] == links.request_form_url("nid-de-poule")
+
+
+def test_suggestions_offer_the_collection_page_for_collecte(client, site):
+    labels = [
+        s["label"]
+        for s in client.get("/recherche/suggestions/", {"q": "collecte"}).json()["suggestions"]
+    ]
+    assert "Collectes et matières résiduelles" in labels
+
+
+def test_suggestions_need_two_letters(client, site):
+    assert client.get("/recherche/suggestions/", {"q": "c"}).json()["suggestions"] == []

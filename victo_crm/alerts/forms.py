@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from victo_crm.places.models import Address, Zone
+from victo_crm.places.selectors import address_search
+
+from .models import AlertTopic, AreaKind, Notice
+from .services import EVERY_CHANNEL
+
+CHANNEL_LABELS = {
+    "email": _("Courriel"),
+    "in_app": _("Dans le portail et l’application"),
+    "sms": _("Texto"),
+    "push": _("Notification sur l’appareil"),
+}
+
+
+class AddressSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Votre adresse"),
+        max_length=150,
+        help_text=_("Par exemple : 1 rue Notre-Dame Est"),
+    )
+
+
+def resolve_address(query: str) -> Address:
+    matches = list(address_search(query, limit=2))
+    if not matches:
+        raise forms.ValidationError(_("Aucune adresse du registre ne correspond."))
+    if len(matches) > 1:
+        exact = [m for m in matches if m.label.lower().startswith(query.strip().lower())]
+        if len(exact) != 1:
+            raise forms.ValidationError(
+                _("Plusieurs adresses correspondent : précisez le numéro et la rue.")
+            )
+        return exact[0]
+    return matches[0]
+
+
+class SubscriptionForm(forms.Form):
+    topic = forms.ModelChoiceField(
+        label=_("Sujet"), queryset=AlertTopic.objects.filter(is_active=True), empty_label=None
+    )
+    address = forms.CharField(
+        label=_("Adresse"),
+        max_length=150,
+        help_text=_("La vôtre ou celle d’un proche, par exemple : 1 rue Notre-Dame Est"),
+    )
+    label = forms.CharField(label=_("Nom de l’adresse (facultatif)"), max_length=80, required=False)
+    channels = forms.MultipleChoiceField(
+        label=_("Me prévenir par"),
+        choices=[(c, CHANNEL_LABELS[c]) for c in EVERY_CHANNEL],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["email", "in_app"],
+    )
+
+    def clean_address(self) -> Address:
+        return resolve_address(self.cleaned_data["address"])
+
+
+class NoticeForm(forms.ModelForm):
+    zones = forms.ModelMultipleChoiceField(
+        label=_("Zones"), queryset=Zone.objects.exclude(kind="boundary"), required=False
+    )
+
+    class Meta:
+        model = Notice
+        fields = [
+            "topic",
+            "severity",
+            "title_fr",
+            "title_en",
+            "body_fr",
+            "body_en",
+            "area_kind",
+            "zones",
+            "streets",
+            "latitude",
+            "longitude",
+            "radius_m",
+            "starts_at",
+            "ends_at",
+        ]
+        widgets = {
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "ends_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "body_fr": forms.Textarea(attrs={"rows": 5}),
+            "body_en": forms.Textarea(attrs={"rows": 5}),
+            "streets": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area_kind"].choices = AreaKind.choices  # type: ignore[attr-defined]
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]

@@ -1,0 +1,442 @@
+"""Every write of alerts: subscriptions, notices and their fan-out, collection reminders."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from victo_crm.accounts.models import ConsentPurpose
+from victo_crm.core.models import localized
+from victo_crm.notifications.models import Notification, NotificationChannel, NotificationStatus
+from victo_crm.notifications.preferences import PreferenceBook
+from victo_crm.notifications.services import queue_delivery
+
+from .calendar import occurrences
+from .models import (
+    AlertTopic,
+    AreaKind,
+    CollectionCalendar,
+    Notice,
+    NoticeStatus,
+    Subscription,
+)
+from .selectors import audience_subscriptions, notice_audience_count
+
+if TYPE_CHECKING:
+    from victo_crm.accounts.models import User
+    from victo_crm.places.models import Address
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = [c for c in NotificationChannel.values]
+EVERY_CHANNEL = [
+    NotificationChannel.EMAIL.value,
+    NotificationChannel.IN_APP.value,
+    NotificationChannel.SMS.value,
+    NotificationChannel.PUSH.value,
+]
+
+
+# --- Subscriptions ----------------------------------------------------------------------------
+
+
+def _check_channels(user: User, topic: AlertTopic, channels: Sequence[str]) -> list[str]:
+    chosen = [c for c in EVERY_CHANNEL if c in set(channels)]
+    errors = []
+    if not chosen or len(chosen) != len(set(channels)):
+        errors.append(_("Choisissez au moins un canal parmi ceux proposés."))
+    active = set(user.consents.filter(withdrawn_at__isnull=True).values_list("purpose", flat=True))
+    if NotificationChannel.SMS in chosen:
+        if not user.phone:
+            errors.append(_("Indiquez d’abord un numéro de téléphone dans votre profil."))
+        elif ConsentPurpose.SMS not in active:
+            errors.append(_("Acceptez d’abord de recevoir des textos, dans votre profil."))
+    if NotificationChannel.PUSH in chosen and ConsentPurpose.PUSH not in active:
+        errors.append(_("Acceptez d’abord les notifications sur vos appareils, dans votre profil."))
+    if topic.preference_topic == "city_news" and ConsentPurpose.CITY_NEWS not in active:
+        errors.append(
+            _("Acceptez d’abord de recevoir les nouvelles de la Ville, dans votre profil.")
+        )
+    if errors:
+        raise ValidationError({"channels": errors})
+    return chosen
+
+
+def _turn_on_preferences(user: User, topic: AlertTopic, channels: Iterable[str]) -> None:
+    """Subscribing is an explicit choice: the matching preferences follow it."""
+    from victo_crm.accounts.services import user_preferences_set
+
+    user_preferences_set(
+        user=user, preferences={(topic.preference_topic, c): True for c in channels}
+    )
+
+
+@transaction.atomic
+def subscription_create(
+    *, user: User, topic: AlertTopic, address: Address, channels: Sequence[str], label: str = ""
+) -> Subscription:
+    """Subscribe a citizen to a topic for an address (theirs or one they follow)."""
+    if not topic.is_active:
+        raise ValidationError({"topic": [_("Ce sujet n’est plus offert.")]})
+    chosen = _check_channels(user, topic, channels)
+    subscription, created = Subscription.objects.get_or_create(
+        user=user,
+        topic=topic,
+        address=address,
+        defaults={"channels": chosen, "label": label.strip()[:80]},
+    )
+    if not created:
+        subscription.channels = chosen
+        subscription.is_active = True
+        subscription.label = label.strip()[:80] or subscription.label
+        subscription.save(update_fields=["channels", "is_active", "label", "updated_at"])
+    _turn_on_preferences(user, topic, chosen)
+    return subscription
+
+
+@transaction.atomic
+def subscription_update(
+    *, user: User, subscription: Subscription, channels: Sequence[str]
+) -> Subscription:
+    if subscription.user_id != user.pk:
+        raise Subscription.DoesNotExist
+    chosen = _check_channels(user, subscription.topic, channels)
+    subscription.channels = chosen
+    subscription.save(update_fields=["channels", "updated_at"])
+    _turn_on_preferences(user, subscription.topic, chosen)
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, user: User, subscription: Subscription) -> None:
+    if subscription.user_id != user.pk:
+        raise Subscription.DoesNotExist
+    subscription.delete()
+
+
+@transaction.atomic
+def subscriptions_drop_channel(
+    *, user: User, preference_topics: Iterable[str], channel: str
+) -> int:
+    """Remove a channel from the citizen's subscriptions of some preference topics (the
+    unsubscribe link); a subscription left without channel is deactivated."""
+    topics = set(preference_topics)
+    changed = 0
+    for subscription in Subscription.objects.filter(user=user).select_related("topic"):
+        if (
+            subscription.topic.preference_topic not in topics
+            or channel not in subscription.channels
+        ):
+            continue
+        subscription.channels = [c for c in subscription.channels if c != channel]
+        subscription.is_active = bool(subscription.channels)
+        subscription.save(update_fields=["channels", "is_active", "updated_at"])
+        changed += 1
+    return changed
+
+
+# --- Notices ----------------------------------------------------------------------------------
+
+
+def _clean_notice(notice: Notice) -> None:
+    errors: dict[str, list[str]] = {}
+    if notice.area_kind == AreaKind.STREETS and not notice.street_list():
+        errors["streets"] = [_("Indiquez au moins une rue.")]
+    if notice.area_kind == AreaKind.RADIUS and (
+        notice.latitude is None or notice.longitude is None or not notice.radius_m
+    ):
+        errors["radius_m"] = [_("Indiquez le centre (latitude, longitude) et le rayon.")]
+    if notice.ends_at and notice.ends_at <= notice.starts_at:
+        errors["ends_at"] = [_("La fin doit suivre le début.")]
+    if not notice.title_fr.strip() or not notice.body_fr.strip():
+        errors["title_fr"] = [_("Le titre et le message en français sont obligatoires.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def notice_save_draft(*, notice: Notice, actor: User, zones: Iterable[Any] | None = None) -> Notice:
+    """Create or change a draft notice; a published one cannot be edited."""
+    if (
+        notice.pk
+        and Notice.objects.filter(pk=notice.pk).exclude(status=NoticeStatus.DRAFT).exists()
+    ):
+        raise ValidationError(
+            _("Un avis publié ne se modifie plus; retirez-le et rédigez-en un autre.")
+        )
+    _clean_notice(notice)
+    if notice.created_by_id is None:
+        notice.created_by = actor
+    notice.status = NoticeStatus.DRAFT
+    notice.save()
+    if zones is not None:
+        notice.zones.set(zones)
+    if notice.area_kind == AreaKind.ZONES and not notice.zones.exists():
+        raise ValidationError({"zones": [_("Choisissez au moins une zone.")]})
+    return notice
+
+
+@transaction.atomic
+def notice_publish(*, notice: Notice, actor: User) -> Notice:
+    """Publish a draft: it shows on the portal at once and fans out to its audience in the
+    background, in chunks that survive a worker or broker outage (see ``notice_fanout``)."""
+    locked = Notice.objects.select_for_update().get(pk=notice.pk)
+    if locked.status != NoticeStatus.DRAFT:
+        raise ValidationError(_("Cet avis a déjà été publié."))
+    _clean_notice(locked)
+    locked.status = NoticeStatus.PUBLISHING
+    locked.published_at = timezone.now()
+    locked.published_by = actor
+    locked.audience_count = notice_audience_count(locked)
+    locked.save(
+        update_fields=["status", "published_at", "published_by", "audience_count", "updated_at"]
+    )
+    notice_id = locked.pk
+    transaction.on_commit(lambda: _queue_fanout(notice_id))
+    return locked
+
+
+def _queue_fanout(notice_id: int) -> None:
+    from .tasks import fan_out_notice
+
+    try:
+        fan_out_notice.delay(notice_id)
+    except Exception as error:
+        if settings.CELERY_TASK_ALWAYS_EAGER and not _broker_error(error):
+            raise
+        logger.warning("could not queue the fan-out of notice %s: %s", notice_id, error)
+
+
+def _broker_error(error: Exception) -> bool:
+    from kombu.exceptions import OperationalError
+
+    return isinstance(error, OperationalError | ConnectionError | OSError)
+
+
+@transaction.atomic
+def notice_withdraw(*, notice: Notice, actor: User) -> Notice:
+    """Take a notice off the portal; pending messages about it are not sent any more."""
+    Notice.objects.filter(pk=notice.pk).update(
+        status=NoticeStatus.WITHDRAWN, ends_at=timezone.now(), updated_at=timezone.now()
+    )
+    Notification.objects.filter(
+        group_key=f"notice:{notice.pk}", status=NotificationStatus.PENDING
+    ).update(status=NotificationStatus.SKIPPED, last_error=_("Avis retiré."))
+    notice.refresh_from_db()
+    return notice
+
+
+def notice_link(notice: Notice) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("alerts:notice_public", args=[notice.pk])
+
+
+def notice_fanout(*, notice_id: int) -> int:
+    """Write one row per person and channel for a published notice, chunk by chunk.
+
+    Each chunk is its own transaction that also moves the notice's cursor, so a crash
+    resumes where it stopped; rows already written are skipped by their de-duplication key,
+    so running it twice writes nothing twice. Returns how many rows were written.
+    """
+    notice = Notice.objects.select_related("topic").filter(pk=notice_id).first()
+    if notice is None or notice.status != NoticeStatus.PUBLISHING:
+        return 0
+    chunk = settings.VICTO_FANOUT_CHUNK
+    emergency = notice.is_emergency
+    topic = notice.topic.preference_topic
+    group = f"notice:{notice.pk}"
+    link = notice_link(notice)
+    texts = {
+        lang: (localized(notice, "title", lang), localized(notice, "body", lang))
+        for lang in ("fr", "en")
+    }
+    written = 0
+    base = audience_subscriptions(notice)
+    while True:
+        with transaction.atomic():
+            current = Notice.objects.select_for_update().get(pk=notice.pk)
+            if current.status != NoticeStatus.PUBLISHING:
+                return written
+            user_ids = list(
+                base.filter(user_id__gt=current.fanout_cursor)
+                .order_by("user_id")
+                .values_list("user_id", flat=True)
+                .distinct()[:chunk]
+            )
+            if not user_ids:
+                current.status = NoticeStatus.PUBLISHED
+                current.fanout_done_at = timezone.now()
+                current.save(update_fields=["status", "fanout_done_at", "updated_at"])
+                return written
+            chosen: dict[int, set[str]] = defaultdict(set)
+            if emergency:
+                for uid in user_ids:
+                    chosen[uid] = set(EVERY_CHANNEL)
+            else:
+                for uid, channels in base.filter(user_id__in=user_ids).values_list(
+                    "user_id", "channels"
+                ):
+                    chosen[uid].update(channels or [])
+            from victo_crm.accounts.models import User
+
+            people = dict(
+                (pk, (email, lang))
+                for pk, email, lang in User.objects.filter(pk__in=user_ids).values_list(
+                    "pk", "email", "preferred_language"
+                )
+            )
+            book = PreferenceBook.load(user_ids, (email for email, _ in people.values()))
+            rows = []
+            now = timezone.now()
+            for uid in user_ids:
+                email, language = people[uid]
+                language = language if language in ("fr", "en") else "fr"
+                subject, body = texts[language]
+                for channel in sorted(chosen[uid]):
+                    if book.refusal(
+                        user_id=uid,
+                        email=email,
+                        topic=topic,
+                        channel=channel,
+                        is_emergency=emergency,
+                        subscribed=True,
+                    ):
+                        continue
+                    rows.append(
+                        Notification(
+                            recipient_id=uid,
+                            address=email if channel == NotificationChannel.EMAIL else "",
+                            channel=channel,
+                            language=language,
+                            kind="notice",
+                            topic=topic,
+                            group_key=group,
+                            is_emergency=emergency,
+                            subject=subject,
+                            body=body,
+                            link=link,
+                            context={"notice": notice.pk},
+                            dedup_key=f"{group}:u{uid}:{channel}",
+                            queued_at=now,
+                        )
+                    )
+            Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            written += len(rows)
+            current.fanout_cursor = user_ids[-1]
+            current.save(update_fields=["fanout_cursor", "updated_at"])
+            ids = list(
+                Notification.objects.filter(
+                    group_key=group,
+                    recipient_id__gte=user_ids[0],
+                    recipient_id__lte=user_ids[-1],
+                    status=NotificationStatus.PENDING,
+                ).values_list("pk", flat=True)
+            )
+            queue_delivery(ids)
+
+
+def notices_resume_fanouts() -> int:
+    """Queue again the fan-outs that stopped (a worker or broker outage)."""
+    stale = timezone.now() - timedelta(seconds=settings.VICTO_RELAY_AFTER_SECONDS)
+    ids = list(
+        Notice.objects.filter(status=NoticeStatus.PUBLISHING, updated_at__lt=stale).values_list(
+            "pk", flat=True
+        )
+    )
+    for notice_id in ids:
+        _queue_fanout(notice_id)
+    return len(ids)
+
+
+# --- Collection reminders -------------------------------------------------------------------
+
+
+def collection_reminders_send(*, today: date | None = None, force: bool = False) -> int:
+    """Tell subscribers the evening before a collection (from the configured hour on).
+
+    Idempotent: the key is (calendar, date, person, channel), so the periodic task may run
+    every few minutes. Returns how many rows were written.
+    """
+    now = timezone.localtime()
+    if not force and today is None and now.hour < settings.VICTO_COLLECTION_REMINDER_HOUR:
+        return 0
+    day = (today or now.date()) + timedelta(days=1)
+    calendars = list(
+        CollectionCalendar.objects.filter(is_active=True, topic__is_active=True).select_related(
+            "zone", "topic"
+        )
+    )
+    written = 0
+    for occurrence in occurrences(calendars, day, day):
+        written += _remind(occurrence.calendar, day, occurrence.reason)
+    return written
+
+
+@transaction.atomic
+def _remind(calendar: CollectionCalendar, day: date, reason: str) -> int:
+    subscriptions = Subscription.objects.filter(
+        is_active=True, topic=calendar.topic, address__zones=calendar.zone, user__is_active=True
+    ).values_list("user_id", "user__email", "user__preferred_language", "channels")
+    chosen: dict[int, set[str]] = defaultdict(set)
+    people: dict[int, tuple[str, str]] = {}
+    for uid, email, language, channels in subscriptions:
+        chosen[uid].update(channels or [])
+        people[uid] = (email, language if language in ("fr", "en") else "fr")
+    if not chosen:
+        return 0
+    book = PreferenceBook.load(chosen.keys(), (e for e, _ in people.values()))
+    group = f"reminder:{day.isoformat()}"
+    link = settings.SITE_URL.rstrip("/") + reverse("alerts:my_calendar")
+    topic = calendar.topic.preference_topic
+    rows = []
+    now = timezone.now()
+    for uid, channels in chosen.items():
+        email, language = people[uid]
+        with translation.override(language):
+            when = formats.date_format(day, "l j F")
+            subject = _("Demain, %(day)s : %(stream)s") % {
+                "day": when,
+                "stream": localized(calendar.topic, "name", language),
+            }
+            body = _("Placez votre bac en bordure de rue ce soir ou avant 7 h demain matin.")
+            if reason:
+                body = f"{body}\n{reason}"
+        for channel in sorted(channels):
+            if book.refusal(
+                user_id=uid, email=email, topic=topic, channel=channel, subscribed=True
+            ):
+                continue
+            rows.append(
+                Notification(
+                    recipient_id=uid,
+                    address=email if channel == NotificationChannel.EMAIL else "",
+                    channel=channel,
+                    language=language,
+                    kind="collection_reminder",
+                    topic=topic,
+                    group_key=group,
+                    subject=subject,
+                    body=body,
+                    link=link,
+                    context={"calendar": calendar.pk, "date": day.isoformat()},
+                    dedup_key=f"reminder:{calendar.pk}:{day.isoformat()}:u{uid}:{channel}",
+                    queued_at=now,
+                )
+            )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    ids = Notification.objects.filter(
+        Q(dedup_key__startswith=f"reminder:{calendar.pk}:{day.isoformat()}:"),
+        status=NotificationStatus.PENDING,
+    ).values_list("pk", flat=True)
+    queue_delivery(list(ids))
+    return len(rows)

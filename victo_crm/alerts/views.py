@@ -1,0 +1,296 @@
+"""Thin views: validate, call a service or a selector, render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from victo_crm.accounts import roles
+from victo_crm.notifications.unsubscribe import read_token, unsubscribe_apply
+from victo_crm.places.models import Address
+
+from . import ical, services
+from .calendar import calendars_for_address, occurrences
+from .forms import AddressSearchForm, NoticeForm, SubscriptionForm, resolve_address
+from .models import AlertTopic, Notice, NoticeStatus, Subscription
+from .selectors import active_notices, notice_audience_count, subscriptions_for
+
+WEEKS_SHOWN = 8
+
+
+def _schedule(address: Address, weeks: int = WEEKS_SHOWN) -> list[Any]:
+    today = timezone.localdate()
+    return occurrences(
+        calendars_for_address(address.pk),
+        today,
+        today + timedelta(weeks=weeks),
+        with_cancelled=True,
+    )
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "alerts/index.html",
+        {"notices": active_notices(), "search_form": AddressSearchForm()},
+    )
+
+
+def notice_public(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(
+        Notice.objects.select_related("topic"),
+        pk=pk,
+        status__in=[NoticeStatus.PUBLISHING, NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN],
+    )
+    return render(request, "alerts/notice_public.html", {"notice": notice})
+
+
+# --- Collection days, without an account ---------------------------------------------------
+
+
+def collection_search(request: HttpRequest) -> HttpResponse:
+    form = AddressSearchForm(request.GET or None)
+    if form.is_valid():
+        try:
+            address = resolve_address(form.cleaned_data["q"])
+        except ValidationError as error:
+            form.add_error("q", error)
+        else:
+            return redirect("alerts:collection_days", address_id=address.pk)
+    return render(request, "alerts/collection_search.html", {"form": form})
+
+
+def collection_days(request: HttpRequest, address_id: int) -> HttpResponse:
+    address = get_object_or_404(Address, pk=address_id)
+    token = ical.address_token(address)
+    feed = request.build_absolute_uri(reverse("alerts:collection_ical", args=[token]))
+    return render(
+        request,
+        "alerts/collection_days.html",
+        {
+            "address": address,
+            "schedule": _schedule(address),
+            "ical_url": feed,
+            "webcal_url": feed.replace("https://", "webcal://").replace("http://", "webcal://"),
+        },
+    )
+
+
+def collection_ical(request: HttpRequest, token: str) -> HttpResponse:
+    address_id = ical.address_from_token(token)
+    if address_id is None:
+        raise Http404
+    address = get_object_or_404(Address, pk=address_id)
+    language = (request.GET.get("lang") or translation.get_language() or "fr")[:2]
+    body = ical.build_ical(address, language=language if language in ("fr", "en") else "fr")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="collectes.ics"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- Signed-in citizens ---------------------------------------------------------------------
+
+
+@login_required
+def my_calendar(request: HttpRequest) -> HttpResponse:
+    addresses: dict[int, Address] = {}
+    own: Address | None = getattr(request.user, "address", None)
+    if own is not None:
+        addresses[own.pk] = own
+    for subscription in subscriptions_for(request.user):
+        addresses.setdefault(subscription.address_id, subscription.address)
+    entries = [
+        {
+            "address": address,
+            "schedule": _schedule(address, 4),
+            "ical_url": request.build_absolute_uri(
+                reverse("alerts:collection_ical", args=[ical.address_token(address)])
+            ),
+        }
+        for address in addresses.values()
+    ]
+    return render(request, "alerts/my_calendar.html", {"entries": entries})
+
+
+@login_required
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial: dict[str, Any] = {}
+    if user.address_id:  # type: ignore[union-attr]
+        initial["address"] = user.address.label  # type: ignore[union-attr]
+    form = SubscriptionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscription_create(
+                user=user,  # type: ignore[arg-type]
+                topic=form.cleaned_data["topic"],
+                address=form.cleaned_data["address"],
+                channels=form.cleaned_data["channels"],
+                label=form.cleaned_data["label"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Votre abonnement est enregistré."))
+            return redirect("alerts:subscriptions")
+    return render(
+        request,
+        "alerts/subscriptions.html",
+        {
+            "form": form,
+            "subscriptions": subscriptions_for(user),
+            "topics": AlertTopic.objects.filter(is_active=True),
+        },
+    )
+
+
+@login_required
+@require_POST
+def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = get_object_or_404(Subscription, pk=pk, user=request.user)
+    services.subscription_delete(user=request.user, subscription=subscription)  # type: ignore[arg-type]
+    messages.success(request, _("Votre abonnement est supprimé."))
+    return redirect("alerts:subscriptions")
+
+
+# --- Unsubscribe, without signing in -----------------------------------------------------------
+
+
+@csrf_exempt  # the signed token is the credential; mail clients' one-click POST has no cookie
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    target = read_token(token)
+    if target is None:
+        return render(request, "alerts/unsubscribe_invalid.html", status=400)
+    done = False
+    if request.method == "POST":
+        unsubscribe_apply(target=target)
+        done = True
+    topic_label = dict(_topic_labels()).get(target.topic, target.topic)
+    return render(
+        request,
+        "alerts/unsubscribe.html",
+        {"done": done, "topic_label": topic_label, "token": token},
+    )
+
+
+def _topic_labels() -> list[tuple[str, str]]:
+    from victo_crm.accounts.models import Topic
+
+    return [
+        *((value, str(label)) for value, label in Topic.choices),
+        ("staff", _("Messages de travail")),
+        ("*", _("Tous les sujets")),
+    ]
+
+
+# --- Staff: notices --------------------------------------------------------------------------
+
+
+def _require_staff(request: HttpRequest) -> None:
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if not (roles.is_staff_member(user) or roles.WEB_EDITOR in roles.role_names(user)):
+        raise PermissionDenied
+
+
+def staff_view(view: Any) -> Any:
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_staff(request)
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@staff_view
+def notice_list(request: HttpRequest) -> HttpResponse:
+    notices = Notice.objects.select_related("topic").order_by("-created_at")[:100]
+    return render(request, "alerts/staff/notice_list.html", {"notices": notices})
+
+
+@staff_view
+def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk, status=NoticeStatus.DRAFT) if pk else None
+    initial = {} if notice else {"starts_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    form = NoticeForm(request.POST or None, instance=notice, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.notice_save_draft(
+                notice=form.save(commit=False),
+                actor=request.user,  # type: ignore[arg-type]
+                zones=form.cleaned_data["zones"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "message_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            return redirect("alerts:notice_detail", pk=saved.pk)
+    return render(request, "alerts/staff/notice_form.html", {"form": form, "notice": notice})
+
+
+@staff_view
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice.objects.select_related("topic"), pk=pk)
+    audience = notice_audience_count(notice) if notice.status == NoticeStatus.DRAFT else None
+    delivery = None
+    if notice.status != NoticeStatus.DRAFT:
+        from django.db.models import Count
+
+        from victo_crm.notifications.models import Notification
+
+        delivery = list(
+            Notification.objects.filter(group_key=f"notice:{notice.pk}")
+            .values("channel", "status")
+            .annotate(n=Count("pk"))
+            .order_by("channel", "status")
+        )
+    return render(
+        request,
+        "alerts/staff/notice_detail.html",
+        {"notice": notice, "audience": audience, "delivery": delivery},
+    )
+
+
+@staff_view
+@require_POST
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk)
+    try:
+        published = services.notice_publish(notice=notice, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Avis publié; envoi en cours à %(count)d personne(s).")
+            % {"count": published.audience_count},
+        )
+    return redirect("alerts:notice_detail", pk=pk)
+
+
+@staff_view
+@require_POST
+def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk)
+    services.notice_withdraw(notice=notice, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Avis retiré."))
+    return redirect("alerts:notice_detail", pk=pk)

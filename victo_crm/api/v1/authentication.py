@@ -1,0 +1,78 @@
+"""Who is calling: the mobile app with an allauth headless session token, or the portal's
+browser with its Django session (and CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+
+def client_ip(request: Any) -> str:
+    """The caller's address as DRF's throttles see it (NUM_PROXIES aware)."""
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)
+
+
+class SessionTokenAuthentication(XSessionTokenAuthentication):
+    """allauth's ``X-Session-Token`` (app flavour of its headless API).
+
+    A wrong token is not silently anonymous: it answers 401, and a caller that keeps sending
+    wrong tokens is throttled per IP address (429 with Retry-After) like a failed login.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        token = self.get_session_token(request)
+        if not token:
+            return None
+        result = super().authenticate(request)
+        if result is None:
+            self._count_failure(request)
+            raise exceptions.AuthenticationFailed(
+                _("Jeton de session invalide ou expiré : reconnectez-vous.")
+            )
+        user = result[0]
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("Ce compte est désactivé."))
+        return result
+
+    def _count_failure(self, request: Request) -> None:
+        rates: dict[str, Any] = dict(api_settings.DEFAULT_THROTTLE_RATES or {})
+        rate = str(rates.get("auth_failure") or "20/min")
+        limit_text, period = rate.split("/")
+        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+        key = f"api:auth-fail:{client_ip(request)}"
+        count = cache.get_or_set(key, 0, seconds) or 0
+        if count >= int(limit_text):
+            raise exceptions.Throttled(wait=seconds)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, seconds)
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) to an anonymous call of a protected endpoint.
+        return 'Session-Token realm="api", header="X-Session-Token"'
+
+
+class SessionTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "victo_crm.api.v1.authentication.SessionTokenAuthentication"
+    name = "sessionToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Session-Token",
+            "description": (
+                "The session token of django-allauth's headless API (app client): obtained "
+                "from POST /_allauth/app/v1/auth/login, see docs/api.md."
+            ),
+        }

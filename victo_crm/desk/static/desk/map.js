@@ -1,0 +1,54 @@
+/* Leaflet maps of the desk: one request's position, or the clustered filtered requests. */
+(function () {
+  "use strict";
+  if (typeof L === "undefined") { return; }
+
+  function baseLayer(map, url) {
+    if (url) {
+      L.tileLayer(url, { maxZoom: 19, attribution: "" }).addTo(map);
+    }
+  }
+
+  var single = document.getElementById("request-map");
+  if (single) {
+    var lat = parseFloat(single.dataset.lat), lon = parseFloat(single.dataset.lon);
+    var small = L.map(single, { scrollWheelZoom: false, maxZoom: 19 }).setView([lat, lon], 16);
+    baseLayer(small, single.dataset.tiles || "");
+    L.circleMarker([lat, lon], { radius: 9, color: "#00558c", weight: 3, fillOpacity: 0.6 }).addTo(small);
+  }
+
+  var element = document.getElementById("queue-map");
+  if (!element) { return; }
+  var status = document.getElementById("map-status");
+  // markercluster needs the map's maxZoom, which a tile layer would otherwise give.
+  var map = L.map(element, { maxZoom: 19 }).setView([46.057, -71.958], 12);
+  baseLayer(map, element.dataset.tiles || "");
+  var zonesData = document.getElementById("map-zones");
+  if (zonesData) {
+    JSON.parse(zonesData.textContent).forEach(function (zone) {
+      L.geoJSON(zone.geometry, { style: { color: "#474e57", weight: 1, fillOpacity: 0.04 } })
+        .bindTooltip(zone.name).addTo(map);
+    });
+  }
+  var cluster = L.markerClusterGroup();
+  fetch(element.dataset.points, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) { return response.json(); })
+    .then(function (payload) {
+      var bounds = [];
+      payload.points.forEach(function (p) {
+        var marker = L.marker([p.lat, p.lon], { title: p.label, alt: p.label, keyboard: true });
+        marker.on("click", function () { window.location.href = p.url; });
+        marker.on("keypress", function (e) { if (e.originalEvent.key === "Enter") { window.location.href = p.url; } });
+        cluster.addLayer(marker);
+        bounds.push([p.lat, p.lon]);
+      });
+      map.addLayer(cluster);
+      if (bounds.length) { map.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] }); }
+      var shown = payload.points.length + (payload.truncated ? "+" : "");
+      status.textContent = element.dataset.countLabel.replace("%s", shown);
+    })
+    .catch(function (error) {
+      status.textContent = element.dataset.errorLabel;
+      if (window.console) { console.error(error); }
+    });
+})();

@@ -1,0 +1,474 @@
+"""The queues and the request page. Views validate, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from victo_crm.accounts import roles
+from victo_crm.accounts.models import Team, User
+from victo_crm.core.errors import StaleUpdateError
+from victo_crm.service_requests.merge import service_requests_merge
+from victo_crm.service_requests.models import Attachment, EventKind, ServiceRequest
+from victo_crm.service_requests.services import (
+    service_request_add_note,
+    service_request_assign,
+    service_request_reply,
+    service_request_set_priority,
+    service_request_transition,
+)
+from victo_crm.service_requests.workflows import available_transitions
+
+from . import selectors
+from .access import desk_view, get_request_or_404
+from .forms import (
+    AssignForm,
+    MergeForm,
+    NoteForm,
+    PriorityForm,
+    QueueFilterForm,
+    ReplyForm,
+    TransitionForm,
+)
+from .models import AccessWhat, CannedResponse
+from .services import access_log_record
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def scope_agents(user: User) -> list[User]:
+    ids = roles.team_ids(user)
+    if not ids and roles.is_administrator(user):
+        ids = frozenset(Team.objects.values_list("pk", flat=True))
+    return list(selectors.team_agents(ids).only("id", "first_name", "last_name", "email"))
+
+
+def queue_state(request: HttpRequest) -> tuple[str, QueryFormState]:
+    user = _user(request)
+    codes = {q.code for q in selectors.queues_for(user)}
+    queue = request.GET.get("file", "")
+    if queue not in selectors.QUEUE_CODES:
+        queue = "mine" if roles.AGENT in roles.role_names(user) else "team"
+    if queue not in codes:
+        raise PermissionDenied
+    return queue, QueryFormState(request.GET)
+
+
+class QueryFormState:
+    """The filter part of the query string, re-used by exports, the map and bulk actions."""
+
+    KEYS = (
+        "q",
+        "request_type",
+        "group",
+        "state",
+        "zone",
+        "priority",
+        "channel",
+        "created_from",
+        "created_to",
+        "assignee",
+        "sort",
+    )
+
+    def __init__(self, data: QueryDict) -> None:
+        self.data = data
+
+    def query(self, **extra: str) -> str:
+        pairs = [(k, self.data.get(k, "")) for k in self.KEYS if self.data.get(k)]
+        pairs += [(k, v) for k, v in extra.items() if v]
+        return urlencode(pairs)
+
+
+@desk_view
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    code, state = queue_state(request)
+    agents = scope_agents(user)
+    form = QueueFilterForm(request.GET or None, agents=agents)
+    filters = form.to_filters()
+    page = selectors.desk_queue(
+        user,
+        queue=code,
+        filters=filters,
+        sort=request.GET.get("sort", ""),
+        cursor=request.GET.get("apres", ""),
+    )
+    filters_query = state.query(file=code)
+    context = {
+        "form": form,
+        "queues": selectors.queues_for(user),
+        "queue": code,
+        "queue_label": next(q.label for q in selectors.QUEUES if q.code == code),
+        "page": page,
+        "filters_query": filters_query,
+        "next_url": f"?{state.query(file=code, apres=page.next_cursor)}"
+        if page.next_cursor
+        else "",
+        "is_first_page": not request.GET.get("apres"),
+        "supervising": selectors.is_supervising(user),
+        "bulk_agents": agents,
+        "now": timezone.now(),
+    }
+    if request.htmx and request.GET.get("partial") == "rows":  # type: ignore[attr-defined]
+        return render(request, "desk/includes/queue_rows.html", context)
+    return render(request, "desk/queue.html", context)
+
+
+# --- The request page ----------------------------------------------------------------------
+
+
+def _request_context(
+    request: HttpRequest,
+    sr: ServiceRequest,
+    *,
+    forms: dict[str, Any] | None = None,
+    conflict: str = "",
+) -> dict[str, Any]:
+    user = _user(request)
+    forms = forms or {}
+    transitions = available_transitions(user, sr)
+    team_ids = {sr.team_id} | set(roles.team_ids(user))
+    agents = selectors.team_agents(team_ids).only("id", "first_name", "last_name", "email")
+    version = {"version": sr.version}
+    canned = list(
+        CannedResponse.objects.filter(is_active=True)
+        .filter(Q(teams__isnull=True) | Q(teams=sr.team_id))
+        .distinct()
+    )
+    reply_initial: dict[str, Any] = dict(version)
+    picked = request.GET.get("reponse_type", "")
+    if picked.isdigit():
+        chosen = next((c for c in canned if c.pk == int(picked)), None)
+        if chosen is not None:
+            reply_initial["text"] = chosen.render(sr)
+    timeline = selectors.request_timeline(sr)
+    photos = [a for a in sr.attachments.all() if a.content_type.startswith("image/")]
+    return {
+        "sr": sr,
+        "sla": selectors.sla_status(sr),
+        "timeline": timeline,
+        "photos": photos,
+        "field_rows": _field_rows(sr),
+        "other_requests": selectors.citizen_other_requests(user, sr),
+        "transitions": transitions,
+        "transition_form": forms.get("transition")
+        or TransitionForm(initial=version, transitions=transitions),
+        "assign_form": forms.get("assign")
+        or AssignForm(
+            initial={**version, "team": sr.team_id, "assignee": sr.assignee_id}, agents=agents
+        ),
+        "priority_form": forms.get("priority")
+        or PriorityForm(initial={**version, "priority": sr.priority}),
+        "note_form": forms.get("note") or NoteForm(),
+        "reply_form": forms.get("reply") or ReplyForm(initial=reply_initial),
+        "merge_form": forms.get("merge") or MergeForm(),
+        "canned": canned,
+        "conflict": conflict,
+        "may_act": True,
+        "EventKind": EventKind,
+    }
+
+
+def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
+    definitions = {f.code: f for f in sr.request_type.fields.all()}
+    rows = []
+    for code, value in (sr.field_values or {}).items():
+        definition = definitions.get(code)
+        label = definition.label if definition else code
+        if definition is not None and definition.is_list:
+            names = {c: fr for c, fr, _en in definition.parsed_choices()}
+            values = value if isinstance(value, list) else [value]
+            shown = ", ".join(str(names.get(v) or v) for v in values)
+        else:
+            shown = str(value)
+        rows.append((label, shown))
+    return rows
+
+
+def _render_request(
+    request: HttpRequest,
+    sr: ServiceRequest,
+    *,
+    forms: dict[str, Any] | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    access_log_record(user=_user(request), what=AccessWhat.REQUEST_PAGE, request=sr)
+    context = _request_context(request, sr, forms=forms, conflict=conflict)
+    return render(request, "desk/request_detail.html", context, status=status)
+
+
+@desk_view
+@require_GET
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = get_request_or_404(request, reference)
+    return _render_request(request, sr)
+
+
+def _back(sr: ServiceRequest, anchor: str = "") -> HttpResponse:
+    url = reverse("desk:request", args=[sr.reference])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _stale(
+    request: HttpRequest, reference: str, key: str, form_class: Any, keep: dict[str, Any]
+) -> HttpResponse:
+    """Another agent changed the request: show it as it is now, with the agent's text kept
+    in the form they used and the version they now see."""
+    sr = get_request_or_404(request, reference)
+    initial = {**keep, "version": sr.version}
+    kwargs: dict[str, Any] = {}
+    if form_class is TransitionForm:
+        kwargs["transitions"] = available_transitions(_user(request), sr)
+    if form_class is AssignForm:
+        kwargs["agents"] = selectors.team_agents({sr.team_id} | set(roles.team_ids(_user(request))))
+    form = form_class(initial=initial, **kwargs)
+    message = _(
+        "Cette requête a été modifiée par quelqu’un d’autre pendant que vous la consultiez : "
+        "votre modification n’a pas été enregistrée. Relisez l’historique ci-dessous; votre "
+        "texte est conservé dans le formulaire, vous pouvez le renvoyer."
+    )
+    return _render_request(request, sr, forms={key: form}, conflict=message, status=409)
+
+
+@desk_view
+@require_POST
+def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = get_request_or_404(request, reference)
+    user = _user(request)
+    transitions = available_transitions(user, sr)
+    form = TransitionForm(request.POST, transitions=transitions)
+    keep = {"comment": request.POST.get("comment", "")}
+    posted_version = request.POST.get("version", "")
+    if posted_version.isdigit() and int(posted_version) != sr.version:
+        return _stale(request, reference, "transition", TransitionForm, keep)
+    if form.is_valid():
+        chosen = next(t for t in transitions if t.pk == form.cleaned_data["transition"])
+        try:
+            service_request_transition(
+                request=sr,
+                transition=chosen,
+                actor=user,
+                comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleUpdateError:
+            return _stale(request, reference, "transition", TransitionForm, keep)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Action « %(action)s » faite : la requête est maintenant « %(state)s ».")
+                % {"action": chosen.label, "state": chosen.to_state.label},
+            )
+            return _back(sr)
+    return _render_request(request, sr, forms={"transition": form}, status=400)
+
+
+@desk_view
+@require_POST
+def request_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = get_request_or_404(request, reference)
+    user = _user(request)
+    agents = User.objects.filter(is_active=True, groups__name__in=roles.STAFF_ROLES).distinct()
+    form = AssignForm(request.POST, agents=agents)
+    if request.POST.get("moi"):
+        # "Take it": to me, in the request's team when I belong to it, else in my first team.
+        data = request.POST.copy()
+        data["assignee"] = str(user.pk)
+        mine = sorted(roles.team_ids(user))
+        data["team"] = str(sr.team_id if sr.team_id in mine or not mine else mine[0])
+        form = AssignForm(data, agents=agents)
+    if form.is_valid():
+        try:
+            service_request_assign(
+                request=sr,
+                actor=user,
+                team=form.cleaned_data["team"],
+                assignee=form.cleaned_data["assignee"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleUpdateError:
+            return _stale(request, reference, "assign", AssignForm, {})
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            who = form.cleaned_data["assignee"]
+            messages.success(
+                request,
+                _("Requête attribuée à %(who)s.")
+                % {"who": who.get_full_name() or who.email if who else form.cleaned_data["team"]},
+            )
+            if not selectors.visible_requests(user).filter(pk=sr.pk).exists():
+                return redirect("desk:queue")  # given to a team the agent is not part of
+            return _back(sr)
+    return _render_request(request, sr, forms={"assign": form}, status=400)
+
+
+@desk_view
+@require_POST
+def request_priority(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = get_request_or_404(request, reference)
+    form = PriorityForm(request.POST)
+    if form.is_valid():
+        try:
+            service_request_set_priority(
+                request=sr,
+                actor=_user(request),
+                priority=form.cleaned_data["priority"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleUpdateError:
+            return _stale(request, reference, "priority", PriorityForm, {})
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Priorité modifiée."))
+            return _back(sr)
+    return _render_request(request, sr, forms={"priority": form}, status=400)
+
+
+@desk_view
+@require_POST
+def request_note(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = get_request_or_404(request, reference)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            service_request_add_note(
+                request=sr, actor=_user(request), text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Note interne ajoutée."))
+            return _back(sr, "historique")
+    return _render_request(request, sr, forms={"note": form}, status=400)
+
+
+@desk_view
+@require_POST
+def request_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = get_request_or_404(request, reference)
+    form = ReplyForm(request.POST)
+    keep = {"text": request.POST.get("text", "")}
+    posted_version = request.POST.get("version", "")
+    # A reply written while someone else changed the request (closed it, answered it) may
+    # no longer fit: the agent rereads first; the text is kept.
+    if posted_version.isdigit() and int(posted_version) != sr.version:
+        return _stale(request, reference, "reply", ReplyForm, keep)
+    if form.is_valid():
+        try:
+            service_request_reply(request=sr, actor=_user(request), text=form.cleaned_data["text"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Réponse envoyée au citoyen."))
+            return _back(sr, "historique")
+    return _render_request(request, sr, forms={"reply": form}, status=400)
+
+
+@desk_view
+@require_GET
+def canned_response(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """The reply box filled with a template (htmx), editable before sending."""
+    sr = get_request_or_404(request, reference)
+    canned = get_object_or_404(
+        CannedResponse.objects.filter(is_active=True)
+        .filter(Q(teams__isnull=True) | Q(teams=sr.team_id))
+        .distinct(),
+        pk=pk,
+    )
+    form = ReplyForm(initial={"text": canned.render(sr), "version": sr.version})
+    return render(request, "desk/includes/reply_text.html", {"reply_form": form})
+
+
+@desk_view
+@require_GET
+def team_agents(request: HttpRequest) -> HttpResponse:
+    """The agent choices of a team (htmx, when the team of the assignment form changes)."""
+    team_id = request.GET.get("team", "")
+    agents = selectors.team_agents([int(team_id)]) if team_id.isdigit() else User.objects.none()
+    form = AssignForm(initial={"team": team_id or None}, agents=agents)
+    return render(request, "desk/includes/assignee_field.html", {"assign_form": form})
+
+
+@desk_view
+@require_GET
+def request_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    sr = get_request_or_404(request, reference)
+    attachment = get_object_or_404(Attachment, pk=pk, request=sr)
+    stored = attachment.public_file or attachment.file
+    if not stored:
+        raise Http404
+    access_log_record(
+        user=_user(request), what=AccessWhat.PHOTO, request=sr, detail=str(attachment.pk)
+    )
+    response = FileResponse(stored.open("rb"), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@desk_view
+def request_merge(request: HttpRequest, reference: str) -> HttpResponse:
+    survivor = get_request_or_404(request, reference)
+    user = _user(request)
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        references = form.cleaned_data["duplicates"]
+        found = list(
+            selectors.visible_requests(user)
+            .select_related("state")
+            .filter(reference__in=references)
+        )
+        missing = sorted(set(references) - {r.reference for r in found})
+        if missing:
+            form.add_error(
+                "duplicates",
+                _("Requêtes introuvables dans votre périmètre : %(refs)s.")
+                % {"refs": ", ".join(missing)},
+            )
+        else:
+            try:
+                service_requests_merge(
+                    survivor=survivor, duplicates=found, actor=user, note=form.cleaned_data["note"]
+                )
+            except (ValidationError, PermissionDenied) as error:
+                if isinstance(error, ValidationError):
+                    _apply_errors(form, error)
+                else:
+                    form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Requêtes jumelées à %(reference)s : %(refs)s.")
+                    % {"reference": survivor.reference, "refs": ", ".join(references)},
+                )
+                return _back(survivor, "historique")
+    if request.method == "POST":
+        return _render_request(request, survivor, forms={"merge": form}, status=400)
+    return _back(survivor, "jumeler")

@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from victo_crm.service_requests.models import Channel as SubmissionChannel
+from victo_crm.service_requests.models import Priority, ServiceRequest
+
+from . import services
+from .models import (
+    EmailSuppression,
+    Notification,
+    NotificationChannel,
+    NotificationRule,
+    NotificationStatus,
+    PushDevice,
+)
+from .placeholders import PLACEHOLDERS, template_errors
+from .selectors import RuleConditions
+
+
+def _placeholder_help() -> str:
+    return "; ".join(f"{{{{ {name} }}}} : {label}" for name, label in PLACEHOLDERS.items())
+
+
+class NotificationRuleForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        label=_("canaux"),
+        choices=NotificationChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    priorities = forms.TypedMultipleChoiceField(
+        label=_("priorités"),
+        choices=Priority.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Aucune case cochée : toutes les priorités."),
+    )
+    submission_channels = forms.MultipleChoiceField(
+        label=_("canaux de dépôt"),
+        choices=SubmissionChannel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Aucune case cochée : tous les canaux."),
+    )
+    preview_reference = forms.CharField(
+        label=_("aperçu pour la requête"),
+        required=False,
+        help_text=_("Numéro d’une requête (2026-000123), puis le bouton « Aperçu »."),
+    )
+    preview_language = forms.ChoiceField(
+        label=_("langue de l’aperçu"),
+        choices=[("fr", "Français"), ("en", "English")],
+        required=False,
+    )
+
+    class Meta:
+        model = NotificationRule
+        fields = (
+            "name",
+            "event",
+            "is_active",
+            "order",
+            "request_types",
+            "request_groups",
+            "states",
+            "zones",
+            "priorities",
+            "submission_channels",
+            "to_requester",
+            "to_followers",
+            "to_assignee",
+            "to_team",
+            "fixed_addresses",
+            "channels",
+            "subject_fr",
+            "body_fr",
+            "subject_en",
+            "body_en",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.preview: dict[str, Any] | None = None
+        for name in ("body_fr", "body_en", "subject_fr", "subject_en"):
+            self.fields[name].help_text = _placeholder_help() if name == "body_fr" else ""
+
+    def _template_field(self, name: str) -> str:
+        value = self.cleaned_data.get(name, "")
+        problems = template_errors(value)
+        if problems:
+            raise ValidationError(problems)
+        return value
+
+    def clean_subject_fr(self) -> str:
+        return self._template_field("subject_fr")
+
+    def clean_subject_en(self) -> str:
+        return self._template_field("subject_en")
+
+    def clean_body_fr(self) -> str:
+        return self._template_field("body_fr")
+
+    def clean_body_en(self) -> str:
+        return self._template_field("body_en")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "_preview" in self.data and not self.errors:
+            self._make_preview(data)
+            # Stop the save: a preview never changes the rule.
+            raise ValidationError(_("Aperçu affiché ci-dessous; rien n’a été enregistré."))
+        return data
+
+    def _make_preview(self, data: dict[str, Any]) -> None:
+        reference = (data.get("preview_reference") or "").strip()
+        request = (
+            ServiceRequest.objects.select_related("request_type", "state", "team", "citizen")
+            .filter(reference=reference)
+            .first()
+        )
+        if request is None:
+            self.add_error("preview_reference", _("Aucune requête ne porte ce numéro."))
+            return
+        rule = NotificationRule(
+            **{
+                name: data.get(name)
+                for name in (
+                    "name",
+                    "event",
+                    "subject_fr",
+                    "subject_en",
+                    "body_fr",
+                    "body_en",
+                    "to_requester",
+                    "to_followers",
+                    "to_assignee",
+                    "to_team",
+                    "fixed_addresses",
+                    "channels",
+                )
+            }
+        )
+        conditions = RuleConditions(
+            request_types={o.pk for o in data.get("request_types") or []},
+            request_groups={o.pk for o in data.get("request_groups") or []},
+            states={o.pk for o in data.get("states") or []},
+            zones={o.pk for o in data.get("zones") or []},
+            priorities=set(data.get("priorities") or []),
+            submission_channels=set(data.get("submission_channels") or []),
+        )
+        matches = conditions.match(request, request.zones.values_list("pk", flat=True))
+        language = data.get("preview_language") or "fr"
+        self.preview = {
+            **services.rule_preview(rule=rule, request=request, language=language),
+            "matches": matches,
+            "recipients": [r.email for r in services.rule_recipients(rule, request)],
+            "reference": request.reference,
+        }
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(admin.ModelAdmin):
+    form = NotificationRuleForm
+    change_form_template = "admin/notifications/notificationrule/change_form.html"
+    list_display = ("name", "event", "channel_list", "is_active", "order")
+    list_filter = ("event", "is_active")
+    list_editable = ("is_active", "order")
+    search_fields = ("name", "subject_fr", "body_fr")
+    filter_horizontal = ("request_types", "request_groups", "states", "zones")
+    fieldsets = (
+        (None, {"fields": ("name", "event", "is_active", "order")}),
+        (
+            _("Conditions (vides : toutes)"),
+            {
+                "fields": (
+                    "request_types",
+                    "request_groups",
+                    "states",
+                    "zones",
+                    "priorities",
+                    "submission_channels",
+                )
+            },
+        ),
+        (
+            _("Destinataires"),
+            {
+                "fields": (
+                    "to_requester",
+                    "to_followers",
+                    "to_assignee",
+                    "to_team",
+                    "fixed_addresses",
+                )
+            },
+        ),
+        (
+            _("Canaux et messages"),
+            {"fields": ("channels", "subject_fr", "body_fr", "subject_en", "body_en")},
+        ),
+        (_("Aperçu"), {"fields": ("preview_reference", "preview_language")}),
+    )
+
+    @admin.display(description=_("canaux"))
+    def channel_list(self, obj: NotificationRule) -> str:
+        labels = dict(NotificationChannel.choices)
+        return ", ".join(str(labels.get(c, c)) for c in obj.channels or [])
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "channel", "kind", "who", "status", "attempts", "short_error")
+    list_filter = ("status", "channel", "kind", "is_emergency")
+    search_fields = ("address", "recipient__email", "request__reference", "dedup_key", "group_key")
+    date_hierarchy = "created_at"
+    actions = ("retry_failed",)
+    list_select_related = ("recipient",)
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("destinataire"))
+    def who(self, obj: Notification) -> str:
+        return obj.address or (obj.recipient.email if obj.recipient else "")
+
+    @admin.display(description=_("raison"))
+    def short_error(self, obj: Notification) -> str:
+        return (obj.last_error or "")[:80]
+
+    @admin.action(description=_("Réessayer les notifications en échec"), permissions=["view"])
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = services.notifications_retry(
+            ids=queryset.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            _("%(count)d notification(s) remise(s) en file.") % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(PushDevice)
+class PushDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "name", "is_active", "last_used_at")
+    list_filter = ("kind", "is_active")
+    search_fields = ("user__email", "name")
+    raw_id_fields = ("user",)
+
+
+@admin.register(EmailSuppression)
+class EmailSuppressionAdmin(admin.ModelAdmin):
+    list_display = ("email", "topic", "created_at")
+    search_fields = ("email",)

@@ -1,0 +1,154 @@
+"""Templates of notification rules: plain text with named placeholders, ``{{ reference }}``.
+
+Deliberately not Django's template language: an administrator's template can only name a
+value from a fixed list, never call a method, load a tag or reach an object. Values are
+plain strings computed here; the HTML version of a message escapes the whole rendered text,
+so nothing a citizen typed (a description, a reply) can become markup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from victo_crm.core.models import localized
+
+if TYPE_CHECKING:
+    from victo_crm.service_requests.models import RequestEvent, ServiceRequest
+
+    from .models import NotificationRule
+
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+STRAY_RE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+
+PLACEHOLDERS: dict[str, Any] = {
+    "reference": _("numéro de la requête (2026-000123)"),
+    "request_type": _("type de requête"),
+    "state": _("état de la requête, tel que le citoyen le voit"),
+    "previous_state": _("état précédent"),
+    "message": _("commentaire ou réponse qui accompagne l’événement"),
+    "citizen_name": _("nom du demandeur"),
+    "location": _("lieu de la requête"),
+    "team": _("équipe responsable"),
+    "assignee": _("agent responsable"),
+    "priority": _("priorité"),
+    "due_at": _("échéance"),
+    "link": _("lien vers la requête"),
+}
+
+
+class TemplateError(ValidationError):
+    pass
+
+
+def template_errors(text: str) -> list[str]:
+    """Every problem of one template, worded for the administrator."""
+    errors: list[str] = []
+    for name in PLACEHOLDER_RE.findall(text or ""):
+        if name not in PLACEHOLDERS:
+            errors.append(
+                str(
+                    _("Champ inconnu « %(name)s ». Champs permis : %(allowed)s.")
+                    % {"name": name, "allowed": ", ".join(sorted(PLACEHOLDERS))}
+                )
+            )
+    leftover = PLACEHOLDER_RE.sub("", text or "")
+    if STRAY_RE.search(leftover):
+        errors.append(
+            str(
+                _(
+                    "Accolades mal formées : écrivez un champ sous la forme {{ reference }}, "
+                    "sans balise ni filtre."
+                )
+            )
+        )
+    return errors
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Substitute the placeholders; a value never is re-interpreted as a template."""
+    return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1), "")), text or "")
+
+
+def validate_rule(rule: NotificationRule) -> None:
+    """Refuse a rule whose templates, channels or filters are broken, field by field."""
+    from .models import NotificationChannel
+
+    errors: dict[str, list[str]] = {}
+    for field in ("subject_fr", "subject_en", "body_fr", "body_en"):
+        problems = template_errors(getattr(rule, field))
+        if problems:
+            errors[field] = problems
+    for field in ("subject_fr", "subject_en"):
+        if "\n" in (getattr(rule, field) or ""):
+            errors.setdefault(field, []).append(str(_("L’objet tient sur une seule ligne.")))
+    channels = rule.channels or []
+    if not channels:
+        errors["channels"] = [str(_("Choisissez au moins un canal."))]
+    elif any(c not in NotificationChannel.values for c in channels):
+        errors["channels"] = [str(_("Canal inconnu."))]
+    if not (rule.to_requester or rule.to_followers or rule.to_assignee or rule.to_team) and (
+        not rule.fixed_address_list()
+    ):
+        errors["to_requester"] = [str(_("Choisissez au moins un destinataire."))]
+    from django.core.validators import validate_email
+
+    for line in rule.fixed_address_list():
+        try:
+            validate_email(line)
+        except ValidationError:
+            errors.setdefault("fixed_addresses", []).append(
+                str(_("« %(value)s » n’est pas une adresse courriel valide.") % {"value": line})
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def request_link(request: ServiceRequest) -> str:
+    """The page where a person follows the request: the portal's if it has one."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+
+    for name, kwargs in (
+        ("portal:request_detail", {"reference": request.reference}),
+        ("portal:request_detail", {"pk": request.pk}),
+    ):
+        try:
+            return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return settings.SITE_URL.rstrip("/") + "/portail/"
+
+
+def request_values(
+    request: ServiceRequest, event: RequestEvent | None, language: str
+) -> dict[str, str]:
+    """The placeholders' values for one request, in one language, as plain strings."""
+    from victo_crm.service_requests.models import Priority
+
+    with translation.override(language):
+        state = request.state
+        previous = event.from_state if event is not None and event.from_state_id else None
+        due = (
+            formats.date_format(timezone.localtime(request.due_at), "DATETIME_FORMAT")
+            if request.due_at
+            else ""
+        )
+        return {
+            "reference": request.reference,
+            "request_type": localized(request.request_type, "name", language),
+            "state": localized(state, "citizen_label", language),
+            "previous_state": localized(previous, "citizen_label", language) if previous else "",
+            "message": event.message if event is not None else "",
+            "citizen_name": request.contact_name,
+            "location": request.location_text,
+            "team": localized(request.team, "name", language),
+            "assignee": str(request.assignee) if request.assignee_id else "",
+            "priority": str(Priority(request.priority).label),
+            "due_at": due,
+            "link": request_link(request),
+        }

@@ -1,0 +1,181 @@
+"""Who may be sent what: preferences, consents, suppressions and quiet hours.
+
+The defaults and the single-user helpers live in ``accounts.preferences`` (the portal's
+preference page edits them); this module answers the same question for many people at once
+(a notice to 50,000 subscribers makes a handful of queries, not one per person), and adds
+what only delivery knows: consents for SMS and push, guests' unsubscribes, quiet hours.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from victo_crm.accounts.models import CommunicationPreference, Consent, ConsentPurpose, Topic
+from victo_crm.accounts.preferences import DEFAULTS
+
+from .models import EmailSuppression, NotificationChannel, PushDevice
+
+# A channel that reaches a phone needs the person's consent for it (Law 25).
+CONSENT_FOR_CHANNEL = {
+    NotificationChannel.SMS.value: ConsentPurpose.SMS.value,
+    NotificationChannel.PUSH.value: ConsentPurpose.PUSH.value,
+}
+# Topics whose messages need a consent of their own, whatever the channel.
+CONSENT_FOR_TOPIC = {Topic.CITY_NEWS.value: ConsentPurpose.CITY_NEWS.value}
+
+
+@dataclass
+class PreferenceBook:
+    """Preferences, consents, devices and phone numbers of a set of users, loaded at once."""
+
+    explicit: dict[int, dict[tuple[str, str], bool]] = field(default_factory=dict)
+    consents: dict[int, set[str]] = field(default_factory=dict)
+    devices: set[int] = field(default_factory=set)
+    phones: dict[int, str] = field(default_factory=dict)
+    suppressed: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, user_ids: Iterable[int], emails: Iterable[str] = ()) -> PreferenceBook:
+        ids = sorted({uid for uid in user_ids if uid})
+        book = cls()
+        if ids:
+            explicit: dict[int, dict[tuple[str, str], bool]] = defaultdict(dict)
+            for uid, topic, channel, enabled in CommunicationPreference.objects.filter(
+                user_id__in=ids
+            ).values_list("user_id", "topic", "channel", "enabled"):
+                explicit[uid][(topic, channel)] = enabled
+            book.explicit = dict(explicit)
+            consents: dict[int, set[str]] = defaultdict(set)
+            for uid, purpose in Consent.objects.filter(
+                user_id__in=ids, withdrawn_at__isnull=True
+            ).values_list("user_id", "purpose"):
+                consents[uid].add(purpose)
+            book.consents = dict(consents)
+            book.devices = set(
+                PushDevice.objects.filter(user_id__in=ids, is_active=True).values_list(
+                    "user_id", flat=True
+                )
+            )
+            from victo_crm.accounts.models import User
+
+            book.phones = dict(
+                User.objects.filter(pk__in=ids).exclude(phone="").values_list("pk", "phone")
+            )
+        addresses = sorted({e.lower() for e in emails if e})
+        if addresses:
+            book.suppressed = {
+                (email.lower(), topic)
+                for email, topic in EmailSuppression.objects.filter(
+                    email__in=addresses
+                ).values_list("email", "topic")
+            }
+        return book
+
+    def wants(self, user_id: int, topic: str, channel: str) -> bool:
+        row = self.explicit.get(user_id, {}).get((topic, channel))
+        return DEFAULTS.get((topic, channel), False) if row is None else row
+
+    def opted_out(self, user_id: int, topic: str, channel: str) -> bool:
+        """An explicit "no" (a stored row), as opposed to a default."""
+        return self.explicit.get(user_id, {}).get((topic, channel)) is False
+
+    def has_consent(self, user_id: int, purpose: str) -> bool:
+        return purpose in self.consents.get(user_id, set())
+
+    def can_reach(self, user_id: int, channel: str) -> bool:
+        """The person has the means for the channel: a phone for texts, a device for push."""
+        if channel == NotificationChannel.SMS:
+            return user_id in self.phones
+        if channel == NotificationChannel.PUSH:
+            return user_id in self.devices
+        return True
+
+    def refusal(
+        self,
+        *,
+        user_id: int | None,
+        email: str,
+        topic: str,
+        channel: str,
+        is_emergency: bool = False,
+        subscribed: bool = False,
+    ) -> str:
+        """Why this message must not go out ("" when it may).
+
+        ``subscribed``: the person chose this channel for this topic in an alert
+        subscription, which is an explicit choice; only a stored "no" overrides it.
+        Emergencies ignore topic choices but never a missing consent or an explicit
+        opt-out of emergency messages on that channel (the unsubscribe link must be true).
+        """
+        if channel == NotificationChannel.EMAIL and email:
+            address = email.lower()
+            if (address, topic) in self.suppressed or (address, "*") in self.suppressed:
+                return _("Désabonné par le lien du courriel.")
+        if user_id is None:
+            if channel != NotificationChannel.EMAIL:
+                return _("Pas de compte : seul le courriel est possible.")
+            return ""
+        purpose = CONSENT_FOR_CHANNEL.get(channel)
+        if purpose and not self.has_consent(user_id, purpose):
+            return _("Aucun consentement actif pour ce canal.")
+        if not self.can_reach(user_id, channel):
+            return _("Aucun numéro ou appareil pour ce canal.")
+        if topic not in Topic.values:
+            return ""  # a work message to staff: no citizen preference applies
+        if is_emergency:
+            if self.opted_out(user_id, topic, channel):
+                return _("Refus explicite de ce sujet sur ce canal.")
+            return ""
+        topic_purpose = CONSENT_FOR_TOPIC.get(topic)
+        if topic_purpose and not self.has_consent(user_id, topic_purpose):
+            return _("Aucun consentement actif pour ce sujet.")
+        if subscribed:
+            if self.opted_out(user_id, topic, channel):
+                return _("Refus explicite de ce sujet sur ce canal.")
+            return ""
+        if not self.wants(user_id, topic, channel):
+            return _("Préférence de communication désactivée.")
+        return ""
+
+
+# --- Quiet hours ------------------------------------------------------------------------------
+
+
+QUIET_CHANNELS = {NotificationChannel.SMS.value, NotificationChannel.PUSH.value}
+
+
+def _quiet_bounds() -> tuple[time, time]:
+    return (
+        time(settings.VICTO_QUIET_HOURS_START % 24),
+        time(settings.VICTO_QUIET_HOURS_END % 24),
+    )
+
+
+def quiet_until(now: datetime | None = None) -> datetime | None:
+    """The end of the quiet hours if ``now`` is inside them, else None."""
+    start, end = _quiet_bounds()
+    if start == end:
+        return None
+    local = timezone.localtime(now or timezone.now())
+    moment = local.time()
+    inside = (start <= moment or moment < end) if start > end else (start <= moment < end)
+    if not inside:
+        return None
+    day = local.date() if moment < end else local.date() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, end), timezone.get_current_timezone())
+
+
+def held_for_quiet_hours(
+    channel: str, is_emergency: bool, now: datetime | None = None
+) -> datetime | None:
+    """When a text or push must wait for the morning, the moment it may go."""
+    if is_emergency or channel not in QUIET_CHANNELS:
+        return None
+    return quiet_until(now)

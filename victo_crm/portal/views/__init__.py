@@ -1,0 +1,1 @@
+"""Portal views: thin callers of the services and selectors."""

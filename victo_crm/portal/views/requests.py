@@ -1,0 +1,256 @@
+"""My requests, a request's page and what the citizen does there; the guest tracking page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from victo_crm.portal.forms import CommentForm, PortalForm, RatingForm, ReopenForm
+from victo_crm.service_requests import citizen as actions
+from victo_crm.service_requests import selectors
+from victo_crm.service_requests.models import ServiceRequest
+
+from .common import citizen_required, error_dict, me, private, sla_words
+
+PAGE_SIZE = 20
+STATUSES = {"ouvertes": selectors.OPEN, "fermees": selectors.CLOSED}
+
+
+@require_GET
+@citizen_required
+def my_requests(request: HttpRequest) -> HttpResponse:
+    status_param = request.GET.get("statut", "")
+    status = STATUSES.get(status_param)
+    queryset = selectors.requests_for_citizen(me(request), status=status)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/requests/list.html",
+        {
+            "page": page,
+            "status": status_param if status else "",
+            "filters": [
+                ("", _("Toutes")),
+                ("ouvertes", _("En cours")),
+                ("fermees", _("Fermées")),
+            ],
+        },
+    )
+
+
+def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
+    """The custom field values, with their labels, in the reader's language."""
+    rows = []
+    values = sr.field_values or {}
+    language = getattr(sr, "_reader_language", None)
+    for field in sr.request_type.fields.all():
+        if field.code not in values:
+            continue
+        value = values[field.code]
+        if field.is_list:
+            labels = {
+                code: (en if language == "en" else fr) for code, fr, en in field.parsed_choices()
+            }
+            items = value if isinstance(value, list) else [value]
+            value = ", ".join(str(labels.get(item, item)) for item in items)
+        rows.append((field.label, str(value)))
+    return rows
+
+
+def _detail_context(
+    request: HttpRequest, sr: ServiceRequest, **forms: PortalForm
+) -> dict[str, Any]:
+    is_requester = getattr(sr, "is_requester", False)
+    context: dict[str, Any] = {
+        "sr": sr,
+        "is_requester": is_requester,
+        "is_follower": getattr(sr, "is_follower", False),
+        "timeline": selectors.public_timeline(sr, for_follower=not is_requester),
+        "sla": sla_words(sr.request_type),
+    }
+    if not is_requester:
+        return context
+    context["fields"] = _field_rows(sr)
+    closed = sr.state.is_final
+    context["comment_form"] = forms.get("comment_form") or CommentForm()
+    if sr.request_type.photos_allowed and not closed:
+        context["photo_form"] = True
+        context["photo_errors"] = forms.get("photo_errors", [])
+        context["max_photos"] = settings.VICTO_MAX_ATTACHMENTS
+        context["max_photo_mb"] = settings.VICTO_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        context["max_photo_bytes"] = settings.VICTO_MAX_ATTACHMENT_BYTES
+    if closed and request.user.is_authenticated:
+        refusal = actions.reopen_refusal(sr, me(request))
+        if not refusal and actions.reopen_transition(sr) is not None:
+            context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
+            context["reopen_deadline"] = actions.reopen_deadline(sr)
+        if sr.rated_at is None:
+            context["rating_form"] = forms.get("rating_form") or RatingForm()
+    return context
+
+
+def _render_detail(
+    request: HttpRequest, sr: ServiceRequest, status: int = 200, **forms: Any
+) -> HttpResponse:
+    return render(
+        request, "portal/requests/detail.html", _detail_context(request, sr, **forms), status=status
+    )
+
+
+def _own(request: HttpRequest, reference: str) -> ServiceRequest:
+    return selectors.request_for_citizen_or_404(me(request), reference=reference)
+
+
+def _filed(request: HttpRequest, reference: str) -> ServiceRequest:
+    """A request the person filed themselves: followers may only read."""
+    sr = _own(request, reference)
+    if not getattr(sr, "is_requester", False):
+        raise Http404
+    return sr
+
+
+@private("GET")
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _render_detail(request, _own(request, reference))
+
+
+@private("POST")
+def comment(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = _filed(request, reference)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.service_request_comment(
+                request=sr,
+                citizen=me(request),
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            form.add_service_error("text", [m for ms in error_dict(error).values() for m in ms])
+        except PermissionDenied as error:
+            form.add_service_error("text", [str(error)])
+        else:
+            messages.success(request, _("Votre commentaire a été ajouté."))
+            return redirect("portal:request_detail", reference=sr.reference)
+    return _render_detail(request, sr, status=400, comment_form=form)
+
+
+@private("POST")
+def add_photos(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = _filed(request, reference)
+    try:
+        actions.service_request_add_photos(
+            request=sr,
+            citizen=me(request),
+            photos=request.FILES.getlist("photos"),
+        )
+    except ValidationError as error:
+        errors = [m for ms in error_dict(error).values() for m in ms]
+        return _render_detail(request, sr, status=400, photo_errors=errors)
+    except PermissionDenied as error:
+        return _render_detail(request, sr, status=400, photo_errors=[str(error)])
+    messages.success(request, _("Vos photos ont été ajoutées."))
+    return redirect("portal:request_detail", reference=sr.reference)
+
+
+@private("POST")
+def reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = _filed(request, reference)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.service_request_reopen(
+                request=sr,
+                citizen=me(request),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_service_error("reason", [m for ms in error_dict(error).values() for m in ms])
+        except PermissionDenied as error:
+            form.add_service_error("reason", [str(error)])
+        else:
+            messages.success(
+                request, _("Votre requête est rouverte. L’équipe responsable en est avisée.")
+            )
+            return redirect("portal:request_detail", reference=sr.reference)
+    return _render_detail(request, sr, status=400, reopen_form=form)
+
+
+@private("POST")
+def rate(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = _filed(request, reference)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.service_request_rate(
+                request=sr,
+                citizen=me(request),
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data.get("comment") or "",
+            )
+        except ValidationError as error:
+            form.add_service_error("rating", [m for ms in error_dict(error).values() for m in ms])
+        except PermissionDenied as error:
+            form.add_service_error("rating", [str(error)])
+        else:
+            messages.success(request, _("Merci pour votre évaluation !"))
+            return redirect("portal:request_detail", reference=sr.reference)
+    return _render_detail(request, sr, status=400, rating_form=form)
+
+
+@private("POST")
+def unfollow(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = _own(request, reference)
+    actions.service_request_unfollow(request=sr, user=me(request))
+    messages.success(
+        request, _("Vous ne suivez plus la requête %(reference)s.") % {"reference": sr.reference}
+    )
+    return redirect("portal:my_requests")
+
+
+def _photo_response(sr: ServiceRequest, attachment_id: str) -> FileResponse:
+    attachment = selectors.public_attachment_or_404(sr, attachment_id)
+    response = FileResponse(attachment.public_file.open("rb"), content_type=attachment.content_type)
+    # Private to this person: never in a shared cache.
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@private("GET")
+def photo(request: HttpRequest, reference: str, attachment_id: str) -> FileResponse:
+    sr = _filed(request, reference)  # a follower sees the town's side, not the photos
+    return _photo_response(sr, attachment_id)
+
+
+@private("GET", signed_in=False)
+def tracking(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest's private page: the timeline of the request behind the token."""
+    sr = selectors.request_for_guest_token_or_404(token)
+    context = {
+        "sr": sr,
+        "token": token,
+        "timeline": selectors.public_timeline(sr),
+        "sla": sla_words(sr.request_type),
+        "now": timezone.now(),
+    }
+    response = render(request, "portal/requests/tracking.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@private("GET", signed_in=False)
+def tracking_photo(request: HttpRequest, token: str, attachment_id: str) -> FileResponse:
+    sr = selectors.request_for_guest_token_or_404(token)
+    return _photo_response(sr, attachment_id)

@@ -1,0 +1,202 @@
+"""What a citizen does to a request after filing it: comment, add photos, follow, reopen,
+rate. The portal and the mobile API call these; staff actions are in ``services``.
+
+Every function takes keyword arguments only and raises ``ValidationError`` keyed by field,
+with French messages, or ``TransitionNotAllowed`` when the person may not act at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from victo_crm.core.errors import TransitionNotAllowed
+
+from .models import EventKind, RequestEvent, RequestFollower, ServiceRequest, Transition
+from .services import (
+    MAX_MESSAGE,
+    _check_photos,
+    _store_attachments,
+    service_request_transition,
+)
+
+if TYPE_CHECKING:
+    from victo_crm.accounts.models import User
+
+REOPEN_STATE_CODE = "rouverte"
+
+
+def _require_requester(request: ServiceRequest, citizen: User | None) -> User:
+    if citizen is None or not citizen.is_authenticated or request.citizen_id != citizen.pk:
+        raise TransitionNotAllowed(_("Seule la personne qui a fait la requête peut faire ceci."))
+    return citizen
+
+
+def _text(value: str, *, field: str, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError({field: [_("Ce champ est obligatoire.")]})
+    if len(text) > MAX_MESSAGE:
+        raise ValidationError(
+            {
+                field: [
+                    _("Ce texte est trop long (%(limit)d caractères au maximum).")
+                    % {"limit": MAX_MESSAGE}
+                ]
+            }
+        )
+    return text
+
+
+@transaction.atomic
+def service_request_comment(*, request: ServiceRequest, citizen: User, text: str) -> RequestEvent:
+    """The requester adds a public comment to their request's timeline; the team sees it."""
+    _require_requester(request, citizen)
+    message = _text(text, field="text")
+    event = RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.CITIZEN_COMMENT,
+        is_public=True,
+        actor=citizen,
+        message=message,
+    )
+    now = timezone.now()
+    ServiceRequest.objects.filter(pk=request.pk).update(citizen_updated_at=now, updated_at=now)
+    request.citizen_updated_at = now
+    return event
+
+
+@transaction.atomic
+def service_request_add_photos(
+    *, request: ServiceRequest, citizen: User, photos: Sequence[Any]
+) -> RequestEvent:
+    """The requester adds photos, checked like at submission (content, size, count)."""
+    _require_requester(request, citizen)
+    if not photos:
+        raise ValidationError({"photos": [_("Choisissez au moins une photo.")]})
+    existing = request.attachments.count()
+    images, errors = _check_photos(request.request_type, photos, existing=existing)
+    if errors:
+        raise ValidationError({"photos": errors})
+    event = RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.ATTACHMENT,
+        is_public=True,
+        actor=citizen,
+        data={"count": len(images)},
+    )
+    _store_attachments(request, images, event=event, actor=citizen)
+    now = timezone.now()
+    ServiceRequest.objects.filter(pk=request.pk).update(citizen_updated_at=now, updated_at=now)
+    return event
+
+
+@transaction.atomic
+def service_request_follow(*, request: ServiceRequest, user: User) -> RequestFollower:
+    """Follow an open request someone else filed (instead of filing a duplicate)."""
+    if user is None or not user.is_authenticated:
+        raise TransitionNotAllowed(_("Connectez-vous pour suivre une requête."))
+    if request.citizen_id == user.pk:
+        raise ValidationError({"request": [_("C’est votre propre requête : vous la suivez déjà.")]})
+    if request.state.is_final or request.merged_into_id:
+        raise ValidationError(
+            {"request": [_("Cette requête est fermée : on ne peut plus la suivre.")]}
+        )
+    existing = RequestFollower.objects.filter(request=request, user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return RequestFollower.objects.create(request=request, user=user)
+    except IntegrityError:  # a double click: the other one won
+        return RequestFollower.objects.get(request=request, user=user)
+
+
+@transaction.atomic
+def service_request_unfollow(*, request: ServiceRequest, user: User) -> bool:
+    deleted, _rows = RequestFollower.objects.filter(request=request, user=user).delete()
+    return bool(deleted)
+
+
+def reopen_transition(request: ServiceRequest) -> Transition | None:
+    """The transition a citizen may fire to reopen ``request`` from its current state."""
+    return (
+        Transition.objects.select_related("from_state", "to_state", "workflow")
+        .filter(
+            from_state_id=request.state_id,
+            to_state__code=REOPEN_STATE_CODE,
+            citizen_may_fire=True,
+        )
+        .first()
+    )
+
+
+def reopen_deadline(request: ServiceRequest) -> Any:
+    if request.closed_at is None:
+        return None
+    return request.closed_at + timedelta(days=settings.VICTO_REOPEN_DAYS)
+
+
+def reopen_refusal(request: ServiceRequest, citizen: User | None) -> str:
+    """Why the citizen may not reopen now ("" when they may)."""
+    if citizen is None or request.citizen_id != citizen.pk:
+        return _("Seule la personne qui a fait la requête peut la rouvrir.")
+    if not request.state.is_final or request.closed_at is None:
+        return _("Cette requête n’est pas fermée.")
+    deadline = reopen_deadline(request)
+    if deadline is not None and timezone.now() > deadline:
+        return _(
+            "Le délai pour rouvrir cette requête (%(days)d jours après sa fermeture) est passé. "
+            "Faites une nouvelle requête au besoin."
+        ) % {"days": settings.VICTO_REOPEN_DAYS}
+    return ""
+
+
+def service_request_reopen(*, request: ServiceRequest, citizen: User, reason: str) -> RequestEvent:
+    """ "Ce n’est pas réglé": the requester reopens a closed request, with a reason, within
+    ``VICTO_REOPEN_DAYS`` days of its closing, through the workflow engine."""
+    _require_requester(request, citizen)
+    reason = _text(reason, field="reason")
+    refusal = reopen_refusal(request, citizen)
+    if refusal:
+        raise ValidationError({"reason": [refusal]})
+    transition = reopen_transition(request)
+    if transition is None:
+        raise ValidationError(
+            {"reason": [_("Cette requête ne peut pas être rouverte en ligne; appelez-nous.")]}
+        )
+    return service_request_transition(
+        request=request, transition=transition, actor=citizen, comment=reason
+    )
+
+
+@transaction.atomic
+def service_request_rate(
+    *, request: ServiceRequest, citizen: User, rating: int | str, comment: str = ""
+) -> ServiceRequest:
+    """A 1–5 satisfaction rating with an optional comment, once the request is closed; once."""
+    _require_requester(request, citizen)
+    try:
+        value = int(rating)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5:
+        raise ValidationError({"rating": [_("Choisissez une note de 1 à 5.")]})
+    comment = _text(comment, field="comment", required=False)
+    if not request.state.is_final:
+        raise ValidationError({"rating": [_("Vous pourrez évaluer la requête une fois fermée.")]})
+    now = timezone.now()
+    updated = ServiceRequest.objects.filter(pk=request.pk, rated_at__isnull=True).update(
+        rating=value, rating_comment=comment, rated_at=now, updated_at=now
+    )
+    if not updated:
+        raise ValidationError({"rating": [_("Vous avez déjà évalué cette requête. Merci !")]})
+    request.rating, request.rating_comment, request.rated_at = value, comment, now
+    return request

@@ -1,0 +1,272 @@
+"""Reads of requests from the citizen's side: the portal and the mobile API share them, so
+their query counts are tested in one place.
+
+A citizen reads their own requests and the ones they follow; anything else is ``Http404``
+(never 403: the existence of someone else's request is not disclosed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from victo_crm.places.geometry import bbox_around, distance_m
+
+from .models import (
+    Attachment,
+    EventKind,
+    RequestEvent,
+    RequestFollower,
+    RequestType,
+    ServiceRequest,
+)
+from .services import hash_token
+
+if TYPE_CHECKING:
+    from victo_crm.accounts.models import User
+
+OPEN = "open"
+CLOSED = "closed"
+
+
+def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[ServiceRequest]:
+    """The citizen's own requests and those they follow, newest first.
+
+    ``status``: ``"open"``, ``"closed"`` or ``None`` (all). Type and state are joined so a
+    page of the list costs one query whatever its length."""
+    if user is None or not user.is_authenticated:
+        return ServiceRequest.objects.none()
+    # The followed ids as a literal list (a citizen follows a handful): PostgreSQL then
+    # combines the (citizen, -created_at) and primary-key indexes instead of walking the
+    # whole table in date order, which a subquery in an OR made it do.
+    followed = list(RequestFollower.objects.filter(user=user).values_list("request_id", flat=True))
+    qs = (
+        ServiceRequest.objects.filter(Q(citizen=user) | Q(pk__in=followed))
+        .select_related("request_type", "state")
+        .order_by("-created_at", "-pk")
+    )
+    if status == OPEN:
+        qs = qs.filter(state__is_final=False)
+    elif status == CLOSED:
+        qs = qs.filter(state__is_final=True)
+    return qs
+
+
+def _detail_qs() -> QuerySet[ServiceRequest]:
+    return ServiceRequest.objects.select_related(
+        "request_type", "state", "state__workflow", "address"
+    )
+
+
+def request_for_citizen_or_404(
+    user: User, *, reference: str | None = None, public_id: Any = None
+) -> ServiceRequest:
+    """The request named by ``reference`` (or ``public_id``) if ``user`` filed or follows it.
+
+    Sets ``is_requester`` and ``is_follower`` on the instance."""
+    if user is None or not user.is_authenticated or not (reference or public_id):
+        raise Http404
+    lookup: dict[str, Any]
+    if reference:
+        lookup = {"reference": str(reference)[:16]}
+    else:
+        try:
+            lookup = {"public_id": uuid.UUID(str(public_id))}
+        except ValueError:
+            raise Http404 from None
+    request = _detail_qs().filter(**lookup).first()
+    if request is None:
+        raise Http404
+    request.is_requester = request.citizen_id == user.pk  # type: ignore[attr-defined]
+    request.is_follower = (  # type: ignore[attr-defined]
+        not request.is_requester  # type: ignore[attr-defined]
+        and RequestFollower.objects.filter(request=request, user=user).exists()
+    )
+    if not (request.is_requester or request.is_follower):  # type: ignore[attr-defined]
+        raise Http404
+    return request
+
+
+def request_for_guest_token_or_404(token: str) -> ServiceRequest:
+    """The guest request whose tracking token is ``token`` (only its hash is stored)."""
+    token = (token or "").strip()
+    if not token or len(token) > 100:
+        raise Http404
+    request = _detail_qs().filter(tracking_token_hash=hash_token(token)).first()
+    if request is None:
+        raise Http404
+    request.is_requester = True  # type: ignore[attr-defined]
+    request.is_follower = False  # type: ignore[attr-defined]
+    return request
+
+
+# --- The public timeline ---------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    message: str = ""
+    photos: list[Attachment] = field(default_factory=list)
+    from_city: bool = False
+
+
+def public_timeline(request: ServiceRequest, *, for_follower: bool = False) -> list[TimelineEntry]:
+    """The public part of the request's history, in the citizen's words, oldest first.
+
+    A follower (who did not file the request) sees the town's side only: state changes and
+    replies, not the requester's comments and photos. Two queries."""
+    events = list(
+        RequestEvent.objects.filter(request=request, is_public=True)
+        .select_related("to_state")
+        .order_by("created_at", "pk")
+    )
+    photos_by_event: dict[int | None, list[Attachment]] = {}
+    if not for_follower:
+        for attachment in Attachment.objects.filter(request=request, is_public=True).order_by(
+            "created_at", "pk"
+        ):
+            photos_by_event.setdefault(attachment.event_id, []).append(attachment)
+    entries = []
+    for event in events:
+        photos = photos_by_event.pop(event.pk, [])
+        if event.kind == EventKind.SUBMITTED:
+            entry = TimelineEntry(event.created_at, event.kind, _("Requête reçue"), photos=photos)
+        elif event.kind == EventKind.TRANSITION:
+            label = event.to_state.citizen_label if event.to_state else ""
+            entry = TimelineEntry(
+                event.created_at,
+                event.kind,
+                _("Nouvel état : %(state)s") % {"state": label},
+                event.message,
+                from_city=event.actor_id != request.citizen_id,
+            )
+        elif event.kind == EventKind.PUBLIC_REPLY:
+            entry = TimelineEntry(
+                event.created_at,
+                event.kind,
+                _("Réponse de la Ville"),
+                event.message,
+                from_city=True,
+            )
+        elif event.kind == EventKind.CITIZEN_COMMENT:
+            if for_follower:
+                continue
+            entry = TimelineEntry(
+                event.created_at, event.kind, _("Votre commentaire"), event.message
+            )
+        elif event.kind == EventKind.ATTACHMENT:
+            if for_follower:
+                continue
+            entry = TimelineEntry(event.created_at, event.kind, _("Photos ajoutées"), photos=photos)
+        elif event.kind == EventKind.MERGE:
+            entry = TimelineEntry(
+                event.created_at, event.kind, _("Jumelée à une autre requête"), event.message
+            )
+        else:  # internal kinds are never public; a misconfigured one shows no detail
+            continue
+        entries.append(entry)
+    # Photos a staff member attached without an event, or whose event is gone.
+    leftovers = [photo for photos in photos_by_event.values() for photo in photos]
+    if leftovers and entries:
+        entries[0].photos.extend(leftovers)
+    return entries
+
+
+def public_attachment_or_404(request: ServiceRequest, attachment_id: int | str) -> Attachment:
+    """A public photo of ``request`` (the caller has already checked access to the request)."""
+    try:
+        pk = int(attachment_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    attachment = (
+        Attachment.objects.filter(request=request, pk=pk, is_public=True)
+        .exclude(public_file="")
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+# --- Duplicates ---------------------------------------------------------------------------------
+
+
+def nearby_open_requests(
+    *,
+    request_type: RequestType,
+    latitude: float,
+    longitude: float,
+    radius_m: float | None = None,
+    limit: int = 5,
+) -> list[tuple[ServiceRequest, float]]:
+    """Open requests of the same type within ``radius_m`` metres, nearest first, with their
+    distance: a bounding-box query on the coordinates, then the exact distance."""
+    radius = float(radius_m if radius_m is not None else settings.VICTO_DUPLICATE_RADIUS_METERS)
+    min_lat, max_lat, min_lon, max_lon = bbox_around(latitude, longitude, radius)
+    candidates = (
+        ServiceRequest.objects.filter(
+            request_type=request_type,
+            state__is_final=False,
+            merged_into__isnull=True,
+            latitude__gte=min_lat,
+            latitude__lte=max_lat,
+            longitude__gte=min_lon,
+            longitude__lte=max_lon,
+        )
+        .select_related("state", "request_type")
+        .order_by("-created_at")[:200]
+    )
+    found = []
+    for candidate in candidates:
+        assert candidate.latitude is not None and candidate.longitude is not None
+        distance = distance_m(latitude, longitude, candidate.latitude, candidate.longitude)
+        if distance <= radius:
+            found.append((candidate, distance))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]
+
+
+# --- The catalogue ---------------------------------------------------------------------------
+
+
+def request_types_offered(*, query: str = "") -> list[RequestType]:
+    """Active request types, in catalogue order; with ``query``, those whose name, keywords
+    or description contain every word typed (accents and case ignored). The catalogue is a
+    few dozen rows: one query, filtered in Python."""
+    from victo_crm.core.text import fold
+
+    types = list(
+        RequestType.objects.filter(is_active=True)
+        .select_related("group")
+        .order_by("group__order", "group__name_fr", "order", "name_fr")
+    )
+    words = fold(query).replace(",", " ").split()
+    if not words:
+        return types
+
+    def haystack(rtype: RequestType) -> str:
+        return fold(
+            " ".join(
+                (
+                    rtype.name_fr,
+                    rtype.name_en,
+                    rtype.keywords,
+                    rtype.description_fr,
+                    rtype.description_en,
+                    rtype.group.name_fr,
+                    rtype.group.name_en,
+                )
+            )
+        )
+
+    return [rtype for rtype in types if all(word in haystack(rtype) for word in words)]
