@@ -40,5 +40,7 @@ lock:
 # French is the source language; English is the translation to fill in.
 # Needs GNU gettext (msgfmt): apt-get install -y gettext
 messages: bootstrap
-	$(PY) manage.py makemessages -l fr -l en --no-obsolete --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	$(PY) manage.py makemessages -l fr -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	$(PY) scripts/i18n.py fill-fr
+	@echo "English entries still to translate:"; $(PY) scripts/i18n.py untranslated en
 	$(PY) manage.py compilemessages --ignore '.*' --ignore 'var' --ignore 'node_modules'

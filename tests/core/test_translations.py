@@ -51,7 +51,7 @@ def test_compiled_catalogues_are_up_to_date(language: str) -> None:
     po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
     mo = po.with_suffix(".mo")
     assert mo.exists(), "run: make messages"
-    assert polib.mofile(str(mo)).translated_entries() or not polib.pofile(str(po)).translated_entries()
-    compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo))}
-    source = {e.msgid: e.msgstr for e in polib.pofile(str(po)).translated_entries()}
-    assert compiled == {**compiled, **source}, "locale .mo is older than its .po: run make messages"
+    compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo)) if not e.msgid_plural}
+    source = {e.msgid: e.msgstr for e in polib.pofile(str(po)).translated_entries() if not e.msgid_plural}
+    stale = [msgid for msgid, msgstr in source.items() if compiled.get(msgid) != msgstr]
+    assert stale == [], f"locale .mo is older than its .po ({len(stale)}): run make messages"

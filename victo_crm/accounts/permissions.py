@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from . import roles
 
-CONFIG_APPS = ("accounts", "places", "service_requests", "notifications", "auth")
+CONFIG_APPS = ("accounts", "places", "service_requests", "notifications", "alerts", "api", "auth")
 
 
 def ensure_role_permissions(**kwargs: Any) -> None:

@@ -68,3 +68,8 @@ def add_problem_responses(result: dict[str, Any], **_kwargs: Any) -> dict[str, A
                         }
                     }
     return result
+
+
+def only_api_v1(endpoints: list[Any], **kwargs: Any) -> list[Any]:
+    """The schema describes the mobile API only, not the CMS's or the admin's own APIs."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

@@ -42,10 +42,9 @@ STEPS = (
         "load_demo_catalogue",
         "type(s) de requête",
     ),
+    Step("Alertes et collectes", "victo_crm.alerts.demo", "load_demo_alerts", "calendrier(s) de collecte"),
+    Step("Site Web", "victo_crm.website.demo", "load_demo_website", "page(s)"),
     Step("Comptes", "victo_crm.accounts.demo", "load_demo_accounts", "compte(s)"),
-    Step(
-        "Requêtes d’exemple", "victo_crm.service_requests.demo", "load_demo_requests", "requête(s)"
-    ),
 )
 ACCOUNTS_FUNCTION = "load_demo_accounts"
 
