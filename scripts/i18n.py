@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Translation catalogue chores (run with the project's venv: .venv/bin/python scripts/i18n.py ...).
 
-  fill-fr            French is the source language: a French entry left empty takes its
-                     msgid, so the French catalogue is complete by construction.
-  untranslated LANG  print the untranslated and fuzzy entries of a catalogue as JSON.
-  merge LANG FILE    read {msgid: translation} (or {msgid: [singular, plural]}) from a JSON
-                     file into the catalogue, clearing the fuzzy flag.
+fill-fr            French is the source language: a French entry left empty takes its
+                   msgid, so the French catalogue is complete by construction.
+untranslated LANG  print the untranslated and fuzzy entries of a catalogue as JSON.
+merge LANG FILE    read {msgid: translation} (or {msgid: [singular, plural]}) from a JSON
+                   file into the catalogue, clearing the fuzzy flag.
 """
 
 from __future__ import annotations
@@ -48,9 +48,13 @@ def untranslated(language: str) -> None:
     for entry in po:
         if entry.obsolete:
             continue
-        missing = (not all(entry.msgstr_plural.values())) if entry.msgid_plural else not entry.msgstr
+        missing = (
+            (not all(entry.msgstr_plural.values())) if entry.msgid_plural else not entry.msgstr
+        )
         if missing or "fuzzy" in entry.flags:
-            entries[entry.msgid] = [entry.msgid, entry.msgid_plural] if entry.msgid_plural else entry.msgid
+            entries[entry.msgid] = (
+                [entry.msgid, entry.msgid_plural] if entry.msgid_plural else entry.msgid
+            )
     json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
 
 

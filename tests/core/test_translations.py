@@ -23,15 +23,33 @@ def fresh_catalogues(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not shutil.which("xgettext"):
         pytest.fail("gettext is required (apt-get install -y gettext)")
     copy = tmp_path_factory.mktemp("i18n")
-    shutil.copytree(ROOT / "victo_crm", copy / "victo_crm", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        ROOT / "victo_crm",
+        copy / "victo_crm",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     shutil.copytree(ROOT / "locale", copy / "locale")
     shutil.copy(ROOT / "manage.py", copy / "manage.py")
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "fr", "-l", "en", "--no-obsolete", "--no-location"],
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fr",
+            "-l",
+            "en",
+            "--no-obsolete",
+            "--no-location",
+        ],
         cwd=copy,
         check=True,
         capture_output=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "victo_crm.settings.test", "VICTO_VAR_DIR": str(copy / "var")},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "victo_crm.settings.test",
+            "VICTO_VAR_DIR": str(copy / "var"),
+        },
     )
     return copy / "locale"
 
@@ -52,6 +70,8 @@ def test_compiled_catalogues_are_up_to_date(language: str) -> None:
     mo = po.with_suffix(".mo")
     assert mo.exists(), "run: make messages"
     compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo)) if not e.msgid_plural}
-    source = {e.msgid: e.msgstr for e in polib.pofile(str(po)).translated_entries() if not e.msgid_plural}
+    source = {
+        e.msgid: e.msgstr for e in polib.pofile(str(po)).translated_entries() if not e.msgid_plural
+    }
     stale = [msgid for msgid, msgstr in source.items() if compiled.get(msgid) != msgstr]
     assert stale == [], f"locale .mo is older than its .po ({len(stale)}): run make messages"

@@ -299,7 +299,9 @@ REST_FRAMEWORK = {
         "auth_failure": os.environ.get("VICTO_API_AUTH_FAILURE_RATE", "20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"]) if os.environ.get("DJANGO_NUM_PROXIES") else None,
+    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
+    if os.environ.get("DJANGO_NUM_PROXIES")
+    else None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "victo_crm API",
@@ -332,7 +334,7 @@ LOGGING = {
 
 # --- Notifications and alerts (issue 6) ---------------------------------------------------
 # Delivery: batches of ids per task; a failed send is retried with an exponential backoff
-# (base × 2^(attempt−1), at most an hour) until the limit, then marked failed with its reason.
+# (base x 2^(attempt-1), at most an hour) until the limit, then marked failed with its reason.
 VICTO_DELIVERY_BATCH_SIZE = int(os.environ.get("VICTO_DELIVERY_BATCH_SIZE", "100"))
 # Successes are recorded every this many messages (one commit each time); a worker killed
 # mid-batch may send at most this many again. 1 is strictest, larger is faster.

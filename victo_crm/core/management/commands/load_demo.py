@@ -42,7 +42,12 @@ STEPS = (
         "load_demo_catalogue",
         "type(s) de requête",
     ),
-    Step("Alertes et collectes", "victo_crm.alerts.demo", "load_demo_alerts", "calendrier(s) de collecte"),
+    Step(
+        "Alertes et collectes",
+        "victo_crm.alerts.demo",
+        "load_demo_alerts",
+        "calendrier(s) de collecte",
+    ),
     Step("Site Web", "victo_crm.website.demo", "load_demo_website", "page(s)"),
     Step("Comptes", "victo_crm.accounts.demo", "load_demo_accounts", "compte(s)"),
 )
