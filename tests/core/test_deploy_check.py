@@ -19,6 +19,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path: Path) -> None
         "DJANGO_ALLOWED_HOSTS": "crm.victoriaville.ca",
         "VICTO_VAR_DIR": str(tmp_path),
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser fixture for Playwright only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

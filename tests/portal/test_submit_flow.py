@@ -135,7 +135,7 @@ def test_open_requests_of_the_same_type_nearby_are_offered_to_follow(
         reverse("portal:submit_location", args=[request_type.code]), {"address_id": address.pk}
     )
     page = jean.get(reverse("portal:submit_details", args=[request_type.code])).content.decode()
-    assert marie_request.reference in page and "Déjà signalé tout près" in page
+    assert marie_request.reference in page and "Already reported nearby" in page
     # Nothing personal of Marie's is shown.
     assert "Un gros trou devant chez moi" not in page and "Marie" not in page
     followed = jean.post(reverse("portal:follow", args=[marie_request.public_id]))

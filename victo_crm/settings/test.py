@@ -14,6 +14,3 @@ DEBUG = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each test database lives in memory; no file left behind.
     DATABASES["default"]["TEST"] = {"NAME": None}
-
-# Pages are never served from a cache filled by an earlier, rolled-back test.
-VICTO_WEBSITE_CACHE_SECONDS = 0
