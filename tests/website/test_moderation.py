@@ -122,7 +122,6 @@ def test_editors_can_write_under_the_home_page_but_only_moderators_publish(
 def test_scheduled_publication_waits_for_its_date(site, web_editor, moderator):
     import datetime
 
-    from django.core.management import call_command
     from django.utils import timezone
 
     page: Any = site["collectes"]
@@ -138,6 +137,14 @@ def test_scheduled_publication_waits_for_its_date(site, web_editor, moderator):
     revision.approved_go_live_at = past
     revision.content["go_live_at"] = past.isoformat()
     revision.save(update_fields=["approved_go_live_at", "content"])
-    call_command("publish_scheduled")
+    # Beat runs the task every few minutes (eager here: in-process).
+    from django.conf import settings
+
+    from victo_crm.website.tasks import publish_scheduled
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["website-publish-scheduled"]["task"] == publish_scheduled.name
+    )
+    publish_scheduled.delay()
     page.refresh_from_db()
     assert page.title == "Collectes (nouvel horaire)"

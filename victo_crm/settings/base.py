@@ -398,5 +398,9 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "alerts.collection_reminders",
             "schedule": 15 * 60.0,  # idempotent; sends only from the reminder hour on
         },
+        "website-publish-scheduled": {
+            "task": "website.publish_scheduled",
+            "schedule": 5 * 60.0,
+        },
     }
 )
