@@ -7,12 +7,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from victo_crm.accounts.models import Channel
 
-class NotificationChannel(models.TextChoices):
-    EMAIL = "email", _("Courriel")
-    SMS = "sms", _("Texto")
-    PUSH = "push", _("Notification poussée")
-    IN_APP = "in_app", _("Dans le portail")
+# The channels a citizen chooses in their preferences are the channels we deliver on.
+NotificationChannel = Channel
 
 
 class NotificationStatus(models.TextChoices):
