@@ -248,6 +248,15 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _configuration_from_the_database() -> None:
+    """Each test starts from its own database: the configuration a process keeps in memory
+    (core.config_cache) is forgotten, since rolled-back rows send no signal."""
+    from victo_crm.core.config_cache import clear_local
+
+    clear_local()
+
+
 @pytest.fixture
 def seeded(transactional_db: None) -> Workflow:
     """The default workflow and roles in a transactional test: the flush between such tests

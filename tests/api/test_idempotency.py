@@ -180,3 +180,30 @@ def test_concurrent_duplicates_create_one_request_and_the_others_get_409(
     assert statuses.count(201) == 1
     assert statuses.count(409) == 7
     assert IdempotencyKey.objects.get().status == IdempotencyStatus.COMPLETED
+
+
+def test_a_response_stored_by_a_racing_call_wins_and_our_work_is_undone(
+    marie_api: Any, request_type: Any, town: Any, monkeypatch: Any
+):
+    """The narrow race where another call stores its response between our check and our
+    insert: our transaction rolls back and the other call's response is replayed."""
+    from victo_crm.api.v1 import idempotency
+
+    first = submit(marie_api, POTHOLE)
+    assert first.status_code == 201
+    real_earlier = idempotency._earlier
+    turns: list[int] = []
+
+    def blind_first_time(caller: str, key: str, print_: str) -> Any:
+        turns.append(1)
+        return None if len(turns) == 1 else real_earlier(caller, key, print_)
+
+    monkeypatch.setattr(idempotency, "_earlier", blind_first_time)
+
+    again = submit(marie_api, POTHOLE)
+
+    assert len(turns) == 2
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert ServiceRequest.objects.count() == 1

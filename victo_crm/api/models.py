@@ -40,10 +40,10 @@ class IdempotencyStatus(models.TextChoices):
 
 
 class IdempotencyKey(models.Model):
-    """One row per (caller, Idempotency-Key): inserted, in its own transaction, before the
-    request is processed, so that a concurrent duplicate finds it and gets 409; completed in
-    the transaction of the work itself, so the stored response exists if and only if the
-    work was done."""
+    """One row per (caller, Idempotency-Key) with the response given: inserted in the
+    transaction of the work itself, so it exists if and only if the work was done. (Rows
+    ``in_progress`` were claims written before the work by an earlier version; they are still
+    honoured, see ``api.v1.idempotency``.)"""
 
     caller = models.CharField(max_length=40)
     key = models.CharField(max_length=255)

@@ -6,3 +6,23 @@ class ServiceRequestsConfig(AppConfig):
     name = "victo_crm.service_requests"
     label = "service_requests"
     verbose_name = _("Requêtes")
+
+    def ready(self) -> None:
+        from victo_crm.accounts.models import Team
+        from victo_crm.core.config_cache import watch
+
+        from . import models
+
+        # What a submission reads from memory (configuration.py) is rebuilt after any change.
+        watch(
+            [
+                models.RequestType,
+                models.RequestTypeField,
+                models.RequestGroup,
+                models.Workflow,
+                models.State,
+                models.Transition,
+                models.AssignmentRule,
+                Team,
+            ]
+        )

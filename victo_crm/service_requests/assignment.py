@@ -17,12 +17,16 @@ if TYPE_CHECKING:
 
 
 def matching_rule(request_type: RequestType, zones: Sequence[Zone]) -> AssignmentRule | None:
+    """The first active rule, in the administrator's order, whose type, group and zone all
+    match (an empty criterion matches anything)."""
+    from .configuration import catalogue
+
     zone_ids = {zone.pk for zone in zones}
-    rules = AssignmentRule.objects.filter(is_active=True).filter(
-        Q(request_type__isnull=True) | Q(request_type=request_type),
-        Q(group__isnull=True) | Q(group_id=request_type.group_id),
-    )
-    for rule in rules.order_by("order", "pk"):
+    for rule in catalogue().assignment_rules:
+        if rule.request_type_id not in (None, request_type.pk):
+            continue
+        if rule.group_id not in (None, request_type.group_id):
+            continue
         if rule.zone_id is None or rule.zone_id in zone_ids:
             return rule
     return None

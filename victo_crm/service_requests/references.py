@@ -22,18 +22,29 @@ def _sequence_name(year: int) -> str:
     return f"service_request_ref_{int(year)}"
 
 
+# Years whose sequence this process has seen committed: their nextval needs no savepoint.
+# Added on commit only: a sequence created by a transaction that rolled back is gone again.
+_known_sequences: set[int] = set()
+
+
 def next_reference_number(year: int) -> int:
     if connection.vendor == "postgresql":
         name = _sequence_name(year)
         with connection.cursor() as cursor:
+            if year in _known_sequences:
+                cursor.execute(f"SELECT nextval('{name}')")
+                return int(cursor.fetchone()[0])
             try:
                 with transaction.atomic():
                     cursor.execute(f"SELECT nextval('{name}')")
-                    return int(cursor.fetchone()[0])
+                    number = int(cursor.fetchone()[0])
+                transaction.on_commit(lambda: _known_sequences.add(year))
+                return number
             except ProgrammingError:  # the year’s sequence does not exist yet
                 pass
             ensure_sequence(year)
             cursor.execute(f"SELECT nextval('{name}')")
+            transaction.on_commit(lambda: _known_sequences.add(year))
             return int(cursor.fetchone()[0])
     updated = ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
     if not updated:

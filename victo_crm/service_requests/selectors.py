@@ -61,7 +61,7 @@ def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[S
 
 def _detail_qs() -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.select_related(
-        "request_type", "state", "state__workflow", "address"
+        "request_type", "state", "state__workflow", "address", "team"
     )
 
 

@@ -25,6 +25,7 @@ from victo_crm.places.selectors import point_in_town, zones_containing
 
 from . import workflows
 from .assignment import route
+from .configuration import catalogue
 from .fields import validate_field_values
 from .models import (
     Attachment,
@@ -34,7 +35,6 @@ from .models import (
     RequestEvent,
     RequestType,
     ServiceRequest,
-    State,
     Transition,
 )
 from .references import next_reference
@@ -65,12 +65,10 @@ def hash_token(token: str) -> str:
 def _resolve_type(request_type: RequestType | str | int | None) -> RequestType:
     if isinstance(request_type, RequestType):
         found: RequestType | None = request_type
+    elif isinstance(request_type, int):
+        found = catalogue().by_pk.get(request_type)
     else:
-        qs = RequestType.objects.select_related("workflow", "team")
-        if isinstance(request_type, int):
-            found = qs.filter(pk=request_type).first()
-        else:
-            found = qs.filter(code=str(request_type or "")).first()
+        found = catalogue().by_code.get(str(request_type or ""))
     if found is None or not found.is_active:
         raise ValidationError({"request_type": [_("Ce type de requête n’existe pas.")]})
     return found
@@ -203,7 +201,7 @@ def service_request_submit(
     """
     errors: dict[str, list[str]] = {}
     rtype = _resolve_type(request_type)
-    fields = list(rtype.fields.all())
+    fields = catalogue().fields_of(rtype)
     try:
         cleaned_values = validate_field_values(fields, field_values)
     except ValidationError as error:
@@ -239,7 +237,7 @@ def service_request_submit(
     if errors:
         raise ValidationError(errors)
 
-    workflow_initial = State.objects.filter(workflow_id=rtype.workflow_id, is_initial=True).first()
+    workflow_initial = catalogue().initial_state(rtype.workflow_id)
     if workflow_initial is None:  # guarded by workflow validation; kept for a clear failure
         raise ValidationError({"request_type": [_("Le flux de ce type n’a pas d’état initial.")]})
     now = timezone.now()

@@ -154,6 +154,9 @@ if REDIS_URL:
             "KEY_PREFIX": "victo",
         }
     }
+    # Sessions (the portal's and the mobile app's tokens) are read from Redis on every call
+    # and written through to the database, so a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -38,7 +38,7 @@ def w3c(value: dt.datetime | None) -> str | None:
     """A W3C datetime with its offset, in the town's time zone: 2026-04-14T06:37:38-04:00."""
     if value is None:
         return None
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    return value.astimezone(timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
 def _text(value: Any) -> str:

@@ -4,16 +4,20 @@ e-mail address, a phone number or an account."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
+from victo_crm.accounts.models import Team
+from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.models import (
     Attachment,
     EventKind,
     RequestEvent,
     RequestType,
     ServiceRequest,
+    State,
 )
 
 MAX_RESULTS = 1000
@@ -33,39 +37,61 @@ def open311_service(code: str) -> RequestType | None:
     return open311_services().filter(code=code).first()
 
 
-def _public_requests() -> QuerySet[ServiceRequest]:
-    return (
-        ServiceRequest.objects.select_related("request_type", "state", "team", "address")
-        .only(
-            "pk",
-            "reference",
-            "created_at",
-            "updated_at",
-            "due_at",
-            "description",
-            "location_text",
-            "latitude",
-            "longitude",
-            "request_type__code",
-            "request_type__name_fr",
-            "request_type__name_en",
-            "state__open311_status",
-            "state__citizen_label_fr",
-            "state__citizen_label_en",
-            "team__name_fr",
-            "team__name_en",
-            "address__postal_code",
-        )
-        .prefetch_related(
-            Prefetch(
-                "attachments",
-                queryset=Attachment.objects.filter(is_public=True)
-                .exclude(public_file="")
-                .only("pk", "request_id", "public_file"),
-                to_attr="public_attachments",
-            )
-        )
+# The public columns of a request; names, e-mail addresses and phones are never read.
+_PUBLIC_COLUMNS = (
+    "pk",
+    "reference",
+    "created_at",
+    "updated_at",
+    "due_at",
+    "description",
+    "location_text",
+    "latitude",
+    "longitude",
+    "address_id",
+    "address__postal_code",
+    "request_type_id",
+    "state_id",
+    "team_id",
+)
+
+
+@dataclass(frozen=True)
+class PublicRequest:
+    """What Open311 shows of a request: flat columns, with its type, state and team from the
+    configuration kept in memory and the path of its first public photo. Up to 1,000 of
+    them per call, so no model instances."""
+
+    row: dict[str, Any]
+    request_type: RequestType
+    state: State
+    team: Team
+    media_path: str | None
+
+
+def _public(qs: QuerySet[ServiceRequest]) -> list[PublicRequest]:
+    rows = list(qs.values(*_PUBLIC_COLUMNS))
+    if not rows:
+        return []
+    media: dict[int, str] = {}
+    photos = (
+        Attachment.objects.filter(request_id__in=[row["pk"] for row in rows], is_public=True)
+        .exclude(public_file="")
+        .values_list("request_id", "public_file")
     )
+    for request_id, path in photos:  # oldest first (Attachment's ordering): keep the first
+        media.setdefault(request_id, path)
+    config = catalogue()
+    return [
+        PublicRequest(
+            row=row,
+            request_type=config.by_pk[row["request_type_id"]],
+            state=config.states[row["state_id"]],
+            team=config.teams[row["team_id"]],
+            media_path=media.get(row["pk"]),
+        )
+        for row in rows
+    ]
 
 
 def open311_requests(
@@ -77,8 +103,8 @@ def open311_requests(
     end: dt.datetime | None = None,
     offset: int = 0,
     limit: int = MAX_RESULTS,
-) -> list[ServiceRequest]:
-    qs = _public_requests()
+) -> list[PublicRequest]:
+    qs = ServiceRequest.objects.all()
     if references:
         qs = qs.filter(reference__in=references)
     else:
@@ -90,11 +116,12 @@ def open311_requests(
             qs = qs.filter(created_at__gte=start)
         if end is not None:
             qs = qs.filter(created_at__lte=end)
-    return list(qs.order_by("-created_at", "-pk")[offset : offset + limit])
+    return _public(qs.order_by("-created_at", "-pk")[offset : offset + limit])
 
 
-def open311_request(reference: str) -> ServiceRequest | None:
-    return _public_requests().filter(reference=reference).first()
+def open311_request(reference: str) -> PublicRequest | None:
+    found = _public(ServiceRequest.objects.filter(reference=reference)[:1])
+    return found[0] if found else None
 
 
 def open311_updates(

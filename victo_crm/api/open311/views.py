@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_search
 from victo_crm.service_requests.models import (
+    Attachment,
     Channel,
     EventKind,
     FieldDatatype,
@@ -42,6 +43,8 @@ from . import selectors
 from .formats import render, render_errors, w3c
 
 DEFAULT_WINDOW = timedelta(days=90)
+# Where the public copies of photos are stored (their URL, from the path alone).
+PUBLIC_FILES = Attachment._meta.get_field("public_file").storage
 TOKEN_SALT = "victo_crm.open311.token"  # noqa: S105 - a signing namespace, not a secret
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00-05:00"
@@ -266,26 +269,42 @@ def service_definition(request: HttpRequest, *, fmt: str, code: str) -> HttpResp
 # --- Requests ----------------------------------------------------------------------------------
 
 
-def _public_request(request: HttpRequest, sr: ServiceRequest) -> dict[str, Any]:
-    attachments = getattr(sr, "public_attachments", [])
-    media_url = request.build_absolute_uri(attachments[0].public_file.url) if attachments else None
+def _public_request(
+    request: HttpRequest, public: selectors.PublicRequest, labels: dict[Any, str] | None = None
+) -> dict[str, Any]:
+    """One request as Open311 shows it. ``labels`` memoises names in the current language
+    across the rows of one answer (up to a thousand rows share a few dozen names)."""
+    labels = {} if labels is None else labels
+
+    def label(obj: Any, attribute: str) -> str:
+        key = (type(obj), obj.pk, attribute)
+        if key not in labels:
+            labels[key] = getattr(obj, attribute)
+        return labels[key]
+
+    row = public.row
+    media_url = (
+        request.build_absolute_uri(PUBLIC_FILES.url(public.media_path))
+        if public.media_path
+        else None
+    )
     return {
-        "service_request_id": sr.reference,
-        "status": sr.state.open311_status,
-        "status_notes": sr.state.citizen_label,
-        "service_name": sr.request_type.name,
-        "service_code": sr.request_type.code,
-        "description": sr.description,
-        "agency_responsible": sr.team.name,
+        "service_request_id": row["reference"],
+        "status": public.state.open311_status,
+        "status_notes": label(public.state, "citizen_label"),
+        "service_name": label(public.request_type, "name"),
+        "service_code": public.request_type.code,
+        "description": row["description"],
+        "agency_responsible": label(public.team, "name"),
         "service_notice": None,
-        "requested_datetime": w3c(sr.created_at),
-        "updated_datetime": w3c(sr.updated_at),
-        "expected_datetime": w3c(sr.due_at),
-        "address": sr.location_text or None,
-        "address_id": sr.address_id,
-        "zipcode": sr.address.postal_code if sr.address_id and sr.address else None,
-        "lat": sr.latitude,
-        "long": sr.longitude,
+        "requested_datetime": w3c(row["created_at"]),
+        "updated_datetime": w3c(row["updated_at"]),
+        "expected_datetime": w3c(row["due_at"]),
+        "address": row["location_text"] or None,
+        "address_id": row["address_id"],
+        "zipcode": row["address__postal_code"],
+        "lat": row["latitude"],
+        "long": row["longitude"],
         "media_url": media_url,
     }
 
@@ -324,7 +343,10 @@ def list_requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
         offset=offset,
         limit=limit,
     )
-    return render([_public_request(request, sr) for sr in found], fmt=fmt, root="service_requests")
+    labels: dict[Any, str] = {}
+    return render(
+        [_public_request(request, sr, labels) for sr in found], fmt=fmt, root="service_requests"
+    )
 
 
 @endpoint(("GET",))

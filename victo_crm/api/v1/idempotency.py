@@ -1,15 +1,15 @@
 """``Idempotency-Key`` on creating POSTs, after the IETF draft
 (draft-ietf-httpapi-idempotency-key-header).
 
-- The first call with a key claims it: a row (caller, key) is inserted and committed in its
-  own transaction *before* the work starts.
-- The work and the recording of its response happen in one transaction: the stored
-  response exists if and only if the work was done.
+- The call holds the key for its whole transaction (a PostgreSQL advisory lock), checks
+  what was answered under it before, does the work and stores its response, all in one
+  transaction: the stored response exists if and only if the work was done, and no extra
+  commit is paid for the claim. The unique (caller, key) row settles any remaining race.
 - A retry with the same key and the same body gets the first response again
   (``Idempotent-Replayed: true``) and creates nothing; the same key with another body (or on
   another endpoint) → 422; a retry while the first call is still running → 409.
 - Keys are scoped to the caller and forgotten after ``TTL`` (24 hours). A call that failed
-  (an error response, or a crash) releases its key so that it can be retried.
+  (an error response, or a crash) stores nothing, so that it can be retried.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,10 +38,6 @@ TTL = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = ("Location",)
-
-
-class _LostClaim(Problem):
-    pass
 
 
 def _key_from(request: Request) -> str | None:
@@ -97,95 +93,125 @@ def _replay(record: IdempotencyKey) -> Response:
     )
 
 
-def _claim(caller: str, key: str, print_: str) -> tuple[IdempotencyKey, Response | None]:
-    for _attempt in range(3):
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    caller=caller, key=key, fingerprint=print_, expires_at=now + TTL
-                )
-            return record, None
-        except IntegrityError:
-            pass
-        existing = IdempotencyKey.objects.filter(caller=caller, key=key).first()
-        if existing is None:
-            continue  # released in the meantime: claim it again
-        if existing.expires_at <= now:
-            IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
-            continue
-        if existing.fingerprint != print_:
-            raise Problem(
-                422,
-                _(
-                    "Cette clé Idempotency-Key a déjà servi pour une autre requête : "
-                    "utilisez une nouvelle clé pour un nouveau contenu."
-                ),
-                type_="urn:victo:problem:idempotency-key-reused",
-            )
-        if existing.status == IdempotencyStatus.COMPLETED:
-            return existing, _replay(existing)
-        if existing.created_at < now - ABANDONED_AFTER:
-            taken = IdempotencyKey.objects.filter(
-                pk=existing.pk,
-                status=IdempotencyStatus.IN_PROGRESS,
-                created_at=existing.created_at,
-            ).update(created_at=now)
-            if taken:
-                return existing, None
-            continue
-        raise Problem(
-            409,
-            _(
-                "Une requête avec cette clé Idempotency-Key est encore en cours de traitement. "
-                "Réessayez dans un instant."
-            ),
-            type_="urn:victo:problem:idempotency-in-progress",
-        )
-    raise Problem(
+def _in_progress() -> Problem:
+    return Problem(
         409,
-        _("Cette clé Idempotency-Key est en cours d’utilisation."),
+        _(
+            "Une requête avec cette clé Idempotency-Key est encore en cours de traitement. "
+            "Réessayez dans un instant."
+        ),
         type_="urn:victo:problem:idempotency-in-progress",
     )
 
 
-def _release(record: IdempotencyKey) -> None:
-    IdempotencyKey.objects.filter(pk=record.pk, status=IdempotencyStatus.IN_PROGRESS).delete()
+class _KeyTaken(Exception):
+    """Another call stored a response under the same key between our check and our insert."""
+
+
+def _lock(caller: str, key: str) -> None:
+    """Hold (caller, key) until the transaction ends; a concurrent duplicate is told 409.
+
+    On PostgreSQL a transaction-level advisory lock; elsewhere (SQLite) writers are serialised
+    by the database itself, so a duplicate waits for the first call and then replays it."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"{caller}\n{key}"]
+        )
+        if not cursor.fetchone()[0]:
+            raise _in_progress()
+
+
+def _earlier(caller: str, key: str, print_: str) -> Response | None:
+    """The answer already given under this key: its replay, or a refusal; None to go on."""
+    existing = IdempotencyKey.objects.filter(caller=caller, key=key).first()
+    if existing is None:
+        return None
+    now = timezone.now()
+    if existing.expires_at <= now:
+        existing.delete()
+        return None
+    if existing.fingerprint != print_:
+        raise Problem(
+            422,
+            _(
+                "Cette clé Idempotency-Key a déjà servi pour une autre requête : "
+                "utilisez une nouvelle clé pour un nouveau contenu."
+            ),
+            type_="urn:victo:problem:idempotency-key-reused",
+        )
+    if existing.status == IdempotencyStatus.COMPLETED:
+        return _replay(existing)
+    # A claim row of an earlier version of this code, still running or abandoned by a process
+    # that died (its work was rolled back with it).
+    if existing.created_at < now - ABANDONED_AFTER:
+        existing.delete()
+        return None
+    raise _in_progress()
+
+
+def _record(caller: str, key: str, print_: str, response: Response) -> None:
+    """Store the response; if a concurrent call stored one first, let it win (``_KeyTaken``).
+
+    ``ON CONFLICT DO NOTHING`` rather than a savepoint around the insert: one statement
+    instead of three, and the transaction stays usable either way."""
+    now = timezone.now()
+    record = IdempotencyKey(
+        caller=caller,
+        key=key,
+        fingerprint=print_,
+        status=IdempotencyStatus.COMPLETED,
+        response_status=response.status_code,
+        response_body=json.dumps(response.data, cls=JSONEncoder, ensure_ascii=False),
+        response_headers={name: response[name] for name in REPLAYED_HEADERS if name in response},
+        created_at=now,
+        expires_at=now + TTL,
+    )
+    table = IdempotencyKey._meta.db_table
+    columns = [
+        field
+        for field in IdempotencyKey._meta.concrete_fields
+        if not field.primary_key  # the id comes from the database
+    ]
+    values = [
+        field.get_db_prep_save(getattr(record, field.attname), connection) for field in columns
+    ]
+    names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks}) "  # noqa: S608 - names from the model
+            "ON CONFLICT (caller, key) DO NOTHING",
+            values,
+        )
+        if cursor.rowcount != 1:
+            raise _KeyTaken
 
 
 def idempotent(request: Request, caller: str, work: Callable[[], Response]) -> Response:
-    """Run ``work`` at most once per (caller, Idempotency-Key); without the header, just run."""
+    """Run ``work`` at most once per (caller, Idempotency-Key); without the header, just run.
+
+    The check, the work and the recording of its response are one transaction: the stored
+    response exists if and only if the work was done, and a call that fails (an error
+    response, an exception, a crash) leaves nothing behind, so it can be retried."""
     key = _key_from(request)
     if key is None:
         return work()
-    record, replay = _claim(caller, key, fingerprint(request))
-    if replay is not None:
-        return replay
-    try:
-        with transaction.atomic():
-            response = work()
-            if 200 <= response.status_code < 300:
-                updated = IdempotencyKey.objects.filter(
-                    pk=record.pk, status=IdempotencyStatus.IN_PROGRESS
-                ).update(
-                    status=IdempotencyStatus.COMPLETED,
-                    response_status=response.status_code,
-                    response_body=json.dumps(response.data, cls=JSONEncoder, ensure_ascii=False),
-                    response_headers={
-                        name: response[name] for name in REPLAYED_HEADERS if name in response
-                    },
-                )
-                if not updated:  # another process took the key over: let it win
-                    raise _LostClaim(
-                        409,
-                        _("Cette clé Idempotency-Key est en cours d’utilisation."),
-                        type_="urn:victo:problem:idempotency-in-progress",
-                    )
-    except _LostClaim:
-        raise
-    except BaseException:
-        _release(record)
-        raise
-    if not 200 <= response.status_code < 300:
-        _release(record)
-    return response
+    print_ = fingerprint(request)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                _lock(caller, key)
+                replay = _earlier(caller, key, print_)
+                if replay is not None:
+                    return replay
+                response = work()
+                if 200 <= response.status_code < 300:
+                    _record(caller, key, print_, response)
+                else:
+                    transaction.set_rollback(True)
+                return response
+        except _KeyTaken:
+            continue  # rolled back: the next turn replays the response stored first
+    raise _in_progress()

@@ -1,0 +1,71 @@
+"""Configuration kept in memory between changes (core.config_cache): a submission reads its
+type, fields, zones and rules without a query, and never an administrator's stale or
+rolled-back configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from victo_crm.core import config_cache
+from victo_crm.places.selectors import all_zones
+from victo_crm.service_requests.configuration import catalogue
+from victo_crm.service_requests.models import RequestType
+
+
+def test_a_second_read_costs_no_query(
+    seeded: Any, request_type: Any, town: Any, django_assert_num_queries: Any
+):
+    assert catalogue().by_code["nid-de-poule"].pk == request_type.pk
+    all_zones()
+
+    with django_assert_num_queries(0):
+        assert catalogue().by_code["nid-de-poule"].pk == request_type.pk
+        assert {zone.code for zone in all_zones()} >= {"victoriaville", "ouest"}
+
+
+def test_a_committed_change_is_read_at_once(seeded: Any, request_type: Any):
+    assert catalogue().by_code["nid-de-poule"].sla_hours != 7
+
+    request_type.sla_hours = 7
+    request_type.save()
+
+    assert catalogue().by_code["nid-de-poule"].sla_hours == 7
+
+
+def test_another_process_s_change_is_read_once_the_generation_moves(
+    seeded: Any, request_type: Any
+):
+    """Another process changed the type and bumped the shared generation: this process's
+    copy is rebuilt on its next read."""
+    before = catalogue()
+    RequestType.objects.filter(pk=request_type.pk).update(sla_hours=99)  # no signal here
+    assert catalogue() is before  # same generation: the copy is kept
+
+    cache.incr(config_cache.GENERATION_KEY)
+
+    assert catalogue().by_code["nid-de-poule"].sla_hours == 99
+
+
+def test_a_rolled_back_change_is_never_kept(seeded: Any, request_type: Any):
+    original = catalogue().by_code["nid-de-poule"].sla_hours
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        request_type.sla_hours = 1234
+        request_type.save()
+        # Inside the changing transaction the change is visible, but not kept.
+        assert catalogue().by_code["nid-de-poule"].sla_hours == 1234
+        raise RuntimeError("rolled back")
+
+    assert catalogue().by_code["nid-de-poule"].sla_hours == original
+
+
+def test_a_flushed_cache_starts_a_new_generation(seeded: Any, request_type: Any):
+    catalogue()
+    old = config_cache.generation()
+    cache.clear()
+
+    assert config_cache.generation() != old
