@@ -4,7 +4,9 @@
     .venv/bin/python bench/api.py --duration 10 --connections 16
 
 gunicorn serves the production settings (DEBUG off, DJANGO_SECRET_KEY set,
-DJANGO_SECURE_SSL_REDIRECT=0, Redis for cache and throttles) with 2 worker processes; wrk
+DJANGO_SECURE_SSL_REDIRECT=0, Redis for cache, sessions and throttles) with 2 worker
+processes of 4 threads each, as the Procfile runs it (``--worker-threads 1`` for sync
+workers); wrk
 (Debian package) drives 16 concurrent connections. Scenarios: submit (JSON with an
 Idempotency-Key and one custom field), my-requests list, one request, Open311
 ``GET requests.json`` and ``POST requests.json``. Then a bare gunicorn + psycopg app
@@ -268,7 +270,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-threads", type=int, default=1, help="gunicorn --threads")
+    parser.add_argument(
+        "--worker-threads", type=int, default=4, help="gunicorn --threads (Procfile: 4)"
+    )
     parser.add_argument(
         "--only", default="", help="comma-separated scenario names (submit,list,detail,...)"
     )

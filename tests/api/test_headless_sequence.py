@@ -71,3 +71,31 @@ def test_sign_up_verify_use_log_out_reset_and_log_in(db: None) -> None:
     )
     assert login.status_code == 200, login.content
     assert ApiClient(login.json()["meta"]["session_token"]).get("/api/v1/me/").status_code == 200
+
+
+def test_failed_logins_over_the_limit_get_429_with_retry_after(citizen: Any) -> None:
+    """allauth's login limit (5 failures per 5 minutes for an address) answers 429; the
+    answer says how long to wait: the longest window guarding a login (5 minutes)."""
+    app = Client()
+    statuses = [
+        call(app, "post", "/auth/login", {"email": citizen.email, "password": f"mauvais-{n}"})
+        for n in range(6)
+    ]
+
+    assert [response.status_code for response in statuses[:5]] == [400] * 5
+    refused = statuses[5]
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "300"
+
+
+def test_sign_ups_over_the_limit_get_429_with_the_sign_up_window(db: None, settings: Any) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "1/m/ip"}
+    app = Client()
+    call(app, "post", "/auth/signup", {"email": "a@example.ca", "password": "Lac-Beauport-2026"})
+
+    refused = call(
+        app, "post", "/auth/signup", {"email": "b@example.ca", "password": "Lac-Beauport-2026"}
+    )
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"

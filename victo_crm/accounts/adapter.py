@@ -29,3 +29,17 @@ class AccountAdapter(DefaultAccountAdapter):
         language = (translation.get_language() or "fr")[:2]
         user.preferred_language = language if language in ("fr", "en") else "fr"
         return super().save_user(request, user, form, commit=commit)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Over the failed-login limit, the app's API answers 429 with Retry-After (its
+        contract for every limit); the portal's form keeps allauth's message on the page."""
+        from allauth.core.exceptions import ImmediateHttpResponse
+        from allauth.core.ratelimit import respond_429
+        from django.core.exceptions import ValidationError
+
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            if hasattr(getattr(request, "allauth", None), "headless"):
+                raise ImmediateHttpResponse(respond_429(request)) from None
+            raise
