@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_search
+from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.models import (
     Attachment,
     Channel,
@@ -447,13 +448,9 @@ def _create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
     code = _param(data, "service_code")
     if code is None:
         raise Open311Error(400, _("Le paramètre service_code est obligatoire."))
-    rtype = (
-        RequestType.objects.select_related("workflow", "team")
-        .prefetch_related("fields")
-        .filter(code=code, is_active=True)
-        .first()
-    )
-    if rtype is None:
+    config = catalogue()
+    rtype = config.by_code.get(code)
+    if rtype is None or not rtype.is_active:
         raise Open311Error(404, _("Service inconnu : %(code)s.") % {"code": code})
 
     latitude, longitude = _float(data, "lat"), _float(data, "long")
@@ -482,7 +479,7 @@ def _create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
     email = _param(data, "email") or ""
     name = " ".join(filter(None, [_param(data, "first_name"), _param(data, "last_name")])) or email
     contact = Contact(name=name, email=email, phone=_param(data, "phone") or "")
-    fields = list(rtype.fields.all())
+    fields = config.fields_of(rtype)
     try:
         sr = service_request_submit(
             request_type=rtype,
