@@ -7,7 +7,8 @@ network. Picks the citizens with the most requests (the worst case for My reques
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/victo_portal_bench \\
         .venv/bin/python bench/portal.py --rounds 200
 
-Prints p50/p95/max in milliseconds and the query count of each page.
+Prints p50/p95/max in milliseconds and the query count of each page, and the machine's load
+average before and after (the development machine is shared: read the times with it).
 """
 
 from __future__ import annotations
@@ -58,38 +59,44 @@ def main() -> None:
     if not busiest:
         sys.exit("No citizen with requests: run manage.py generate_load_data first.")
     print(f"citizens: {len(busiest)}, requests each: {busiest[-1].n}–{busiest[0].n}")
+    from victo_crm.portal.selectors import my_requests_page
+
     clients = []
     for user in busiest:
         client = Client()
         client.force_login(user)
         newest = ServiceRequest.objects.filter(citizen=user).order_by("-created_at").first()
         assert newest is not None
-        clients.append((client, newest.reference))
+        # Page 2 is reached by the "Plus anciennes" link: a cursor, not a page number.
+        older = my_requests_page(user).older or ""
+        clients.append((client, newest.reference, older))
 
     pages = {
-        "My requests": lambda client, ref: "/portail/mes-requetes/",
-        "My requests, page 2, open": lambda client,
-        ref: "/portail/mes-requetes/?statut=ouvertes&page=2",
-        "A request": lambda client, ref: f"/portail/mes-requetes/{ref}/",
+        "My requests": lambda ref, older: "/portail/mes-requetes/",
+        "My requests, open": lambda ref, older: "/portail/mes-requetes/?statut=ouvertes",
+        "My requests, page 2": lambda ref, older: f"/portail/mes-requetes/?avant={older}",
+        "A request": lambda ref, older: f"/portail/mes-requetes/{ref}/",
     }
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for name, url_for in pages.items():
         timings: list[float] = []
         queries: list[int] = []
         for round_ in range(args.rounds + 5):
-            client, ref = clients[round_ % len(clients)]
+            client, ref, older = clients[round_ % len(clients)]
             with CaptureQueriesContext(connection) as captured:
                 start = time.perf_counter()
-                response = client.get(url_for(client, ref))
+                response = client.get(url_for(ref, older))
                 elapsed = (time.perf_counter() - start) * 1000
             assert response.status_code == 200, (name, response.status_code)
             if round_ >= 5:  # warm-up rounds fill connection and template caches
                 timings.append(elapsed)
                 queries.append(len(captured.captured_queries))
         print(
-            f"{name:28s} p50 {statistics.median(timings):6.1f} ms  "
+            f"{name:22s} p50 {statistics.median(timings):6.1f} ms  "
             f"p95 {percentile(timings, 0.95):6.1f} ms  max {max(timings):6.1f} ms  "
             f"queries {min(queries)}–{max(queries)}"
         )
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.conftest import make_user
 from victo_crm.accounts import services
@@ -76,7 +77,8 @@ def test_preferences_are_stored_only_where_they_differ_from_the_default(citizen:
 
 
 def test_texts_need_a_phone_number(citizen: User) -> None:
-    with pytest.raises(ValidationError) as error:
+    # French whatever language an earlier request of this test process left active.
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
         services.user_preferences_set(user=citizen, preferences={("emergencies", "sms"): True})
     assert "numéro de téléphone" in error.value.message_dict["preferences"][0]
 
@@ -196,3 +198,32 @@ def test_deleting_the_account_anonymises_the_requests_and_keeps_them(
         and not RequestFollower.objects.filter(user_id=citizen.pk).exists()
     )
     assert not Notification.objects.filter(address__iexact="marie@example.ca").exists()
+
+
+def test_the_accounts_app_connects_the_guest_claim_when_it_is_ready() -> None:
+    from django.apps import apps
+
+    def uids() -> list[Any]:
+        return [key[0] for key, *_rest in email_confirmed.receivers]
+
+    email_confirmed.disconnect(dispatch_uid="victo_guest_requests_claim")
+    assert "victo_guest_requests_claim" not in uids()
+    apps.get_app_config("accounts").ready()
+    assert uids().count("victo_guest_requests_claim") == 1
+
+
+def test_deleting_the_account_forgets_the_portal_s_resend_receipts(
+    citizen: User, other_citizen: User, request_type: Any, address: Any
+) -> None:
+    from victo_crm.portal.models import SubmissionReceipt
+    from victo_crm.portal.services import service_request_submit_once
+
+    common = {"request_type": request_type, "field_values": {"taille": "petit"}, "address": address}
+    service_request_submit_once(token="compte-1", citizen=citizen, **common)
+    service_request_submit_once(
+        token="invite-1", contact=Contact(name="Marie", email="MARIE@example.ca"), **common
+    )
+    service_request_submit_once(token="jean-1", citizen=other_citizen, **common)
+    assert SubmissionReceipt.objects.count() == 3
+    services.user_delete(user=citizen, password="correct horse battery")
+    assert list(SubmissionReceipt.objects.values_list("token", flat=True)) == ["jean-1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -31,12 +32,32 @@ def test_my_requests_is_paginated_and_filtered(
         for _ in range(22)
     ]
     close_request(made[0], agent)
-    first = marie.get(reverse("portal:my_requests")).content.decode()
-    assert (
-        made[-1].reference in first and made[1].reference not in first and "Page 1 sur 2" in first
+    url = reverse("portal:my_requests")
+    first = marie.get(url).content.decode()
+    assert made[-1].reference in first and made[2].reference in first
+    assert made[1].reference not in first and "Plus récentes" not in first
+    older = re.search(r'href="\?avant=([0-9-]+)">Plus anciennes', first)
+    assert older, first
+    # A request filed meanwhile does not shift the next page: it starts after made[2].
+    service_request_submit(
+        request_type=request_type,
+        citizen=citizen,
+        field_values={"taille": "petit"},
+        address=address,
     )
-    closed = marie.get(reverse("portal:my_requests"), {"statut": "fermees"}).content.decode()
+    second = marie.get(url, {"avant": older.group(1)}).content.decode()
+    assert made[1].reference in second and made[0].reference in second
+    assert made[2].reference not in second and "Plus anciennes" not in second
+    newer = re.search(r'href="\?apres=([0-9-]+)">« Plus récentes', second)
+    assert newer, second
+    back = marie.get(url, {"apres": newer.group(1)}).content.decode()
+    assert made[2].reference in back and made[1].reference not in back
+    closed = marie.get(url, {"statut": "fermees"}).content.decode()
     assert made[0].reference in closed and made[5].reference not in closed
+    still_open = marie.get(url, {"statut": "ouvertes"}).content.decode()
+    assert made[0].reference not in still_open and made[5].reference in still_open
+    # A cursor typed by hand is a position, nothing more: junk gives the first page.
+    assert made[-1].reference in marie.get(url, {"avant": "n'importe-quoi"}).content.decode()
 
 
 def test_the_request_page_shows_the_timeline_and_the_actions(

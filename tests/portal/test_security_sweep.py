@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
+from victo_crm.notifications.models import PushDevice
 from victo_crm.service_requests.models import Attachment
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,17 @@ PUBLIC = {
     "address_lookup",
 }
 # One's own account: anonymous visitors are sent to the login page; a citizen sees only theirs.
-OWN_ACCOUNT = {"my_requests", "profile", "preferences", "consent", "my_data", "delete_account"}
+OWN_ACCOUNT = {
+    "my_requests",
+    "profile",
+    "preferences",
+    "consent",
+    "push_subscribe",
+    "my_data",
+    "delete_account",
+}
+# Reached by POST only (the others by GET).
+POST_ONLY = {"consent", "push_subscribe"}
 # Name a request, a photo, a token, or give personal data: 404 for anyone else.
 PRIVATE = {
     "request_detail",
@@ -44,6 +55,7 @@ PRIVATE = {
     "follow",
     "export_json",
     "export_csv",
+    "push_unsubscribe",
 }
 
 
@@ -60,6 +72,7 @@ def test_every_portal_url_is_classified() -> None:
 
 def _kwargs(name: str, sr: Any, guest: Any, *, wrong_token: bool = False) -> dict[str, Any]:
     photo = Attachment.objects.filter(request=sr).first()
+    device = PushDevice.objects.filter(user=sr.citizen).first()
     guest_photo = Attachment.objects.filter(request=guest).first()
     token = "mauvais-jeton-" + "x" * 20 if wrong_token else guest.tracking_token
     return {
@@ -75,6 +88,7 @@ def _kwargs(name: str, sr: Any, guest: Any, *, wrong_token: bool = False) -> dic
         "follow": {"public_id": sr.public_id},
         "export_json": {},
         "export_csv": {},
+        "push_unsubscribe": {"device_id": device.pk if device else 0},
     }[name]
 
 
@@ -88,6 +102,12 @@ def _visitors(jean: Client, agent: Any) -> dict[str, Client]:
 def test_nobody_else_reaches_marie_s_private_urls(
     name: str, marie: Client, jean: Client, agent: Any, marie_request: Any, guest_request: Any
 ) -> None:
+    PushDevice.objects.create(
+        user=marie_request.citizen,
+        kind=PushDevice.Kind.WEB_PUSH,
+        endpoint="https://push.example.net/send/marie",
+        keys={"p256dh": "x", "auth": "y"},
+    )
     url_for_others = reverse(
         f"portal:{name}", kwargs=_kwargs(name, marie_request, guest_request, wrong_token=True)
     )
@@ -112,6 +132,10 @@ def test_nobody_else_reaches_marie_s_private_urls(
         mine = reverse(f"portal:{name}", kwargs=_kwargs(name, marie_request, guest_request))
         if name in ("request_detail", "request_photo", "export_json", "export_csv"):
             assert marie.get(mine).status_code == 200
+        if name == "push_unsubscribe":
+            assert PushDevice.objects.filter(user=marie_request.citizen).exists()  # still there
+            assert marie.post(mine).status_code == 302
+            assert not PushDevice.objects.filter(user=marie_request.citizen).exists()
 
 
 def test_the_tracking_link_with_the_right_token_works_for_anyone(
@@ -143,12 +167,12 @@ def test_a_follower_of_marie_s_request_sees_its_progress_but_nothing_personal(
 
 @pytest.mark.parametrize("name", sorted(OWN_ACCOUNT))
 def test_own_account_pages_ask_an_anonymous_visitor_to_sign_in(name: str, client: Client) -> None:
-    send = client.post if name == "consent" else client.get
+    send = client.post if name in POST_ONLY else client.get
     response = send(reverse(f"portal:{name}"))
     assert response.status_code == 302 and "/compte/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("name", sorted(OWN_ACCOUNT - {"consent"}))
+@pytest.mark.parametrize("name", sorted(OWN_ACCOUNT - POST_ONLY))
 def test_own_account_pages_show_jean_nothing_of_marie(
     name: str, jean: Client, marie_request: Any
 ) -> None:

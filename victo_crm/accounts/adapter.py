@@ -5,14 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from . import roles
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's messages in the portal's words (courriel, typographic apostrophes, a
+    # non-breaking space before « : ; ? ! »); the keys are allauth's.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("Ce compte est désactivé. Communiquez avec nous au besoin."),
+        "cannot_remove_primary_email": _(
+            "Vous ne pouvez pas retirer votre adresse courriel principale."
+        ),
+        "duplicate_email": _("Cette adresse courriel est déjà celle de votre compte."),
+        "email_password_mismatch": _("Le courriel ou le mot de passe est incorrect."),
+        "email_taken": _("Un compte existe déjà avec cette adresse courriel."),
+        "enter_current_password": _("Tapez votre mot de passe actuel."),
+        "incorrect_code": _("Ce code est incorrect."),
+        "incorrect_password": _("Ce mot de passe est incorrect."),
+        "invalid_or_expired_key": _("Ce lien n’est plus valide ou a expiré."),
+        "invalid_login": _("Connexion impossible avec ces renseignements."),
+        "invalid_password_reset": _("Ce lien de réinitialisation n’est plus valide."),
+        "max_email_addresses": _("Vous ne pouvez pas ajouter plus de %d adresses courriel."),
+        "too_many_login_attempts": _(
+            "Trop de tentatives de connexion ont échoué. Réessayez dans quelques minutes."
+        ),
+        "unknown_email": _("Aucun compte n’utilise cette adresse courriel."),
+        "unverified_primary_email": _(
+            "Votre adresse courriel principale doit d’abord être vérifiée."
+        ),
+        "same_as_current": _("La nouvelle adresse doit être différente de l’adresse actuelle."),
+        "rate_limited": _("Vous envoyez trop de demandes. Patientez un peu, puis réessayez."),
+    }
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user: Any = request.user
         if roles.is_staff_member(user) or user.is_staff:
@@ -43,3 +74,23 @@ class AccountAdapter(DefaultAccountAdapter):
             if hasattr(getattr(request, "allauth", None), "headless"):
                 raise ImmediateHttpResponse(respond_429(request)) from None
             raise
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "add_email_blocked": _(
+            "Vous ne pouvez pas ajouter d’adresse courriel à un compte protégé par la "
+            "vérification en deux étapes."
+        ),
+        "cannot_delete_authenticator": _(
+            "Vous ne pouvez pas désactiver la vérification en deux étapes."
+        ),
+        "cannot_generate_recovery_codes": _(
+            "Activez d’abord la vérification en deux étapes pour obtenir des codes de récupération."
+        ),
+        "incorrect_code": _("Ce code est incorrect."),
+        "unverified_email": _(
+            "Vérifiez d’abord votre adresse courriel pour activer la vérification en deux étapes."
+        ),
+    }

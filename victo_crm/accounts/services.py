@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -323,5 +324,14 @@ def user_delete(*, user: User, password: str) -> int:
     )
     for email in emails:
         Notification.objects.filter(address__iexact=email).update(address="")
+    # The portal's resend receipts name the submitter (account id, or a guest's hashed
+    # e-mail): they link the kept requests back to the person, so they go too.
+    from victo_crm.portal.models import SubmissionReceipt
+    from victo_crm.portal.services import receipt_scope
+
+    scopes = [receipt_scope(citizen=user)] + [
+        receipt_scope(citizen=None, contact_email=email) for email in emails
+    ]
+    SubmissionReceipt.objects.filter(Q(service_request_id__in=ids) | Q(scope__in=scopes)).delete()
     user.delete()
     return count

@@ -41,6 +41,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("profil/", account.profile, name="profile"),
     path("preferences/", account.preferences, name="preferences"),
     path("preferences/consentements/", account.consent, name="consent"),
+    path("preferences/appareils/", account.push_subscribe, name="push_subscribe"),
+    path(
+        "preferences/appareils/<int:device_id>/retirer/",
+        account.push_unsubscribe,
+        name="push_unsubscribe",
+    ),
     path("mes-donnees/", account.my_data, name="my_data"),
     path("mes-donnees/export.json", account.export_json, name="export_json"),
     path("mes-donnees/export-csv.zip", account.export_csv, name="export_csv"),

@@ -8,7 +8,7 @@ inside the submitting transaction.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from .models import ReferenceCounter
@@ -22,29 +22,18 @@ def _sequence_name(year: int) -> str:
     return f"service_request_ref_{int(year)}"
 
 
-# Years whose sequence this process has seen committed: their nextval needs no savepoint.
-# Added on commit only: a sequence created by a transaction that rolled back is gone again.
-_known_sequences: set[int] = set()
-
-
 def next_reference_number(year: int) -> int:
     if connection.vendor == "postgresql":
         name = _sequence_name(year)
         with connection.cursor() as cursor:
-            if year in _known_sequences:
-                cursor.execute(f"SELECT nextval('{name}')")
-                return int(cursor.fetchone()[0])
-            try:
-                with transaction.atomic():
-                    cursor.execute(f"SELECT nextval('{name}')")
-                    number = int(cursor.fetchone()[0])
-                transaction.on_commit(lambda: _known_sequences.add(year))
-                return number
-            except ProgrammingError:  # the year’s sequence does not exist yet
-                pass
+            # to_regclass() is NULL for a sequence that does not exist yet, and nextval(NULL)
+            # is NULL: one statement, no error to recover from, so no savepoint.
+            cursor.execute("SELECT nextval(to_regclass(%s))", [name])
+            number = cursor.fetchone()[0]
+            if number is not None:
+                return int(number)
             ensure_sequence(year)
-            cursor.execute(f"SELECT nextval('{name}')")
-            transaction.on_commit(lambda: _known_sequences.add(year))
+            cursor.execute("SELECT nextval(to_regclass(%s))", [name])
             return int(cursor.fetchone()[0])
     updated = ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
     if not updated:

@@ -214,6 +214,25 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ville de Victoriaville"
+# --- Portal (issue 3): allauth's forms and messages in the portal's own French ----------
+ACCOUNT_FORMS = {
+    "login": "victo_crm.accounts.forms.LoginForm",
+    "signup": "victo_crm.accounts.forms.SignupForm",
+    "reset_password": "victo_crm.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "victo_crm.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "victo_crm.accounts.forms.ChangePasswordForm",
+    "set_password": "victo_crm.accounts.forms.SetPasswordForm",
+    "add_email": "victo_crm.accounts.forms.AddEmailForm",
+    "change_email": "victo_crm.accounts.forms.ChangeEmailForm",
+    "reauthenticate": "victo_crm.accounts.forms.ReauthenticateForm",
+}
+MFA_FORMS = {
+    "authenticate": "victo_crm.accounts.forms.MfaAuthenticateForm",
+    "reauthenticate": "victo_crm.accounts.forms.MfaReauthenticateForm",
+    "activate_totp": "victo_crm.accounts.forms.ActivateTOTPForm",
+}
+MFA_ADAPTER = "victo_crm.accounts.adapter.MFAAdapter"
+# --- end portal block ---
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_SERVE_SPECIFICATION = False
 DEFAULT_FROM_EMAIL = os.environ.get(

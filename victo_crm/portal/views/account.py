@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from victo_crm.accounts import selectors as account_selectors
 from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import Channel, ConsentPurpose, Topic
+from victo_crm.notifications.models import PushDevice
+from victo_crm.portal import ratelimit
+from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
 
 from .common import citizen_required, error_dict, me, private
@@ -44,8 +51,6 @@ def profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Votre profil est à jour."))
                 response = redirect("portal:profile")
                 # The pages follow the language the citizen just chose.
-                from django.conf import settings
-
                 response.set_cookie(
                     settings.LANGUAGE_COOKIE_NAME,
                     data["preferred_language"],
@@ -100,9 +105,97 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "consents": account_selectors.consents_overview(user),
             "error": error,
             "consent_version": account_services.CONSENT_VERSION,
+            "vapid_public_key": settings.VICTO_VAPID_PUBLIC_KEY,
+            "push_devices": list(
+                PushDevice.objects.filter(user=user, kind=PushDevice.Kind.WEB_PUSH).order_by(
+                    "-created_at", "-pk"
+                )
+            ),
         },
         status=400 if error else 200,
     )
+
+
+# --- This browser's push notifications (Web Push) ------------------------------------------------
+
+# A page asks once per click; more than this from one account is a script.
+PUSH_RATE_LIMIT = 10
+PUSH_RATE_WINDOW_SECONDS = 600
+
+
+def _push_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"error": message}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _push_rate_limited(request: HttpRequest) -> JsonResponse | None:
+    if ratelimit.allow(
+        key=f"push:{request.user.pk}",
+        limit=PUSH_RATE_LIMIT,
+        window_seconds=PUSH_RATE_WINDOW_SECONDS,
+    ):
+        return None
+    response = _push_error(
+        _("Trop de tentatives en peu de temps. Réessayez dans quelques minutes."), 429
+    )
+    response["Retry-After"] = str(PUSH_RATE_WINDOW_SECONDS)
+    return response
+
+
+@require_POST
+@citizen_required
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    """Store the subscription this browser's push service gave (JSON, CSRF header)."""
+    limited = _push_rate_limited(request)
+    if limited is not None:
+        return limited
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        return _push_error(_("L’abonnement aux notifications est illisible."), 400)
+    try:
+        device = portal_services.web_push_device_register(
+            user=me(request),
+            subscription=payload.get("subscription"),
+            name=str(payload.get("name") or ""),
+        )
+    except ValidationError as error:
+        detail = " ".join(m for ms in error_dict(error).values() for m in ms)
+        return _push_error(
+            _("Cet appareil n’a pas pu être inscrit aux notifications : %(detail)s")
+            % {"detail": detail},
+            400,
+        )
+    return JsonResponse(
+        {
+            "id": device.pk,
+            "message": _("Cet appareil recevra vos notifications."),
+            "unsubscribe_url": reverse("portal:push_unsubscribe", args=[device.pk]),
+        },
+        status=201,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@private("POST")
+def push_unsubscribe(request: HttpRequest, device_id: int) -> HttpResponse:
+    """Forget one of the citizen's devices; anyone else's id is a 404, like a missing one.
+    From the page's script (JSON) or from the device list (a plain form, without script)."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if wants_json:
+        limited = _push_rate_limited(request)
+        if limited is not None:
+            return limited
+    if not portal_services.web_push_device_remove(user=me(request), device_id=device_id):
+        raise Http404
+    message = _("Cet appareil ne recevra plus vos notifications.")
+    if wants_json:
+        return JsonResponse({"message": message}, json_dumps_params={"ensure_ascii": False})
+    messages.success(request, message)
+    return redirect(reverse("portal:preferences") + "#push")
 
 
 @require_POST

@@ -12,19 +12,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from victo_crm.service_requests import selectors
+from victo_crm.portal import selectors as portal_selectors
 
 from .common import me
 
 # Bump when the service worker's cached files change, so browsers take the new ones.
-SW_VERSION = "2026-1"
+SW_VERSION = "2026-2"
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     open_count = 0
     if request.user.is_authenticated:
-        open_count = selectors.requests_for_citizen(me(request), status=selectors.OPEN).count()
+        open_count = portal_selectors.open_requests_count(me(request))
     return render(request, "portal/home.html", {"open_count": open_count})
 
 
@@ -80,6 +80,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             # JSON of our own URLs: valid JavaScript literals, nothing typed by a user.
             "offline_url_json": json.dumps(reverse("portal:offline")),
             "precache_json": json.dumps(precache),
+            "default_title_json": json.dumps(_("Ville de Victoriaville"), ensure_ascii=False),
+            "icon_json": json.dumps(static("portal/icons/icon-192.png")),
+            "home_url_json": json.dumps(reverse("portal:home")),
         },
         content_type="application/javascript; charset=utf-8",
     )

@@ -7,22 +7,22 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from victo_crm.portal import selectors as portal_selectors
 from victo_crm.portal.forms import CommentForm, PortalForm, RatingForm, ReopenForm
 from victo_crm.service_requests import citizen as actions
 from victo_crm.service_requests import selectors
-from victo_crm.service_requests.models import ServiceRequest
+from victo_crm.service_requests.models import RequestTypeField, ServiceRequest, Transition
 
 from .common import citizen_required, error_dict, me, private, sla_words
 
-PAGE_SIZE = 20
-STATUSES = {"ouvertes": selectors.OPEN, "fermees": selectors.CLOSED}
+STATUSES = {"ouvertes": portal_selectors.OPEN, "fermees": portal_selectors.CLOSED}
 
 
 @require_GET
@@ -30,13 +30,19 @@ STATUSES = {"ouvertes": selectors.OPEN, "fermees": selectors.CLOSED}
 def my_requests(request: HttpRequest) -> HttpResponse:
     status_param = request.GET.get("statut", "")
     status = STATUSES.get(status_param)
-    queryset = selectors.requests_for_citizen(me(request), status=status)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = portal_selectors.my_requests_page(
+        me(request),
+        status=status,
+        before=request.GET.get("avant", ""),
+        after=request.GET.get("apres", ""),
+    )
     return render(
         request,
         "portal/requests/list.html",
         {
             "page": page,
+            # One reverse() for the whole list rather than one per card.
+            "detail_prefix": reverse("portal:request_detail", args=["-"])[: -len("-/")],
             "status": status_param if status else "",
             "filters": [
                 ("", _("Toutes")),
@@ -52,7 +58,12 @@ def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
     rows = []
     values = sr.field_values or {}
     language = getattr(sr, "_reader_language", None)
-    for field in sr.request_type.fields.all():
+    # By type id, in the field order only: the model's default ordering would join the type
+    # and its group to sort the fields of a single type.
+    fields = RequestTypeField.objects.filter(request_type_id=sr.request_type_id).order_by(
+        "order", "pk"
+    )
+    for field in fields:
         if field.code not in values:
             continue
         value = values[field.code]
@@ -64,6 +75,16 @@ def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
             value = ", ".join(str(labels.get(item, item)) for item in items)
         rows.append((field.label, str(value)))
     return rows
+
+
+def _reopen_offered(sr: ServiceRequest) -> bool:
+    """Whether the workflow lets the citizen reopen from the current state (what
+    ``reopen_transition`` looks for, as one EXISTS instead of loading the transition)."""
+    return Transition.objects.filter(
+        from_state_id=sr.state_id,
+        to_state__code=actions.REOPEN_STATE_CODE,
+        citizen_may_fire=True,
+    ).exists()
 
 
 def _detail_context(
@@ -90,7 +111,7 @@ def _detail_context(
         context["max_photo_bytes"] = settings.VICTO_MAX_ATTACHMENT_BYTES
     if closed and request.user.is_authenticated:
         refusal = actions.reopen_refusal(sr, me(request))
-        if not refusal and actions.reopen_transition(sr) is not None:
+        if not refusal and _reopen_offered(sr):
             context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
             context["reopen_deadline"] = actions.reopen_deadline(sr)
         if sr.rated_at is None:

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,10 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from victo_crm.places.selectors import address_search
 from victo_crm.portal.emails import send_tracking_link
 from victo_crm.portal.forms import DetailsForm, LocationForm, TypeSearchForm
+from victo_crm.portal.services import service_request_submit_once
 from victo_crm.service_requests import selectors
 from victo_crm.service_requests.citizen import service_request_follow
 from victo_crm.service_requests.models import RequestType, ServiceRequest
-from victo_crm.service_requests.services import Contact, service_request_submit
+from victo_crm.service_requests.services import Contact
 
 from .common import error_dict, friendly_404, me, private, sla_words, town_centre
 
@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 DRAFTS = "portal_drafts"
 SUBMITTED = "portal_submitted"
 LAST = "portal_last"
-DRAFT_CLAIM_SECONDS = 24 * 3600
 
 
 def _offered_type_or_404(code: str) -> RequestType:
@@ -102,6 +101,15 @@ def location(request: HttpRequest, code: str) -> HttpResponse:
             },
         )
     centre = town_centre()
+    guest = not request.user.is_authenticated
+    # The next step's form, ready in a <template>: if the connection drops here, the page
+    # script shows it in place and the request is kept on the device (portal.js).
+    offline_form = DetailsForm(
+        initial={"draft_id": ""},
+        request_type=rtype,
+        guest=guest,
+        language=(get_language() or "fr")[:2],
+    )
     return render(
         request,
         "portal/submit/location.html",
@@ -111,6 +119,9 @@ def location(request: HttpRequest, code: str) -> HttpResponse:
             "candidates": form.candidates,
             "centre": centre,
             "tiles_url": settings.VICTO_MAP_TILES_URL,
+            "offline_form": offline_form,
+            "guest": guest,
+            **_photo_limits(),
         },
     )
 
@@ -132,14 +143,40 @@ def _service_errors_to_form(form: DetailsForm, error: ValidationError) -> list[s
     return photo_errors
 
 
+def _json(data: dict[str, Any], status: int) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _all_messages(form: DetailsForm, extra: list[str]) -> list[str]:
+    """Every refusal as one list, each field's messages after its label (for the device's
+    offline queue, which shows them outside the form)."""
+    found = list(extra)
+    found.extend(str(m) for m in form.non_field_errors())
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            continue
+        label = form.fields[name].label if name in form.fields else ""
+        found.extend(f"{label} : {m}" if label else str(m) for m in errors)
+    return found
+
+
 @friendly_404
 @require_http_methods(["GET", "POST"])
 def details(request: HttpRequest, code: str) -> HttpResponse:
     rtype = _offered_type_or_404(code)
     drafts = _drafts(request)
     draft = drafts.get(code)
-    if draft is None:
+    posted = request.method == "POST"
+    wants_json = posted and "application/json" in request.headers.get("Accept", "")
+    # A form kept on the device (or a page older than the session) carries its location; the
+    # session's step is then not needed.
+    location_in_form = posted and request.POST.get("location_in_form") == "1"
+    if draft is None and not location_in_form:
         if rtype.location_allowed:
+            if wants_json:
+                return _json(
+                    {"errors": [_("Indiquez le lieu : une adresse ou un point sur la carte.")]}, 400
+                )
             return redirect("portal:submit_location", code=code)
         draft = {}
     guest = not request.user.is_authenticated
@@ -147,19 +184,32 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
     photo_errors: list[str] = []
     photos_lost = False
     form_kwargs: dict[str, Any] = {"request_type": rtype, "guest": guest, "language": language}
-    if request.method == "POST":
+    if posted:
         draft_id = (request.POST.get("draft_id") or "")[:64]
         already = (request.session.get(SUBMITTED) or {}).get(draft_id) if draft_id else None
-        # The same form sent twice (a double click, a retry after the connection came
-        # back, two tabs): the first one files; the others are shown its confirmation.
-        # The session alone is not enough when both arrive at once: a cache ``add`` (atomic
-        # in Redis) claims the draft first.
-        claim = f"portal-draft:{request.session.session_key}:{draft_id}" if draft_id else ""
-        if already or (claim and not cache.add(claim, "1", timeout=DRAFT_CLAIM_SECONDS)):
+        # The same form sent twice (a double click, a retry after the connection came back,
+        # two tabs): the first one files; the others are shown its confirmation.
+        if already:
+            if wants_json:
+                return _json(
+                    {"reference": already, "duplicate": True, "url": reverse("portal:submit_done")},
+                    200,
+                )
             return redirect("portal:submit_done")
+        location_errors: list[str] = []
+        if location_in_form:
+            if rtype.location_allowed:
+                location_form = LocationForm(request.POST, request_type=rtype)
+                if location_form.is_valid():
+                    draft = location_form.draft()
+                else:
+                    location_errors = [str(m) for ms in location_form.errors.values() for m in ms]
+            else:
+                draft = {}
+        draft = draft or {}
         form = DetailsForm(request.POST, **form_kwargs)
         photos = request.FILES.getlist("photos")
-        if form.is_valid():
+        if form.is_valid() and not location_errors:
             contact = None
             if guest:
                 contact = Contact(
@@ -168,7 +218,8 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
                     phone=form.cleaned_data.get("contact_phone") or "",
                 )
             try:
-                service_request = service_request_submit(
+                service_request, created = service_request_submit_once(
+                    token=draft_id,
                     request_type=rtype,
                     citizen=None if guest else me(request),
                     contact=contact,
@@ -184,19 +235,45 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
                 )
             except ValidationError as error:
                 photo_errors = _service_errors_to_form(form, error)
-                if claim:
-                    cache.delete(claim)  # refused: the corrected form may be sent again
-            except BaseException:
-                if claim:
-                    cache.delete(claim)  # nothing was filed: a retry must be possible
-                raise
             else:
-                return _submitted(request, service_request, code=code, draft_id=draft_id)
+                if not created:
+                    return _already_filed(request, service_request, wants_json=wants_json)
+                response = _submitted(request, service_request, code=code, draft_id=draft_id)
+                if wants_json:
+                    return _json(
+                        {
+                            "reference": service_request.reference,
+                            "url": reverse("portal:submit_done"),
+                            "message": _("Votre requête %(reference)s a été envoyée.")
+                            % {"reference": service_request.reference},
+                        },
+                        201,
+                    )
+                return response
+        for message in location_errors:
+            form.add_service_error(None, [message])
+        if wants_json:
+            return _json({"errors": _all_messages(form, photo_errors)}, 400)
         photos_lost = bool(photos)
-        if claim and form.errors:
-            cache.delete(claim)
     else:
         form = DetailsForm(initial={"draft_id": uuid.uuid4().hex}, **form_kwargs)
+    return render(
+        request,
+        "portal/submit/details.html",
+        _details_context(request, rtype, form, draft or {}, guest=guest)
+        | {"photo_errors": photo_errors, "photos_lost": photos_lost},
+        status=400 if posted else 200,
+    )
+
+
+def _details_context(
+    request: HttpRequest,
+    rtype: RequestType,
+    form: DetailsForm,
+    draft: dict[str, Any],
+    *,
+    guest: bool,
+) -> dict[str, Any]:
     duplicates: list[tuple[ServiceRequest, float]] = []
     if draft.get("latitude") is not None and draft.get("longitude") is not None:
         duplicates = selectors.nearby_open_requests(
@@ -213,25 +290,47 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
             ).values_list("request_id", flat=True)
         )
         own_ids = {d.pk for d, _m in duplicates if d.citizen_id == me(request).pk}
-    return render(
-        request,
-        "portal/submit/details.html",
-        {
-            "rtype": rtype,
-            "form": form,
-            "draft": draft,
-            "guest": guest,
-            "duplicates": duplicates,
-            "followed_ids": followed_ids,
-            "own_ids": own_ids,
-            "photo_errors": photo_errors,
-            "photos_lost": photos_lost,
-            "max_photos": settings.VICTO_MAX_ATTACHMENTS,
-            "max_photo_mb": settings.VICTO_MAX_ATTACHMENT_BYTES // (1024 * 1024),
-            "max_photo_bytes": settings.VICTO_MAX_ATTACHMENT_BYTES,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return {
+        "rtype": rtype,
+        "form": form,
+        "draft": draft,
+        "guest": guest,
+        "duplicates": duplicates,
+        "followed_ids": followed_ids,
+        "own_ids": own_ids,
+        **_photo_limits(),
+    }
+
+
+def _photo_limits() -> dict[str, Any]:
+    return {
+        "max_photos": settings.VICTO_MAX_ATTACHMENTS,
+        "max_photo_mb": settings.VICTO_MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "max_photo_bytes": settings.VICTO_MAX_ATTACHMENT_BYTES,
+    }
+
+
+def _already_filed(
+    request: HttpRequest, service_request: ServiceRequest, *, wants_json: bool
+) -> HttpResponse:
+    """A second copy of a form already filed (from another tab, or after a lost answer):
+    nothing new is filed; the person is told which request it was."""
+    message = _("Cette requête avait déjà été reçue : référence %(reference)s.") % {
+        "reference": service_request.reference
+    }
+    if wants_json:
+        return _json(
+            {
+                "reference": service_request.reference,
+                "duplicate": True,
+                "url": reverse("portal:submit_done"),
+                "message": message,
+            },
+            200,
+        )
+    request.session[LAST] = {"reference": service_request.reference, "token": ""}
+    messages.info(request, message)
+    return redirect("portal:submit_done")
 
 
 def _submitted(

@@ -1,50 +1,61 @@
 /* Citizen portal: progressive enhancements. Every page works without this file.
    - the address field becomes an accessible combobox (ARIA 1.2 pattern);
    - photos are checked (count, size) before upload, and upload shows its progress;
-   - a request sent without a connection is kept on the device (IndexedDB) and sent when
-     the connection comes back; the citizen is told either way;
-   - the service worker is registered (offline page, installable app). */
+   - a request started or sent without a connection is kept on the device (IndexedDB: the
+     type, fields, place, description and photos as blobs) and sent when the connection comes
+     back — on the "online" event or at the next portal page; the citizen is told either way,
+     and a copy the server refused stays until they retry or discard it;
+   - this browser can be registered for push notifications (preferences page);
+   - the service worker is registered (offline page, installable app, push).
+   Every message comes translated from the page (portal-messages, see templatetags/portal.py). */
 (function () {
   "use strict";
-  var config = {};
-  try { config = JSON.parse(document.getElementById("portal-config").textContent); } catch (e) { config = {}; }
-  var EN = (config.lang || document.documentElement.lang || "fr").slice(0, 2) === "en";
-  var T = EN ? {
-    found: function (n) { return n === 0 ? "No address found." : n + (n === 1 ? " address found. Use the arrow keys." : " addresses found. Use the arrow keys."); },
-    tooMany: function (max) { return "You can attach at most " + max + " photos."; },
-    tooBig: function (name, mb) { return "“" + name + "” is larger than " + mb + " MB."; },
-    notImage: function (name) { return "“" + name + "” is not a JPEG, PNG or WebP image."; },
-    kept: "You are offline. Your request is kept on this device and will be sent as soon as the connection returns. You can close this page.",
-    sent: function (ref) { return "Your request kept on this device has been sent" + (ref ? " (" + ref + ")" : "") + "."; },
-    failed: "A request kept on this device could not be sent: it was refused. Please fill in the form again.",
-    see: "See the confirmation",
-    pending: function (n) { return n + (n === 1 ? " request is waiting to be sent from this device." : " requests are waiting to be sent from this device."); },
-    uploadError: "The upload failed. Check your connection and try again."
-  } : {
-    found: function (n) { return n === 0 ? "Aucune adresse trouvée." : n + (n === 1 ? " adresse trouvée. Utilisez les flèches pour choisir." : " adresses trouvées. Utilisez les flèches pour choisir."); },
-    tooMany: function (max) { return "Vous pouvez joindre au plus " + max + " photos."; },
-    tooBig: function (name, mb) { return "Le fichier « " + name + " » dépasse " + mb + " Mo."; },
-    notImage: function (name) { return "Le fichier « " + name + " » n’est pas une image JPEG, PNG ou WebP."; },
-    kept: "Vous êtes hors ligne. Votre requête est gardée sur cet appareil et sera envoyée dès le retour de la connexion. Vous pouvez fermer cette page.",
-    sent: function (ref) { return "Votre requête gardée sur cet appareil a été envoyée" + (ref ? " (" + ref + ")" : "") + "."; },
-    failed: "Une requête gardée sur cet appareil n’a pas pu être envoyée : elle a été refusée. Veuillez remplir le formulaire de nouveau.",
-    see: "Voir la confirmation",
-    pending: function (n) { return n + (n === 1 ? " requête attend d’être envoyée depuis cet appareil." : " requêtes attendent d’être envoyées depuis cet appareil."); },
-    uploadError: "L’envoi a échoué. Vérifiez votre connexion et réessayez."
-  };
+  function readJson(id) {
+    try { return JSON.parse(document.getElementById(id).textContent); } catch (e) { return {}; }
+  }
+  var config = readJson("portal-config");
+  var M = readJson("portal-messages");
+  var LANG = (config.lang || document.documentElement.lang || "fr").slice(0, 2);
+  var EN = LANG === "en";
+
+  function fmt(text, values) {
+    return String(text || "").replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && values[name] !== undefined ? String(values[name]) : all;
+    });
+  }
+  function plural(key, n, values) {
+    var forms = M[key] || {};
+    var one = EN ? n === 1 : n <= 1;  // French: 0 and 1 take the singular
+    return fmt(one ? forms.one : forms.other, values);
+  }
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) { return decodeURIComponent(match[1]); }
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : config.csrf || "";
+  }
+  function randomToken() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID().replace(/-/g, ""); }
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
 
   function status(message, kind, link) {
     var box = document.getElementById("portal-status");
-    if (!box) { return; }
-    var p = document.createElement("p");
+    if (!box) { return null; }
+    var p = document.createElement("div");
     p.className = "notice notice--" + (kind || "info");
-    p.textContent = message + " ";
+    var text = document.createElement("p");
+    text.textContent = message + " ";
     if (link) {
       var a = document.createElement("a");
-      a.href = link; a.textContent = T.see;
-      p.appendChild(a);
+      a.href = link; a.textContent = M.see;
+      text.appendChild(a);
     }
+    p.appendChild(text);
     box.appendChild(p);
+    return p;
   }
 
   /* --- Error summary gets the focus after a refused submission ----------------------- */
@@ -92,7 +103,7 @@
         li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
         list.appendChild(li);
       });
-      if (live) { live.textContent = T.found(results.length); }
+      if (live) { live.textContent = results.length ? plural("found", results.length, { count: results.length }) : M.notFound; }
       if (results.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); } else { close(); }
       active = -1;
     }
@@ -133,10 +144,10 @@
     var maxBytes = parseInt(input.dataset.maxBytes || "10485760", 10);
     var problems = [];
     var files = Array.prototype.slice.call(input.files || []);
-    if (files.length > max) { problems.push(T.tooMany(max)); }
+    if (files.length > max) { problems.push(fmt(M.tooMany, { max: max })); }
     files.forEach(function (f) {
-      if (f.size > maxBytes) { problems.push(T.tooBig(f.name, Math.round(maxBytes / 1048576))); }
-      else if (f.type && ["image/jpeg", "image/png", "image/webp"].indexOf(f.type) === -1) { problems.push(T.notImage(f.name)); }
+      if (f.size > maxBytes) { problems.push(fmt(M.tooBig, { name: f.name, mb: Math.round(maxBytes / 1048576) })); }
+      else if (f.type && ["image/jpeg", "image/png", "image/webp"].indexOf(f.type) === -1) { problems.push(fmt(M.notImage, { name: f.name })); }
     });
     var preview = input.parentNode.querySelector(".photo-preview");
     if (preview) {
@@ -164,11 +175,18 @@
     input.setAttribute("aria-describedby", described.join(" "));
     return problems.length === 0;
   }
-  document.querySelectorAll("input[type=file][data-max-count]").forEach(function (input) {
-    input.addEventListener("change", function () { checkPhotos(input); });
-  });
+  function watchPhotos(root) {
+    root.querySelectorAll("input[type=file][data-max-count]").forEach(function (input) {
+      input.addEventListener("change", function () { checkPhotos(input); });
+    });
+  }
+  watchPhotos(document);
 
   /* --- The offline queue (IndexedDB) ---------------------------------------------------- */
+  /* An item: {id: the form's draft token, url, entries: [[name, value]...], files: [{key,
+     name, type, blob}], type: the request type's name, at, state: "pending" | "failed",
+     reason}. The server files one request per token (portal.SubmissionReceipt), so a copy
+     sent twice — two tabs, a lost answer — is filed once. */
   var DB = "victo-portal", STORE = "pending";
   function db() {
     return new Promise(function (resolve, reject) {
@@ -184,53 +202,112 @@
       return new Promise(function (resolve, reject) {
         var t = d.transaction(STORE, mode), store = t.objectStore(STORE), result;
         result = fn(store);
-        t.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
-        t.onerror = function () { reject(t.error); };
+        t.oncomplete = function () { d.close(); resolve(result && result.result !== undefined ? result.result : result); };
+        t.onerror = function () { d.close(); reject(t.error); };
       });
     });
   }
-  function keep(form) {
-    var entries = [], files = [];
-    new FormData(form).forEach(function (value, key) {
-      if (value instanceof File) { if (value.size) { files.push({ key: key, name: value.name, type: value.type, blob: value }); } }
-      else { entries.push([key, value]); }
-    });
-    var id = (form.querySelector("[name=draft_id]") || {}).value || String(Date.now());
-    return tx("readwrite", function (s) {
-      return s.put({ id: id, url: form.action, entries: entries, files: files, type: form.dataset.typeName || "", at: Date.now() });
-    });
-  }
+  function put(item) { return tx("readwrite", function (s) { return s.put(item); }); }
   function allPending() { return tx("readonly", function (s) { return s.getAll(); }); }
   function drop(id) { return tx("readwrite", function (s) { return s.delete(id); }); }
+
+  function keep(form) {
+    var entries = [], files = [];
+    var token = form.querySelector("[name=draft_id]");
+    if (token && !token.value) { token.value = randomToken(); }
+    new FormData(form).forEach(function (value, key) {
+      if (value instanceof File) { if (value.size) { files.push({ key: key, name: value.name, type: value.type, blob: value }); } }
+      else if (key !== "csrfmiddlewaretoken") { entries.push([key, value]); }  // a fresh one is sent
+    });
+    var id = (token && token.value) || randomToken();
+    return put({ id: id, url: form.action, entries: entries, files: files, type: form.dataset.typeName || "",
+                 at: Date.now(), state: "pending", reason: "" });
+  }
+
+  function dateOf(item) {
+    return new Date(item.at).toLocaleString(EN ? "en-CA" : "fr-CA", { dateStyle: "long", timeStyle: "short" });
+  }
+  function showNotSent(item) {
+    var box = status(fmt(M.notSent, { type: item.type || "", date: dateOf(item), reason: item.reason || M.refusedGeneric }), "error");
+    if (!box) { return; }
+    box.setAttribute("data-pending-id", item.id);
+    var actions = document.createElement("p");
+    actions.className = "actions";
+    var retry = document.createElement("button");
+    retry.type = "button"; retry.className = "button"; retry.textContent = M.retry;
+    var discard = document.createElement("button");
+    discard.type = "button"; discard.className = "button button--secondary"; discard.textContent = M.discard;
+    retry.addEventListener("click", function () {
+      box.remove();
+      item.state = "pending"; item.reason = "";
+      put(item).then(function () { flush(); });
+    });
+    discard.addEventListener("click", function () {
+      drop(item.id).then(function () { box.remove(); status(M.discarded, "info"); });
+    });
+    actions.appendChild(retry); actions.appendChild(discard);
+    box.appendChild(actions);
+  }
+
   function sendPending(item) {
     var data = new FormData();
     item.entries.forEach(function (e) { data.append(e[0], e[1]); });
+    data.append("csrfmiddlewaretoken", csrfToken());
     item.files.forEach(function (f) { data.append(f.key, new File([f.blob], f.name, { type: f.type })); });
-    return fetch(item.url, { method: "POST", body: data, credentials: "same-origin", redirect: "follow" })
-      .then(function (r) {
-        if (r.ok && r.redirected) {
-          return drop(item.id).then(function () { status(T.sent(""), "success", r.url); });
+    return fetch(item.url, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
+    }).then(function (r) {
+      var type = r.headers.get("Content-Type") || "";
+      var body = type.indexOf("application/json") === 0 ? r.json().catch(function () { return {}; }) : Promise.resolve({});
+      return body.then(function (answer) {
+        if (r.ok && answer.reference) {
+          return drop(item.id).then(function () { status(fmt(M.sent, { reference: answer.reference }), "success", answer.url); });
         }
-        // Refused (a field no longer valid, the session expired): never retried silently.
-        return drop(item.id).then(function () { status(T.failed + (item.type ? " (" + item.type + ")" : ""), "error"); });
+        // Refused (a field no longer valid, a signed-out session): never resent silently.
+        item.state = "failed";
+        item.reason = (answer.errors && answer.errors.join(" ")) || answer.error ||
+          (r.status === 403 ? M.refusedSession : M.refusedGeneric);
+        return put(item).then(function () { showNotSent(item); });
       });
+    });  // a network error rejects: the item stays pending for the next try
   }
+
   var flushing = false;
-  function flush() {
-    if (flushing) { return; }  // the browser and the page may both say "online"
-    if (!navigator.onLine) {
-      allPending().then(function (items) { if (items && items.length) { status(T.pending(items.length), "warning"); } }).catch(function () {});
-      return;
-    }
-    flushing = true;
-    allPending().then(function (items) {
-      return (items || []).reduce(function (p, item) { return p.then(function () { return sendPending(item); }); }, Promise.resolve());
-    }).catch(function () {}).then(function () { flushing = false; });
+  function flushNow() {
+    return allPending().then(function (items) {
+      items = items || [];
+      var waiting = items.filter(function (i) { return i.state !== "failed"; });
+      if (!navigator.onLine) {
+        if (waiting.length) { status(plural("pending", waiting.length, { count: waiting.length }), "warning"); }
+        return;
+      }
+      return waiting.reduce(function (p, item) {
+        return p.then(function () { status(M.sending, "info"); return sendPending(item); });
+      }, Promise.resolve());
+    });
   }
-  window.addEventListener("online", flush);
-  flush();
+  function flush() {
+    if (flushing) { return Promise.resolve(); }  // the browser and the page may both say "online"
+    flushing = true;
+    // One tab at a time sends (the server would file each form once anyway).
+    var run = navigator.locks ? navigator.locks.request("victo-portal-send", flushNow) : flushNow();
+    return run.catch(function () {}).then(function () { flushing = false; });
+  }
+  window.addEventListener("online", function () { flush(); });
+  // At each portal page: the copies the server refused, then whatever still waits.
+  allPending().then(function (items) {
+    (items || []).filter(function (i) { return i.state === "failed"; }).forEach(showNotSent);
+  }).catch(function () {}).then(function () { flush(); });
 
   /* --- Submission with progress, or kept offline ---------------------------------------- */
+  function keepOffline(form) {
+    return keep(form).then(function () {
+      status(M.kept, "warning");
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+    }).catch(function () { status(M.keptFailed, "error"); });
+  }
   function enhanceUpload(form) {
     form.addEventListener("submit", function (e) {
       var photos = form.querySelector("input[type=file][data-max-count]");
@@ -238,10 +315,7 @@
       if (!window.FormData || !window.XMLHttpRequest) { return; }
       e.preventDefault();
       var button = form.querySelector("button[type=submit]");
-      if (!navigator.onLine && form.hasAttribute("data-submit-form")) {
-        keep(form).then(function () { status(T.kept, "warning"); }).catch(function () { status(T.uploadError, "error"); });
-        return;
-      }
+      if (!navigator.onLine && form.hasAttribute("data-submit-form")) { keepOffline(form); return; }
       var box = form.querySelector(".upload-progress"), bar = box && box.querySelector("progress");
       if (box) { box.hidden = false; }
       if (button) { button.disabled = true; }
@@ -259,16 +333,68 @@
       xhr.onerror = function () {
         if (box) { box.hidden = true; }
         if (button) { button.disabled = false; }
-        if (form.hasAttribute("data-submit-form")) {
-          keep(form).then(function () { status(T.kept, "warning"); }).catch(function () { status(T.uploadError, "error"); });
-        } else {
-          status(T.uploadError, "error");
-        }
+        if (form.hasAttribute("data-submit-form")) { keepOffline(form); }
+        else { status(M.uploadError, "error"); }
       };
       xhr.send(new FormData(form));
     });
   }
   document.querySelectorAll("form[data-submit-form], form[data-upload-form]").forEach(enhanceUpload);
+
+  /* --- Started offline: the location step goes on without the server --------------------- */
+  /* The next step's form waits in a <template>; the place chosen here travels in it. */
+  function setStep(number) {
+    document.querySelectorAll(".steps li").forEach(function (li, i) {
+      if (i === number - 1) { li.setAttribute("aria-current", "step"); } else { li.removeAttribute("aria-current"); }
+    });
+  }
+  var locationForm = document.querySelector("form[data-offline-location]");
+  var offlineTemplate = document.getElementById("offline-details");
+  if (locationForm && offlineTemplate && "content" in offlineTemplate) {
+    var offlineSection = null;
+    locationForm.addEventListener("submit", function (e) {
+      if (navigator.onLine) { return; }
+      e.preventDefault();
+      var value = function (name) { var el = locationForm.querySelector("[name=" + name + "]"); return el ? el.value.trim() : ""; };
+      var checkedId = locationForm.querySelector("input[type=radio][name=address_id]:checked");
+      var place = {
+        address_id: checkedId ? checkedId.value : value("address_id"),
+        address_query: value("address_query"), latitude: value("latitude"),
+        longitude: value("longitude"), location_text: value("location_text")
+      };
+      if (locationForm.dataset.locationRequired === "1" && !place.address_id && !place.address_query && !place.latitude) {
+        status(M.placeNeeded, "error");
+        var address = locationForm.querySelector("[name=address_query]");
+        if (address) { address.focus(); }
+        return;
+      }
+      if (!offlineSection) {
+        offlineSection = offlineTemplate.content.firstElementChild.cloneNode(true);
+        locationForm.parentNode.insertBefore(offlineSection, locationForm.nextSibling);
+        var details = offlineSection.querySelector("form[data-submit-form]");
+        details.querySelector("[name=draft_id]").value = randomToken();
+        watchPhotos(details);
+        enhanceUpload(details);
+        offlineSection.querySelector("[data-offline-back]").addEventListener("click", function () {
+          offlineSection.hidden = true; locationForm.hidden = false; setStep(2);
+          var first = locationForm.querySelector("input[type=text]");
+          if (first) { first.focus(); }
+        });
+      }
+      Object.keys(place).forEach(function (name) {
+        var input = offlineSection.querySelector("form [type=hidden][name=" + name + "]");
+        if (input) { input.value = place[name]; }
+      });
+      var chosen = checkedId ? checkedId.parentNode.textContent.trim() : place.address_query;
+      if (!chosen && place.latitude) { chosen = Number(place.latitude).toFixed(5) + ", " + Number(place.longitude).toFixed(5); }
+      offlineSection.querySelector("[data-offline-place]").textContent =
+        [chosen, place.location_text].filter(Boolean).join(" — ");
+      setStep(3);
+      locationForm.hidden = true;
+      offlineSection.hidden = false;
+      offlineSection.querySelector("h2").focus();
+    });
+  }
 
   /* --- Offline page lists what waits ------------------------------------------------------ */
   var pendingList = document.getElementById("pending-list");
@@ -278,17 +404,100 @@
       var ul = pendingList.querySelector("ul");
       items.forEach(function (item) {
         var li = document.createElement("li");
-        li.textContent = (item.type || "") + " — " + new Date(item.at).toLocaleString(EN ? "en-CA" : "fr-CA");
+        li.textContent = (item.type || "") + " — " + dateOf(item);
         ul.appendChild(li);
       });
       pendingList.hidden = false;
     }).catch(function () {});
   }
 
+  /* --- Push notifications on this device (preferences page) ---------------------------- */
+  /* Permission is asked only when the button is pressed. Without the Push API, or without
+     the town's VAPID key, nothing of this shows. */
+  function keyBytes(base64url) {
+    var padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = atob(padded), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    return bytes;
+  }
+  function deviceName() {
+    var ua = navigator.userAgent;
+    var browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom(e|ium)\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "";
+    var system = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : /Linux/.test(ua) ? "Linux" : "";
+    return [browser, system].filter(Boolean).join(" · ");
+  }
+  function postJson(url, payload) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+      body: payload === undefined ? "{}" : JSON.stringify(payload)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (answer) {
+        if (!r.ok) { var error = new Error(answer.error || M.pushFailed); error.status = r.status; throw error; }
+        return answer;
+      });
+    });
+  }
+  function setupPush(root) {
+    var section = root.closest("[data-push-section]");
+    var supported = root.dataset.key && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+    if (!supported) { return; }
+    var subscribe = root.querySelector("[data-push-subscribe]");
+    var unsubscribe = root.querySelector("[data-push-unsubscribe]");
+    var live = root.querySelector("[data-push-status]");
+    var STORED = "victo-push-device";
+    function show(state, message) {
+      subscribe.hidden = state === "on";
+      unsubscribe.hidden = state !== "on";
+      subscribe.disabled = unsubscribe.disabled = false;
+      live.textContent = message || (state === "on" ? M.pushOn : state === "denied" ? M.pushDenied : M.pushOff);
+    }
+    function busy() { subscribe.disabled = unsubscribe.disabled = true; live.textContent = M.pushWorking; }
+    function register(subscription) {
+      return postJson(root.dataset.subscribeUrl, { subscription: subscription.toJSON(), name: deviceName() }).then(function (answer) {
+        try { localStorage.setItem(STORED, answer.unsubscribe_url || ""); } catch (e) { /* private mode */ }
+        return answer;
+      });
+    }
+    if (section) { section.hidden = false; }
+    root.hidden = false;
+    show(Notification.permission === "denied" ? "denied" : "off");
+    navigator.serviceWorker.ready.then(function (reg) { return reg.pushManager.getSubscription(); })
+      .then(function (sub) { if (sub) { show("on"); } }).catch(function () {});
+    subscribe.addEventListener("click", function () {
+      busy();
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== "granted") { show("denied"); return null; }
+        return navigator.serviceWorker.ready.then(function (reg) {
+          return reg.pushManager.getSubscription().then(function (existing) {
+            return existing || reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(root.dataset.key) });
+          });
+        }).then(register).then(function (answer) { show("on", answer.message); });
+      }).catch(function (error) { show("off", (error && error.message) || M.pushFailed); });
+    });
+    unsubscribe.addEventListener("click", function () {
+      busy();
+      navigator.serviceWorker.ready.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
+        var url = "";
+        try { url = localStorage.getItem(STORED) || ""; } catch (e) { url = ""; }
+        // Registering again is harmless and tells which device this browser is on our side.
+        var known = url ? Promise.resolve(url) : sub ? register(sub).then(function (a) { return a.unsubscribe_url; }) : Promise.resolve("");
+        return known.then(function (deviceUrl) {
+          // Already removed from the device list: nothing left to forget on our side.
+          return deviceUrl ? postJson(deviceUrl).catch(function (e) { if (e.status === 404) { return {}; } throw e; }) : {};
+        })
+          .then(function (answer) { return (sub ? sub.unsubscribe() : Promise.resolve(true)).then(function () { return answer; }); });
+      }).then(function (answer) {
+        try { localStorage.removeItem(STORED); } catch (e) { /* private mode */ }
+        show("off", answer && answer.message);
+      }).catch(function (error) { show("on", (error && error.message) || M.pushFailed); });
+    });
+  }
+  document.querySelectorAll("[data-push]").forEach(setupPush);
+
   /* --- Service worker ------------------------------------------------------------------------ */
   if ("serviceWorker" in navigator && config.sw) {
-    window.addEventListener("load", function () {
-      navigator.serviceWorker.register(config.sw, { scope: config.scope }).catch(function () {});
-    });
+    var registerWorker = function () { navigator.serviceWorker.register(config.sw, { scope: config.scope }).catch(function () {}); };
+    if (document.readyState === "complete") { registerWorker(); } else { window.addEventListener("load", registerWorker); }
   }
 })();

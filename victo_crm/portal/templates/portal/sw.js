@@ -33,3 +33,49 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+/* Push notifications (Web Push, VAPID): the payload is JSON from notifications.channels.webpush
+   — {title, body, url, tag, urgent}. The text is shown as text; the URL opened on a click
+   must be http(s), so a payload cannot make the device run anything. */
+const DEFAULT_TITLE = {{ default_title_json|safe }};
+const ICON = {{ icon_json|safe }};
+const HOME_URL = {{ home_url_json|safe }};
+
+function safeUrl(value) {
+  try {
+    const url = new URL(value || HOME_URL, self.location.origin);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : new URL(HOME_URL, self.location.origin).href;
+  } catch (e) {
+    return new URL(HOME_URL, self.location.origin).href;
+  }
+}
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  if (event.data) {
+    try { data = event.data.json() || {}; } catch (e) { data = { body: event.data.text() }; }
+  }
+  const options = {
+    body: typeof data.body === "string" ? data.body : "",
+    icon: ICON,
+    badge: ICON,
+    data: { url: safeUrl(data.url) },
+    requireInteraction: Boolean(data.urgent),
+  };
+  if (typeof data.tag === "string" && data.tag) { options.tag = data.tag; }
+  const title = typeof data.title === "string" && data.title ? data.title : DEFAULT_TITLE;
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = safeUrl(event.notification.data && event.notification.data.url);
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) {
+        if (client.url === url && "focus" in client) { return client.focus(); }
+      }
+      return self.clients.openWindow(url);
+    })
+  );
+});

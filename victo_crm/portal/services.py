@@ -1,0 +1,168 @@
+"""Writes the portal makes besides the request services: filing a form once whatever how
+many times it arrives, and the browsers that receive push notifications.
+
+The notifications app owns ``PushDevice`` but has no registration service yet (the API keeps
+its own, ``api.services.push_device_register``); the portal's checks a browser's Web Push
+subscription, which the API's does not. Both should move to ``notifications.services``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from victo_crm.service_requests.services import service_request_submit
+
+from .models import SubmissionReceipt
+
+if TYPE_CHECKING:
+    from victo_crm.accounts.models import User
+    from victo_crm.notifications.models import PushDevice
+    from victo_crm.service_requests.models import ServiceRequest
+
+# A receipt only has to outlive the retries of one form; the offline queue of a device may
+# wait days for a connection, so a month leaves a wide margin.
+RECEIPT_DAYS = 30
+MAX_TOKEN_LENGTH = 64
+
+
+def receipt_scope(*, citizen: User | None, contact_email: str = "") -> str:
+    if citizen is not None:
+        return f"citizen:{citizen.pk}"
+    digest = hashlib.sha256(contact_email.strip().lower().encode()).hexdigest()
+    return f"guest:{digest}"
+
+
+def service_request_submit_once(*, token: str, **submit: Any) -> tuple[ServiceRequest, bool]:
+    """``service_request_submit(**submit)`` at most once per submitter and ``token``.
+
+    Returns (request, created): a second copy of the same form gets the first one's request
+    and ``created=False``. Without a token, files every time. Raises what the submission
+    raises (``ValidationError``), and then stores nothing, receipt included."""
+    token = (token or "").strip()[:MAX_TOKEN_LENGTH]
+    if not token:
+        return service_request_submit(**submit), True
+    contact = submit.get("contact")
+    scope = receipt_scope(
+        citizen=submit.get("citizen"), contact_email=getattr(contact, "email", "") or ""
+    )
+    with transaction.atomic():
+        try:
+            # The claim comes first: a concurrent copy waits here on the unique key until
+            # this transaction ends, then either finds the request or (if this one was
+            # refused and rolled back) files its own.
+            with transaction.atomic():
+                receipt = SubmissionReceipt.objects.create(scope=scope, token=token)
+        except IntegrityError:
+            existing = (
+                SubmissionReceipt.objects.select_related("service_request")
+                .filter(scope=scope, token=token, service_request__isnull=False)
+                .first()
+            )
+            if existing is None or existing.service_request is None:
+                raise ValidationError(
+                    _("Cette requête est déjà en cours d’envoi. Réessayez dans un instant.")
+                ) from None
+            return existing.service_request, False
+        service_request = service_request_submit(**submit)
+        receipt.service_request = service_request
+        receipt.save(update_fields=["service_request"])
+        SubmissionReceipt.objects.filter(
+            created_at__lt=timezone.now() - timedelta(days=RECEIPT_DAYS)
+        ).delete()
+    return service_request, True
+
+
+# --- Web Push subscriptions ---------------------------------------------------------------------
+
+MAX_ENDPOINT_LENGTH = 2000
+
+
+def _b64url_bytes(value: Any) -> bytes | None:
+    if not isinstance(value, str) or not value or len(value) > 200:
+        return None
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _checked_subscription(subscription: Any) -> tuple[str, dict[str, str]]:
+    """The endpoint and keys of a browser's ``PushSubscription.toJSON()``, or a French
+    ``ValidationError`` that says what is wrong."""
+    if not isinstance(subscription, dict):
+        raise ValidationError(
+            {"subscription": [_("L’abonnement aux notifications est illisible.")]}
+        )
+    endpoint = subscription.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint.strip():
+        raise ValidationError(
+            {"endpoint": [_("L’abonnement ne précise pas l’adresse du service de notification.")]}
+        )
+    endpoint = endpoint.strip()
+    parts = urlsplit(endpoint)
+    if parts.scheme != "https" or not parts.hostname or len(endpoint) > MAX_ENDPOINT_LENGTH:
+        raise ValidationError(
+            {
+                "endpoint": [
+                    _("L’adresse du service de notification doit être une adresse https valide.")
+                ]
+            }
+        )
+    keys = subscription.get("keys")
+    keys = keys if isinstance(keys, dict) else {}
+    p256dh, auth = _b64url_bytes(keys.get("p256dh")), _b64url_bytes(keys.get("auth"))
+    # p256dh: an uncompressed P-256 point (65 bytes, 0x04 first); auth: a 16-byte secret.
+    if p256dh is None or len(p256dh) != 65 or p256dh[0] != 4 or auth is None or len(auth) != 16:
+        raise ValidationError(
+            {"keys": [_("Les clés de chiffrement de l’abonnement sont absentes ou invalides.")]}
+        )
+    return endpoint, {"p256dh": str(keys["p256dh"]), "auth": str(keys["auth"])}
+
+
+@transaction.atomic
+def web_push_device_register(*, user: User, subscription: Any, name: str = "") -> PushDevice:
+    """Store (or refresh) this browser's Web Push subscription as ``user``'s device.
+
+    An endpoint is one browser: registering it again updates its keys, and if another
+    account had it (a shared computer), it now belongs to ``user`` only.
+
+    Pressing « Recevoir les notifications sur cet appareil » and allowing them in the browser
+    is the citizen's explicit agreement to that purpose: the push consent (Law 25) is
+    recorded with the device — without it, delivery sends nothing. It stays withdrawable on
+    the same page; removing a device does not withdraw it."""
+    from victo_crm.accounts.models import ConsentPurpose
+    from victo_crm.accounts.services import consent_give
+    from victo_crm.notifications.models import PushDevice
+
+    endpoint, keys = _checked_subscription(subscription)
+    endpoint_hash = hashlib.sha256(endpoint.encode()).hexdigest()
+    device = PushDevice.objects.select_for_update().filter(endpoint_hash=endpoint_hash).first()
+    if device is None:
+        device = PushDevice(endpoint=endpoint)
+    device.user = user
+    device.kind = PushDevice.Kind.WEB_PUSH
+    device.keys = keys
+    device.name = (name or "").strip()[:100]
+    device.is_active = True
+    device.save()
+    consent_give(user=user, purpose=ConsentPurpose.PUSH)
+    return device
+
+
+@transaction.atomic
+def web_push_device_remove(*, user: User, device_id: int) -> bool:
+    """Forget one of ``user``'s devices; False if ``user`` has no such device."""
+    from victo_crm.notifications.models import PushDevice
+
+    deleted, _rows = PushDevice.objects.filter(user=user, pk=device_id).delete()
+    return bool(deleted)
