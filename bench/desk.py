@@ -13,6 +13,17 @@ Each page is requested through Django's test client in this process, so the time
 is the server's (URL routing, views, queries, templates), not the network's. The agent of
 Travaux publics (the largest team: about 55 % of the requests) works the queue; the
 supervisor opens the dashboard (cold: cache cleared before each run; warm: cached).
+
+Access grants (``--grants``, the default): the agent of Environnement is given, for this run
+only, a read grant on all of Travaux publics and an acting grant on one type of Sécurité
+publique in one district; the bench then times that agent's own queue, the "accès accordé"
+queue (plain, searched, and by reference) and request pages seen through the grant.
+
+The bench leaves the database as it found it, so a shared bench database can stay
+read-only: the access-log rows that request pages write, and the grants, go to temporary
+tables of the bench's own session (``CREATE TEMP TABLE``, which PostgreSQL looks up before
+the permanent ones and drops when the session ends).
+
 Goals (issue 4): p95 < 150 ms for the queue, search and request page; dashboard < 1 s;
 at most 15 queries per page.
 """
@@ -39,6 +50,7 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -47,6 +59,7 @@ from victo_crm.service_requests.models import ServiceRequest  # noqa: E402
 
 AGENT = "agent.tp@victoriaville.ca"
 SUPERVISOR = "superviseur@victoriaville.ca"
+OTHER_AGENT = "agent.env@victoriaville.ca"
 SEARCH_WORDS = [
     "nid-de-poule",
     "ecole",
@@ -83,16 +96,113 @@ def measure(label: str, runs: int, make_path: Callable[[int], str], client: Clie
     return p50, p95, max(queries)
 
 
+def shadow_tables() -> bool:
+    """Session-local copies of the tables the bench writes (see the docstring). Returns
+    whether access grants can be benched (the code knows them)."""
+    from django.db import models
+
+    from victo_crm.desk import models as desk_models
+
+    shadowed: list[type[models.Model]] = [desk_models.AccessLog]
+    grant_model = getattr(desk_models, "AccessGrant", None)
+    if grant_model is not None:
+        shadowed += [
+            grant_model,
+            grant_model.request_types.through,
+            grant_model.zones.through,
+        ]
+    editor = connection.schema_editor()  # only to write the CREATE TABLE statements
+    editor.deferred_sql = []  # the foreign keys and indexes it defers are never run
+    with connection.cursor() as cursor:
+        for model in shadowed:
+            sql, params = editor.table_sql(model)
+            # Foreign keys are left out (a temporary table may not reference a permanent one).
+            cursor.execute(sql.replace("CREATE TABLE", "CREATE TEMP TABLE", 1), params)
+    return grant_model is not None
+
+
+def grant_scenarios(runs: int, results: dict) -> None:
+    from victo_crm.accounts.models import Team
+    from victo_crm.desk.models import AccessGrant, GrantLevel
+    from victo_crm.places.models import Zone, ZoneKind
+    from victo_crm.service_requests.models import RequestType
+
+    other = User.objects.get(email=OTHER_AGENT)
+    tp = Team.objects.get(code="travaux-publics")
+    sp = Team.objects.get(code="securite-publique")
+    AccessGrant.objects.create(team=tp, grantee=other, level=GrantLevel.READ)
+    narrowed = AccessGrant.objects.create(team=sp, grantee=other, level=GrantLevel.ACT)
+    busiest = (
+        ServiceRequest.objects.filter(team=sp)
+        .values("request_type")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    sp_type = RequestType.objects.get(pk=busiest["request_type"]) if busiest else None
+    district = Zone.objects.filter(kind=ZoneKind.DISTRICT).order_by("pk").first()
+    if sp_type is not None:
+        narrowed.request_types.add(sp_type)
+    if district is not None:
+        narrowed.zones.add(district)
+    granted_refs = list(
+        ServiceRequest.objects.filter(team=tp, closed_at__isnull=True)
+        .order_by("?")
+        .values_list("reference", flat=True)[:runs]
+    )
+    print(
+        f"\nAccès accordés à {OTHER_AGENT} : lecture de « {tp.name} » (toute l’équipe); "
+        f"action sur « {sp.name} », type « {sp_type} », zone « {district} »\n"
+    )
+    client = Client()
+    client.force_login(other)
+    client.get("/bureau/?file=granted")
+    results["grant_own_queue"] = measure(
+        "sa propre file (avec accès)",
+        runs,
+        lambda i: "/bureau/?file=team" + ("&sort=-priority" if i % 3 == 0 else ""),
+        client,
+    )
+    results["grant_queue"] = measure(
+        "file « accès accordé »",
+        runs,
+        lambda i: "/bureau/?file=granted" + ("&sort=-priority" if i % 3 == 0 else ""),
+        client,
+    )
+    results["grant_search"] = measure(
+        "recherche dans l’accès accordé",
+        runs,
+        lambda i: f"/bureau/?file=granted&q={SEARCH_WORDS[i % len(SEARCH_WORDS)]}",
+        client,
+    )
+    results["grant_search_ref"] = measure(
+        "référence dans l’accès accordé",
+        runs,
+        lambda i: f"/bureau/?file=granted&q={granted_refs[i % len(granted_refs)]}",
+        client,
+    )
+    results["grant_request"] = measure(
+        "fiche vue par l’accès",
+        runs,
+        lambda i: f"/bureau/requetes/{granted_refs[i % len(granted_refs)]}/",
+        client,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--analyze", action="store_true", help="ANALYZE the tables first")
+    parser.add_argument(
+        "--no-grants", dest="grants", action="store_false", help="skip the access-grant pages"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database filled with generate_load_data.")
     if args.analyze:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    with_grants = shadow_tables() and args.grants
     total = ServiceRequest.objects.count()
     agent = User.objects.get(email=AGENT)
     supervisor = User.objects.get(email=SUPERVISOR)
@@ -168,8 +278,12 @@ def main() -> None:
         lambda i: "/bureau/tableau-de-bord/",
         supervisor_client,
     )
+    if with_grants:
+        grant_scenarios(args.runs, results)
     print()
     goals = {"queue": 150, "search": 150, "request": 150, "dashboard_cold": 1000}
+    if with_grants:
+        goals.update({"grant_queue": 150, "grant_search": 150, "grant_request": 150})
     for key, limit in goals.items():
         _p50, p95, max_queries = results[key]
         verdict = "OK" if p95 < limit and max_queries <= 15 else "NON ATTEINT"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from tests.conftest import CENTRE_LAT, CENTRE_LON
-from victo_crm.desk.models import CannedResponse
+from tests.conftest import CENTRE_LAT, CENTRE_LON, make_user
+from victo_crm.accounts import roles
+from victo_crm.desk.models import AccessGrant, CannedResponse, GrantLevel
 from victo_crm.service_requests.models import ServiceRequest, Transition
 from victo_crm.service_requests.services import service_request_submit
 
@@ -60,3 +63,43 @@ def transition(from_code: str, to_code: str) -> Transition:
     return Transition.objects.get(
         workflow__code="default", from_state__code=from_code, to_state__code=to_code
     )
+
+
+# --- Access grants: agents of Environnement to whom an administrator opened Travaux publics ---
+
+
+def grant(*, team: Any, level: str = GrantLevel.READ, **kwargs: Any) -> AccessGrant:
+    """An access grant as the admin saves it (validated first)."""
+    types, zones = kwargs.pop("request_types", ()), kwargs.pop("zones", ())
+    access = AccessGrant(team=team, level=level, **kwargs)
+    access.full_clean()
+    access.save()
+    access.request_types.set(types)
+    access.zones.set(zones)
+    return access
+
+
+@pytest.fixture
+def grant_reader(teams) -> Any:
+    """An agent of Environnement who may read Travaux publics' requests."""
+    user = make_user("lecteur.env@victoriaville.ca", role=roles.AGENT, teams=(teams["env"],))
+    grant(team=teams["tp"], grantee=user, level=GrantLevel.READ, reason="Audit")
+    return user
+
+
+@pytest.fixture
+def grant_actor(teams) -> Any:
+    """An agent of Environnement who may read and act on Travaux publics' requests."""
+    user = make_user("renfort.env@victoriaville.ca", role=roles.AGENT, teams=(teams["env"],))
+    grant(team=teams["tp"], grantee=user, level=GrantLevel.ACT, reason="Renfort")
+    return user
+
+
+@pytest.fixture
+def grant_expired(teams) -> Any:
+    """An agent of Environnement whose acting grant on Travaux publics ended yesterday."""
+    user = make_user("ancien.env@victoriaville.ca", role=roles.AGENT, teams=(teams["env"],))
+    access = grant(team=teams["tp"], grantee=user, level=GrantLevel.ACT)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    AccessGrant.objects.filter(pk=access.pk).update(ends_on=yesterday)  # saved before it ended
+    return user

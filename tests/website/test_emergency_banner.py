@@ -64,3 +64,32 @@ def test_an_ended_or_minor_notice_is_not_a_banner(client, site):
     html = client.get("/collectes/").content.decode()
     assert "Avis d’ébullition préventif" not in html
     assert "Travaux rue Laurier" not in html
+
+
+def test_a_withdrawn_emergency_leaves_cached_pages_though_no_signal_is_sent(
+    client, site, settings, web_editor
+):
+    """notice_withdraw writes with UPDATE (no post_save): the cache still sees it, as every
+    process does within a second (here, at once)."""
+    from victo_crm.alerts.services import notice_withdraw
+
+    settings.VICTO_WEBSITE_CACHE_CHECK_SECONDS = 0
+    notice = boil_water_notice()
+    assert "Avis d’ébullition préventif" in client.get("/collectes/").content.decode()
+    cached = client.get("/collectes/")
+    assert cached["X-Website-Cache"] == "hit"
+    assert "Avis d’ébullition préventif" in cached.content.decode()
+    notice_withdraw(notice=notice, actor=web_editor)
+    assert "Avis d’ébullition préventif" not in client.get("/collectes/").content.decode()
+    assert "Avis d’ébullition préventif" not in client.get("/").content.decode()
+
+
+def test_an_emergency_shows_once_its_start_time_has_come(client, site, settings):
+    settings.VICTO_WEBSITE_CACHE_CHECK_SECONDS = 0
+    notice = boil_water_notice(starts_at=timezone.now() + datetime.timedelta(hours=1))
+    assert "Avis d’ébullition préventif" not in client.get("/collectes/").content.decode()
+    # An hour later (moved back rather than waited for; nothing is saved at that moment).
+    alerts_models.Notice.objects.filter(pk=notice.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert "Avis d’ébullition préventif" in client.get("/collectes/").content.decode()

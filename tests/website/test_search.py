@@ -4,8 +4,9 @@ typing, and never leaves the visitor with nothing."""
 from __future__ import annotations
 
 import pytest
+from wagtail.models import Page
 
-from victo_crm.website import links
+from victo_crm.website import links, selectors
 from victo_crm.website.search import normalise
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +69,67 @@ def test_suggestions_offer_the_collection_page_for_collecte(client, site):
 
 def test_suggestions_need_two_letters(client, site):
     assert client.get("/recherche/suggestions/", {"q": "c"}).json()["suggestions"] == []
+
+
+@pytest.mark.postgres
+def test_a_search_page_costs_one_query_once_the_site_is_known(
+    client, site, settings, django_assert_num_queries
+):
+    """Cards of pages already shown, request types, menus and notices are read once per
+    publication; a search then costs its one statement (results and their count)."""
+    settings.VICTO_WEBSITE_CACHE_CHECK_SECONDS = 3600
+    client.get("/recherche/", {"q": "collecte"})
+    with django_assert_num_queries(1):
+        html = client.get("/recherche/", {"q": "collectes"}).content.decode()
+    assert 'href="/collectes/"' in html
+    with django_assert_num_queries(1):
+        nothing = client.get("/recherche/", {"q": "xylophone"}).content.decode()
+    assert "Aucun résultat pour « xylophone »" in nothing
+
+
+@pytest.mark.postgres
+def test_suggestions_cost_one_query_once_the_site_is_known(
+    client, site, settings, django_assert_num_queries
+):
+    settings.VICTO_WEBSITE_CACHE_CHECK_SECONDS = 3600
+    client.get("/recherche/suggestions/", {"q": "colle"})
+    with django_assert_num_queries(1):
+        data = client.get("/recherche/suggestions/", {"q": "collec"}).json()
+    assert "/collectes/" in [suggestion["url"] for suggestion in data["suggestions"]]
+
+
+def test_every_word_must_match_unless_no_page_has_them_all(client, site):
+    both = client.get("/recherche/", {"q": "collecte vidanges"}).content.decode()
+    assert 'href="/collectes/"' in both
+    assert "1 page trouvée" in both
+    either = client.get("/recherche/", {"q": "vidanges chaussee"}).content.decode()
+    assert 'href="/collectes/"' in either and 'href="/rues-trottoirs/"' in either
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "query", ["collecte", "vidanges", "calendrier collectes", "environnement", "licorne"]
+)
+def test_search_and_suggestions_rank_pages_as_wagtails_own_queries_do(site, query):
+    """The website's single statements give Wagtail's database backend results, in its order
+    and with its count."""
+    home = selectors.home_for("fr")
+    pages = Page.objects.live().public()
+    words = normalise(query)
+    expected = pages.descendant_of(home, inclusive=True).search(words, operator="and")
+    if not expected.count():
+        expected = pages.descendant_of(home, inclusive=True).search(words, operator="or")
+    hits = selectors.search_pages(query, language="fr")
+    assert hits.count() == expected.count()
+    assert [card.pk for card in hits[0:10]] == [page.pk for page in expected[0:10]]
+
+    typed = query[:-2]
+    suggested = pages.descendant_of(home).autocomplete(normalise(typed), operator="and")
+    assert [card.pk for card in selectors.autocomplete_pages(typed, language="fr")] == [
+        page.pk for page in suggested[:5]
+    ]
+
+
+def test_a_result_page_past_the_end_shows_the_last_one(client, site):
+    html = client.get("/recherche/", {"q": "collecte", "page": "99"}).content.decode()
+    assert 'href="/collectes/"' in html

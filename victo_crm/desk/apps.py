@@ -16,7 +16,8 @@ def _register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> N
 
 
 def _grant_desk_permissions(**kwargs: Any) -> None:
-    """Administrators manage reply templates and read the access log; nobody else does.
+    """Administrators manage reply templates and access grants and read the access log;
+    nobody else does.
 
     Added (never set) after the accounts app sets the configuration permissions, so both
     survive in whatever order the post_migrate handlers run.
@@ -40,8 +41,13 @@ class DeskConfig(AppConfig):
     verbose_name = _("Bureau du personnel")
 
     def ready(self) -> None:
+        from django.core import checks
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
+
+        from .checks import map_tiles_check
+
+        checks.register(map_tiles_check, checks.Tags.compatibility)
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="victo_desk_sqlite")
         post_migrate.connect(_grant_desk_permissions, dispatch_uid="victo_desk_permissions")

@@ -1,8 +1,8 @@
 """Dashboard figures, computed with a handful of aggregate queries and cached briefly.
 
-The cache key names the scope (all teams, or the user's teams) and the language; entries
-live ``CACHE_SECONDS`` and the page says when the figures were computed, so nobody mistakes
-them for live counts.
+The cache key names the scope (all teams, or the user's teams and access grants) and the
+language; entries live ``CACHE_SECONDS`` and the page says when the figures were computed, so
+nobody mistakes them for live counts.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from django.db.models import Aggregate, Count, DurationField, F, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone, translation
 
-from victo_crm.accounts import roles
 from victo_crm.accounts.models import Team
 from victo_crm.places.models import ZoneKind
 from victo_crm.service_requests.models import RequestType
 
+from .scope import staff_scope
 from .selectors import visible_requests
 
 if TYPE_CHECKING:
@@ -97,10 +97,8 @@ def _medians(qs: Any, since: datetime) -> dict[int, dict[str, float | None]]:
 
 
 def dashboard_stats(user: User, *, use_cache: bool = True) -> dict[str, Any]:
-    scope = (
-        "all" if roles.is_administrator(user) else ",".join(map(str, sorted(roles.team_ids(user))))
-    )
-    key = f"desk:dashboard:v1:{scope}:{translation.get_language()}"
+    # The scope's key names the teams and the access grants the figures are computed over.
+    key = f"desk:dashboard:v2:{staff_scope(user).cache_key}:{translation.get_language()}"
     if use_cache:
         cached = cache.get(key)
         if cached is not None:

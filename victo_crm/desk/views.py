@@ -41,6 +41,7 @@ from .forms import (
     TransitionForm,
 )
 from .models import AccessWhat, CannedResponse
+from .scope import staff_scope
 from .services import access_log_record
 
 
@@ -49,7 +50,8 @@ def _user(request: HttpRequest) -> User:
 
 
 def scope_agents(user: User) -> list[User]:
-    ids = roles.team_ids(user)
+    """The agents a filter may name: of one's teams and of the teams grants open."""
+    ids = roles.team_ids(user) | staff_scope(user).granted_team_ids
     if not ids and roles.is_administrator(user):
         ids = frozenset(Team.objects.values_list("pk", flat=True))
     return list(selectors.team_agents(ids).only("id", "first_name", "last_name", "email"))
@@ -59,7 +61,8 @@ def queue_state(request: HttpRequest) -> tuple[str, QueryFormState]:
     user = _user(request)
     codes = {q.code for q in selectors.queues_for(user)}
     queue = request.GET.get("file", "")
-    if queue not in selectors.QUEUE_CODES:
+    if queue not in selectors.QUEUE_CODES or (queue == "granted" and queue not in codes):
+        # An unknown queue, or the granted one once the grants have ended: the default.
         queue = "mine" if roles.AGENT in roles.role_names(user) else "team"
     if queue not in codes:
         raise PermissionDenied
@@ -120,6 +123,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         else "",
         "is_first_page": not request.GET.get("apres"),
         "supervising": selectors.is_supervising(user),
+        "filters_open": any(request.GET.get(k) for k in QueryFormState.KEYS),
+        # Read-only grants open a queue to look at, not to act on in bulk.
+        "bulk_enabled": code != "granted" or any(g.may_act for g in staff_scope(user).grants),
         "bulk_agents": agents,
         "now": timezone.now(),
     }
@@ -140,7 +146,9 @@ def _request_context(
 ) -> dict[str, Any]:
     user = _user(request)
     forms = forms or {}
-    transitions = available_transitions(user, sr)
+    scope = staff_scope(user)
+    may_act = scope.may_act(sr)
+    transitions = available_transitions(user, sr) if may_act else []
     team_ids = {sr.team_id} | set(roles.team_ids(user))
     agents = selectors.team_agents(team_ids).only("id", "first_name", "last_name", "email")
     version = {"version": sr.version}
@@ -178,12 +186,16 @@ def _request_context(
         "merge_form": forms.get("merge") or MergeForm(),
         "canned": canned,
         "conflict": conflict,
-        "may_act": True,
+        "may_act": may_act,
+        "in_team": sr.team_id in roles.team_ids(user),
+        "access_grant": None if sr.team_id in scope.team_ids else scope.grant_for(sr),
         "EventKind": EventKind,
     }
 
 
 def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
+    if not sr.field_values:
+        return []
     definitions = {f.code: f for f in sr.request_type.fields.all()}
     rows = []
     for code, value in (sr.field_values or {}).items():
@@ -207,9 +219,23 @@ def _render_request(
     conflict: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    access_log_record(user=_user(request), what=AccessWhat.REQUEST_PAGE, request=sr)
+    access_log_record(
+        user=_user(request), what=AccessWhat.REQUEST_PAGE, request=sr, detail=_via(request, sr)
+    )
     context = _request_context(request, sr, forms=forms, conflict=conflict)
     return render(request, "desk/request_detail.html", context, status=status)
+
+
+def _via(request: HttpRequest, sr: ServiceRequest, detail: str = "") -> str:
+    """The access log's detail, naming the access grant when that is how the user sees it."""
+    scope = staff_scope(_user(request))
+    if scope.everything or sr.team_id in scope.team_ids:
+        return detail
+    grant = scope.grant_for(sr)
+    if grant is None:
+        return detail
+    via = _("par l’accès accordé n° %(number)d") % {"number": grant.pk}
+    return f"{detail} — {via}" if detail else via
 
 
 @desk_view
@@ -256,7 +282,7 @@ def _stale(
 @desk_view
 @require_POST
 def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
-    sr = get_request_or_404(request, reference)
+    sr = get_request_or_404(request, reference, to_act=True)
     user = _user(request)
     transitions = available_transitions(user, sr)
     form = TransitionForm(request.POST, transitions=transitions)
@@ -291,7 +317,7 @@ def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
 @desk_view
 @require_POST
 def request_assign(request: HttpRequest, reference: str) -> HttpResponse:
-    sr = get_request_or_404(request, reference)
+    sr = get_request_or_404(request, reference, to_act=True)
     user = _user(request)
     agents = User.objects.filter(is_active=True, groups__name__in=roles.STAFF_ROLES).distinct()
     form = AssignForm(request.POST, agents=agents)
@@ -331,7 +357,7 @@ def request_assign(request: HttpRequest, reference: str) -> HttpResponse:
 @desk_view
 @require_POST
 def request_priority(request: HttpRequest, reference: str) -> HttpResponse:
-    sr = get_request_or_404(request, reference)
+    sr = get_request_or_404(request, reference, to_act=True)
     form = PriorityForm(request.POST)
     if form.is_valid():
         try:
@@ -354,7 +380,7 @@ def request_priority(request: HttpRequest, reference: str) -> HttpResponse:
 @desk_view
 @require_POST
 def request_note(request: HttpRequest, reference: str) -> HttpResponse:
-    sr = get_request_or_404(request, reference)
+    sr = get_request_or_404(request, reference, to_act=True)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -372,7 +398,7 @@ def request_note(request: HttpRequest, reference: str) -> HttpResponse:
 @desk_view
 @require_POST
 def request_reply(request: HttpRequest, reference: str) -> HttpResponse:
-    sr = get_request_or_404(request, reference)
+    sr = get_request_or_404(request, reference, to_act=True)
     form = ReplyForm(request.POST)
     keep = {"text": request.POST.get("text", "")}
     posted_version = request.POST.get("version", "")
@@ -425,7 +451,10 @@ def request_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse
     if not stored:
         raise Http404
     access_log_record(
-        user=_user(request), what=AccessWhat.PHOTO, request=sr, detail=str(attachment.pk)
+        user=_user(request),
+        what=AccessWhat.PHOTO,
+        request=sr,
+        detail=_via(request, sr, str(attachment.pk)),
     )
     response = FileResponse(stored.open("rb"), content_type=attachment.content_type)
     response["Cache-Control"] = "private, no-store"
@@ -435,7 +464,7 @@ def request_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse
 
 @desk_view
 def request_merge(request: HttpRequest, reference: str) -> HttpResponse:
-    survivor = get_request_or_404(request, reference)
+    survivor = get_request_or_404(request, reference, to_act=request.method == "POST")
     user = _user(request)
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

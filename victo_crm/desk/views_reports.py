@@ -7,7 +7,6 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from .access import desk_view, supervisor_view
 from .dashboard import dashboard_stats
 from .forms import BulkForm, QueueFilterForm
 from .models import AccessWhat
+from .scope import staff_scope
 from .services import access_log_record_many
 from .views import _user, queue_state, scope_agents
 
@@ -50,7 +50,18 @@ def bulk(request: HttpRequest) -> HttpResponse:
         r.pk: r
         for r in selectors.visible_requests(user).select_related("state", "team").filter(pk__in=ids)
     }
-    requests = [found[i] for i in ids if i in found]
+    # Requests an access grant opens read-only are seen, not changed: said so plainly.
+    scope = staff_scope(user)
+    actable = (
+        set(found)
+        if scope.everything
+        else set(
+            ServiceRequest.objects.filter(scope.requests_q(to_act=True), pk__in=list(found))
+            .values_list("pk", flat=True)
+            .order_by()
+        )
+    )
+    requests = [found[i] for i in ids if i in actable]
     data = form.cleaned_data
     if data["action"] == "assign":
         report = service_requests_bulk_assign(
@@ -60,6 +71,14 @@ def bulk(request: HttpRequest) -> HttpResponse:
         report = service_requests_bulk_transition(
             requests=requests, actor=user, to_state=data["to_state"], comment=data["comment"]
         )
+    for i in ids:
+        if i in found and i not in actable:
+            report.refused.append(
+                (
+                    found[i].reference,
+                    _("Accès en consultation seulement : vous ne pouvez pas la modifier."),
+                )
+            )
     missing = len([i for i in ids if i not in found])
     for _i in range(missing):
         report.refused.append(("—", _("Requête introuvable dans votre périmètre.")))
@@ -211,7 +230,6 @@ def map_view(request: HttpRequest) -> HttpResponse:
             "queue": code,
             "points_url": reverse("desk:map_points") + "?" + state.query(file=code),
             "zones": districts,
-            "tile_url": getattr(settings, "VICTO_DESK_TILE_URL", ""),
             "filters_query": state.query(file=code),
         },
     )

@@ -117,12 +117,12 @@ def workflow_check(workflow: Workflow) -> None:
 
 
 def staff_may_act_on(user: User, request: ServiceRequest) -> bool:
-    """Staff act on their team's requests; administrators on all of them."""
-    if roles.is_administrator(user):
-        return True
-    if not (roles.role_names(user) & {roles.AGENT, roles.SUPERVISOR}):
-        return False
-    return request.team_id in roles.team_ids(user)
+    """Staff act on their team's requests and on those an administrator opened to them for
+    acting (desk access grants); administrators on all of them."""
+    # The desk's scope is the one place that decides, so lists, pages and writes agree.
+    from victo_crm.desk.scope import staff_scope
+
+    return staff_scope(user).may_act(request)
 
 
 def transition_refusal(user: User | None, request: ServiceRequest, transition: Transition) -> str:

@@ -270,6 +270,15 @@ VICTO_REOPEN_DAYS = int(os.environ.get("VICTO_REOPEN_DAYS", "30"))
 VICTO_MAP_TILES_URL = os.environ.get(
     "VICTO_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 )
+# --- desk (issue 4): base tiles of the staff desk's maps, meant for every map of the town ---
+# A tile URL template ({z}/{x}/{y}, optionally {s}) and the credit its licence asks for, shown
+# as text in the map's corner, e.g. VICTO_MAP_TILE_URL=https://tuiles.example.ca/{z}/{x}/{y}.png
+# VICTO_MAP_TILE_ATTRIBUTION="© OpenStreetMap contributors". Empty (the default): no tiles;
+# the maps still draw the markers and the zone outlines on a plain background, and no
+# third-party server learns where staff are looking.
+VICTO_MAP_TILE_URL = os.environ.get("VICTO_MAP_TILE_URL", "")
+VICTO_MAP_TILE_ATTRIBUTION = os.environ.get("VICTO_MAP_TILE_ATTRIBUTION", "")
+# --- end desk ---
 
 # --- Wagtail (public website and CMS at /cms/) --------------------------------------------
 WAGTAIL_SITE_NAME = "Ville de Victoriaville"
@@ -433,3 +442,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- Website: anonymous page cache (issue 7, victo_crm.website) -------------------------
+# Answers anonymous page views from the cache right after the CSRF middleware (which gives
+# each visitor their own token), before sessions, authentication and routing run.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,
+    "victo_crm.website.cache.PageCacheMiddleware",
+)
+# --- end website ---

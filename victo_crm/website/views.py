@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Page as ResultsPage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,16 +29,20 @@ def _activate(request: HttpRequest) -> str:
     return language
 
 
-def _finish(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
+def _finish(request: HttpRequest, response: HttpResponseBase, language: str) -> HttpResponseBase:
     response["Content-Language"] = language
     page_cache.set_cache_headers(request, response)
     return response
 
 
-def serve(request: HttpRequest, path: str) -> HttpResponse:
+def serve(request: HttpRequest, path: str) -> HttpResponseBase:
+    """A page of the site. Anonymous visitors without a session are usually answered by
+    ``PageCacheMiddleware`` before this view runs; this view serves the rest, and marks the
+    answers any anonymous visitor may share (the middleware stores them)."""
     language = _activate(request)
     cacheable = page_cache.is_cacheable_request(request)
-    if cacheable:
+    if cacheable and not getattr(request, "website_cache_checked", False):
+        # An anonymous visitor with a session cookie: the middleware could not tell.
         cached = page_cache.lookup(request, language)
         if cached is not None:
             return _finish(request, cached, language)
@@ -45,9 +50,18 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
         response = wagtail_views.serve(request, path)
     except Http404:
         return _finish(request, _other_language_or_404(request, path, language), language)
-    if cacheable:
-        page_cache.store(request, language, response)
+    if cacheable and _is_public_page(response):
+        page_cache.mark_cacheable(response)
     return _finish(request, response, language)
+
+
+def _is_public_page(response: HttpResponseBase) -> bool:
+    """A page under a privacy restriction (password, sign-in, groups) is never shared, even
+    its password form: who passed the form sees the page at the same address."""
+    page = (getattr(response, "context_data", None) or {}).get("page")
+    if page is None:
+        return False
+    return not any(page.path.startswith(path) for path in selectors.restricted_paths())
 
 
 def _other_language_or_404(request: HttpRequest, path: str, language: str) -> HttpResponse:
@@ -74,17 +88,29 @@ def _other_language_or_404(request: HttpRequest, path: str, language: str) -> Ht
     raise Http404
 
 
+def _page_number(value: str | None) -> int:
+    """The results page asked for, from 1 to 1,000 (the paginator then clamps it to the
+    last one)."""
+    try:
+        return min(1000, max(1, int(value or 1)))
+    except ValueError:
+        return 1
+
+
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HttpRequest) -> HttpResponseBase:
     language = _activate(request)
     query = request.GET.get("q", "").strip()[:200]
-    results = selectors.search_pages(query, language=language) if query else []
-    page_obj = Paginator(results, 10).get_page(request.GET.get("page")) if query else None
-    types = selectors.search_request_types(query, language=language) if query else []
-    closest = []
-    if query and not types and not (page_obj and page_obj.object_list):
-        closest = selectors.search_request_types(query, language=language, closest=True)
-    home = selectors.home_for(language)
+    page_obj: ResultsPage[selectors.PageCard] | None = None
+    types: list[selectors.RequestTypeMatch] = []
+    closest: list[selectors.RequestTypeMatch] = []
+    if query:
+        number = _page_number(request.GET.get("page"))
+        hits = selectors.search_pages(query, language=language, page_number=number, request=request)
+        page_obj = Paginator(hits, selectors.RESULTS_PER_PAGE).get_page(number)
+        types = selectors.search_request_types(query, language=language)
+        if not types and not page_obj.object_list:
+            closest = selectors.search_request_types(query, language=language, closest=True)
     response = render(
         request,
         "website/search.html",
@@ -95,7 +121,6 @@ def search(request: HttpRequest) -> HttpResponse:
             "closest_types": closest,
             "ask_town_url": links.request_form_url(links.GENERAL_COMPLAINT),
             "request_chooser_url": links.request_chooser_url(),
-            "home": home,
             "search_page": True,
         },
     )
@@ -114,7 +139,7 @@ def suggestions(request: HttpRequest) -> JsonResponse:
         types = selectors.search_request_types(query, language=language, limit=5)
         strong = [match for match in types if match.in_name]
         weak = [match for match in types if not match.in_name]
-        pages = selectors.autocomplete_pages(query, language=language, limit=5)
+        pages = selectors.autocomplete_pages(query, language=language, limit=5, request=request)
         kind_request, kind_page = _("Requête en ligne"), _("Page")
         items += [{"label": m.name, "url": m.url, "kind": kind_request} for m in strong[:3]]
         items += [{"label": p.title, "url": p.url, "kind": kind_page} for p in pages]

@@ -44,16 +44,12 @@ def task_url(value: Any) -> str:
 
 @register.simple_tag
 def website_home_url() -> str:
-    home = selectors.home_for(translation.get_language() or "fr")
-    return str(home.url) if home is not None else "/"
+    return selectors.home_url(translation.get_language() or "fr")
 
 
 @register.simple_tag
-def menu_pages() -> list[Page]:
-    home = selectors.home_for(translation.get_language() or "fr")
-    if home is None:
-        return []
-    return list(home.get_children().live().public().in_menu().order_by("path")[:5])
+def menu_pages() -> list[selectors.MenuItem]:
+    return selectors.menu_items(translation.get_language() or "fr")
 
 
 @register.inclusion_tag("website/includes/emergency_banner.html")

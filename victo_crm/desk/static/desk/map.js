@@ -3,17 +3,26 @@
   "use strict";
   if (typeof L === "undefined") { return; }
 
-  function baseLayer(map, url) {
-    if (url) {
-      L.tileLayer(url, { maxZoom: 19, attribution: "" }).addTo(map);
-    }
+  function escapeText(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  // Base tiles only when the town configured a tile server (VICTO_MAP_TILE_URL); without
+  // them the markers and zone outlines are drawn on a plain background.
+  function baseLayer(map, element) {
+    var url = element.dataset.tiles || "";
+    if (!url) { return; }
+    L.tileLayer(url, {
+      maxZoom: 19,
+      attribution: escapeText(element.dataset.tilesAttribution || "")
+    }).addTo(map);
   }
 
   var single = document.getElementById("request-map");
   if (single) {
     var lat = parseFloat(single.dataset.lat), lon = parseFloat(single.dataset.lon);
     var small = L.map(single, { scrollWheelZoom: false, maxZoom: 19 }).setView([lat, lon], 16);
-    baseLayer(small, single.dataset.tiles || "");
+    baseLayer(small, single);
     L.circleMarker([lat, lon], { radius: 9, color: "#00558c", weight: 3, fillOpacity: 0.6 }).addTo(small);
   }
 
@@ -22,7 +31,7 @@
   var status = document.getElementById("map-status");
   // markercluster needs the map's maxZoom, which a tile layer would otherwise give.
   var map = L.map(element, { maxZoom: 19 }).setView([46.057, -71.958], 12);
-  baseLayer(map, element.dataset.tiles || "");
+  baseLayer(map, element);
   var zonesData = document.getElementById("map-zones");
   if (zonesData) {
     JSON.parse(zonesData.textContent).forEach(function (zone) {
