@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Translation catalogue chores (run with the project's venv: .venv/bin/python scripts/i18n.py ...).
 
-fill-fr            French is the source language: a French entry left empty takes its
-                   msgid, so the French catalogue is complete by construction.
+fill-fr            French is the source language: every French entry is its msgid, so the
+                   French catalogue is complete and right by construction.
 untranslated LANG  print the untranslated and fuzzy entries of a catalogue as JSON.
 merge LANG FILE    read {msgid: translation} (or {msgid: [singular, plural]}) from a JSON
                    file into the catalogue, clearing the fuzzy flag.
@@ -29,15 +29,20 @@ def fill_fr() -> None:
     for entry in po:
         if entry.obsolete:
             continue
+        # Always the msgid, not only when empty: makemessages pre-fills a new msgid with the
+        # French of a similar old one (a "fuzzy" guess), which would be wrong here.
         if entry.msgid_plural:
-            if not all(entry.msgstr_plural.values()):
-                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+            wanted = {0: entry.msgid, 1: entry.msgid_plural}
+            if entry.msgstr_plural != wanted:
+                entry.msgstr_plural = wanted
                 filled += 1
-        elif not entry.msgstr:
+        elif entry.msgstr != entry.msgid:
             entry.msgstr = entry.msgid
             filled += 1
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+            entry.previous_msgid = None
+            entry.previous_msgid_plural = None
     po.save()
     print(f"fr: {filled} entries filled from their msgid")
 

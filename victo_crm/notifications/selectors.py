@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from victo_crm.core.config_cache import memoized
+
 from .models import Notification, NotificationChannel, NotificationRule
 
 if TYPE_CHECKING:
@@ -50,17 +52,29 @@ class RuleConditions:
         )
 
 
-def rules_for_request(*, event: str, request: ServiceRequest) -> list[NotificationRule]:
-    """Active rules of the event whose conditions the request meets, in order."""
-    rules = list(
-        NotificationRule.objects.filter(is_active=True, event=event).prefetch_related(
-            "request_types", "request_groups", "states", "zones"
-        )
+def _active_rules() -> dict[str, list[tuple[NotificationRule, RuleConditions]]]:
+    by_event: dict[str, list[tuple[NotificationRule, RuleConditions]]] = {}
+    rules = NotificationRule.objects.filter(is_active=True).prefetch_related(
+        "request_types", "request_groups", "states", "zones"
     )
-    if not rules:
+    for rule in rules:  # in the rules' order (event, order, pk)
+        by_event.setdefault(rule.event, []).append((rule, RuleConditions.of(rule)))
+    return by_event
+
+
+def rules_for_request(*, event: str, request: ServiceRequest) -> list[NotificationRule]:
+    """Active rules of the event whose conditions the request meets, in order.
+
+    The rules and their conditions are kept in memory between changes (core.config_cache),
+    since every submission and transition reads them; the request's zones are read only
+    when a rule of the event filters on zones."""
+    entries = memoized("notifications:rules", _active_rules).get(event, [])
+    if not entries:
         return []
-    zone_ids = list(request.zones.values_list("pk", flat=True))
-    return [rule for rule in rules if RuleConditions.of(rule).match(request, zone_ids)]
+    zone_ids: list[int] = []
+    if any(conditions.zones for _rule, conditions in entries):
+        zone_ids = list(request.zones.values_list("pk", flat=True))
+    return [rule for rule, conditions in entries if conditions.match(request, zone_ids)]
 
 
 def inbox_for(user: User) -> QuerySet[Notification]:
