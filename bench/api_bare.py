@@ -1,8 +1,8 @@
 """The reference for bench/api.py: a bare WSGI app (gunicorn + psycopg, no Django) that
-executes the statements of a mobile submission — the session and user lookups, the
-idempotency claim, the type, fields and initial state, the zones, the reference sequence,
-the request, its zones, its event, the follower lookup, the outbox rows and the idempotency
-completion, in one transaction — and answers a small JSON document.
+executes the statements of a mobile submission, as our app sends them — the user lookup,
+the idempotency lock and check, the reference sequence, the request, its zones, its event,
+the outbox's reads and rows, the 201's timeline reads and the stored response, in one
+transaction — and answers a small JSON document.
 
 Run by bench/api.py: ``gunicorn -w 2 bench.api_bare:application`` with DATABASE_URL and
 BENCH_TYPE (the request type's code) in the environment.
@@ -12,81 +12,47 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
 
-_connection: psycopg.Connection[Any] | None = None
+_local = threading.local()  # one connection per gunicorn thread, as Django keeps them
 
 
 def _db() -> psycopg.Connection[Any]:
-    global _connection
-    if _connection is None or _connection.closed:
+    connection: psycopg.Connection[Any] | None = getattr(_local, "connection", None)
+    if connection is None or connection.closed:
         url = os.environ["DATABASE_URL"]
-        _connection = psycopg.connect(url, autocommit=False, prepare_threshold=None)
-    return _connection
+        connection = psycopg.connect(url, autocommit=False, prepare_threshold=None)
+        _local.connection = connection
+    return connection
 
 
 def _submit(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The statements our submission sends (bench/api.py prints their count in-process), in
+    the same order, in one transaction. Like ours, it takes the configuration (type, fields,
+    entry state, zones, rules) from memory and the session from elsewhere (Redis there): the
+    figures compare the framework's cost, not a different plan."""
     db = _db()
+    config = _config(db, body["request_type"], body["latitude"], body["longitude"])
     with db.transaction(), db.cursor() as cur:
-        cur.execute(
-            "SELECT session_data FROM django_session WHERE session_key = %s "
-            "AND expire_date > now()",
-            [token],
-        )
-        cur.fetchone()
         cur.execute(
             "SELECT id, email, first_name, last_name, phone FROM accounts_user WHERE id = %s",
             [int(os.environ["BENCH_USER_ID"])],
         )
         user = cur.fetchone()
         assert user is not None
-        with db.transaction():  # the idempotency claim (its own transaction in the real app)
-            cur.execute(
-                "INSERT INTO api_idempotencykey (caller, key, fingerprint, status, "
-                "response_body, response_headers, created_at, expires_at) VALUES "
-                "(%s, %s, %s, 'in_progress', '', '{}', now(), now() + interval '1 day') "
-                "RETURNING id",
-                [f"bare:{user[0]}", key, "0" * 64],
-            )
-            claim = cur.fetchone()
-            assert claim is not None
+        caller = f"bare:{user[0]}"
+        cur.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [caller + key])
         cur.execute(
-            "SELECT t.id, t.workflow_id, t.team_id, t.sla_hours, t.default_priority "
-            "FROM service_requests_requesttype t WHERE t.code = %s",
-            [body["request_type"]],
+            "SELECT id, fingerprint, status FROM api_idempotencykey WHERE caller = %s AND key = %s",
+            [caller, key],
         )
-        rtype = cur.fetchone()
-        assert rtype is not None
-        cur.execute(
-            "SELECT code, datatype, required, choices FROM service_requests_requesttypefield "
-            'WHERE request_type_id = %s ORDER BY "order"',
-            [rtype[0]],
-        )
-        cur.fetchall()
-        cur.execute(
-            "SELECT id FROM service_requests_state WHERE workflow_id = %s AND is_initial",
-            [rtype[1]],
-        )
-        state = cur.fetchone()
-        assert state is not None
-        lat, lon = body["latitude"], body["longitude"]
-        cur.execute(
-            "SELECT id, kind FROM places_zone WHERE min_lon <= %s AND max_lon >= %s "
-            "AND min_lat <= %s AND max_lat >= %s",
-            [lon, lon, lat, lat],
-        )
-        zones = cur.fetchall()
-        cur.execute("SELECT 1 FROM places_zone WHERE kind = 'boundary' LIMIT 1")
         cur.fetchone()
-        cur.execute(
-            'SELECT id FROM service_requests_assignmentrule WHERE is_active ORDER BY "order"'
-        )
-        cur.fetchall()
-        cur.execute("SELECT nextval('service_request_ref_2026')")
+        cur.execute("SELECT nextval(to_regclass('service_request_ref_2026'))")
         number = cur.fetchone()
         assert number is not None
         reference = f"2026-{number[0]:06d}"
@@ -100,67 +66,142 @@ def _submit(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
             "'', 1, '', %s, now(), now()) RETURNING id",
             [
                 reference,
-                rtype[0],
-                state[0],
+                config["type_id"],
+                config["state_id"],
                 user[0],
                 f"{user[2]} {user[3]}",
                 user[1],
                 user[4],
                 body.get("description", ""),
                 json.dumps(body.get("field_values", {})),
-                lat,
-                lon,
-                rtype[2],
-                rtype[4],
-                rtype[3] or 0,
+                body["latitude"],
+                body["longitude"],
+                config["team_id"],
+                config["priority"],
+                config["sla_hours"] or 0,
                 uuid.uuid4(),
             ],
         )
         created = cur.fetchone()
         assert created is not None
-        for zone in zones:
-            cur.execute(
-                "INSERT INTO service_requests_servicerequest_zones (servicerequest_id, zone_id) "
-                "VALUES (%s, %s)",
-                [created[0], zone[0]],
-            )
+        cur.execute(
+            "INSERT INTO service_requests_servicerequest_zones (servicerequest_id, zone_id) "
+            "SELECT %s, unnest(%s::bigint[])",
+            [created[0], config["zone_ids"]],
+        )
         cur.execute(
             "INSERT INTO service_requests_requestevent (request_id, kind, is_public, actor_id, "
             "to_state_id, message, data, created_at) VALUES (%s, 'submitted', true, %s, %s, '', "
             "'{}', now()) RETURNING id",
-            [created[0], user[0], state[0]],
+            [created[0], user[0], config["state_id"]],
         )
         event = cur.fetchone()
         assert event is not None
+        # The outbox: the request again, then who hears of it and how.
         cur.execute(
+            "SELECT r.*, u.email FROM service_requests_servicerequest r "
+            "LEFT JOIN accounts_user u ON u.id = r.citizen_id WHERE r.id = %s",
+            [created[0]],
+        )
+        cur.fetchone()
+        reads = (
             "SELECT user_id FROM service_requests_requestfollower WHERE request_id = %s",
+            "SELECT user_id, topic, channel, enabled FROM accounts_communicationpreference "
+            "WHERE user_id = %s",
+            "SELECT user_id, purpose FROM accounts_consent WHERE user_id = %s "
+            "AND withdrawn_at IS NULL",
+            "SELECT user_id FROM notifications_pushdevice WHERE is_active AND user_id = %s",
+            "SELECT id, phone FROM accounts_user WHERE id = %s AND phone <> ''",
+        )
+        for sql, arg in zip(reads, (created[0], user[0], user[0], user[0], user[0]), strict=True):
+            cur.execute(sql, [arg])
+            cur.fetchall()
+        cur.execute(
+            "SELECT email, topic FROM notifications_emailsuppression WHERE email = %s", [user[1]]
+        )
+        cur.fetchall()
+        keys = [f"request_received:e{event[0]}:u{user[0]}:{c}" for c in ("email", "in_app")]
+        cur.execute(
+            "SELECT dedup_key FROM notifications_notification WHERE dedup_key = ANY(%s)", [keys]
+        )
+        cur.fetchall()
+        cur.execute(
+            "INSERT INTO notifications_notification (address, channel, language, kind, "
+            "context, dedup_key, status, attempts, last_error, created_at, event_id, "
+            "recipient_id, request_id, body, group_key, is_emergency, link, subject, topic) "
+            "VALUES (%s, 'email', 'fr', 'request_received', %s, %s, 'pending', 0, '', now(), "
+            "%s, %s, %s, '', '', false, '', '', ''), ('', 'in_app', 'fr', 'request_received', "
+            "%s, %s, 'pending', 0, '', now(), %s, %s, %s, '', '', false, '', '', '') "
+            "ON CONFLICT DO NOTHING",
+            [
+                user[1],
+                json.dumps({"reference": reference}),
+                keys[0],
+                event[0],
+                user[0],
+                created[0],
+                json.dumps({"reference": reference}),
+                keys[1],
+                event[0],
+                user[0],
+                created[0],
+            ],
+        )
+        # The 201's document: the timeline and photos of the new request.
+        cur.execute(
+            "SELECT id, kind, created_at, message FROM service_requests_requestevent "
+            "WHERE request_id = %s AND is_public ORDER BY created_at, id",
             [created[0]],
         )
         cur.fetchall()
-        for channel in ("email", "in_app"):
-            cur.execute(
-                "INSERT INTO notifications_notification (address, channel, language, kind, "
-                "context, dedup_key, status, attempts, last_error, created_at, event_id, "
-                "recipient_id, request_id, body, group_key, is_emergency, link, subject, topic) "
-                "VALUES (%s, %s, 'fr', 'request_received', %s, %s, 'pending', 0, '', now(), %s, "
-                "%s, %s, '', '', false, '', '', '') ON CONFLICT DO NOTHING",
-                [
-                    user[1] if channel == "email" else "",
-                    channel,
-                    json.dumps({"reference": reference}),
-                    f"request_received:{event[0]}:u{user[0]}:{channel}",
-                    event[0],
-                    user[0],
-                    created[0],
-                ],
-            )
+        cur.execute(
+            "SELECT id, public_file FROM service_requests_attachment WHERE request_id = %s "
+            "AND is_public ORDER BY created_at, id",
+            [created[0]],
+        )
+        cur.fetchall()
         document = {"reference": reference, "status": "recue"}
         cur.execute(
-            "UPDATE api_idempotencykey SET status = 'completed', response_status = 201, "
-            "response_body = %s WHERE id = %s",
-            [json.dumps(document), claim[0]],
+            "INSERT INTO api_idempotencykey (caller, key, fingerprint, status, response_status, "
+            "response_body, response_headers, created_at, expires_at) VALUES (%s, %s, %s, "
+            "'completed', 201, %s, '{}', now(), now() + interval '1 day') "
+            "ON CONFLICT (caller, key) DO NOTHING",
+            [caller, key, "0" * 64, json.dumps(document)],
         )
     return document
+
+
+_CONFIG: dict[str, Any] | None = None  # read once per process; threads may race to fill it
+
+
+def _config(db: psycopg.Connection[Any], code: str, lat: float, lon: float) -> dict[str, Any]:
+    """Read once per process, as our app keeps its configuration in memory."""
+    global _CONFIG
+    if _CONFIG is None:
+        with db.transaction(), db.cursor() as cur:
+            cur.execute(
+                "SELECT t.id, t.workflow_id, t.team_id, t.sla_hours, t.default_priority, s.id "
+                "FROM service_requests_requesttype t JOIN service_requests_state s "
+                "ON s.workflow_id = t.workflow_id AND s.is_initial WHERE t.code = %s",
+                [code],
+            )
+            row = cur.fetchone()
+            assert row is not None
+            cur.execute(
+                "SELECT id FROM places_zone WHERE min_lon <= %s AND max_lon >= %s "
+                "AND min_lat <= %s AND max_lat >= %s",
+                [lon, lon, lat, lat],
+            )
+            zone_ids = [zone[0] for zone in cur.fetchall()]
+        _CONFIG = {
+            "type_id": row[0],
+            "team_id": row[2],
+            "sla_hours": row[3],
+            "priority": row[4],
+            "state_id": row[5],
+            "zone_ids": zone_ids,
+        }
+    return _CONFIG
 
 
 def application(
