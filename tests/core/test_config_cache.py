@@ -36,9 +36,7 @@ def test_a_committed_change_is_read_at_once(seeded: Any, request_type: Any):
     assert catalogue().by_code["nid-de-poule"].sla_hours == 7
 
 
-def test_another_process_s_change_is_read_once_the_generation_moves(
-    seeded: Any, request_type: Any
-):
+def test_another_process_s_change_is_read_once_the_generation_moves(seeded: Any, request_type: Any):
     """Another process changed the type and bumped the shared generation: this process's
     copy is rebuilt on its next read."""
     before = catalogue()
