@@ -7,8 +7,9 @@ delivered to a local SMTP sink by two Celery worker processes.
 Needs PostgreSQL (``--database-url``, default postgres://postgres@127.0.0.1:5432/victo_bench_fanout,
 dropped and created afresh) and the redis-server binary: the script starts its own Redis on
 a free port and its own SMTP sink (aiosmtpd), so it touches no shared service but the
-PostgreSQL server. Goal: ≤ 60 s from publication to the last message. Prints messages/s
-and peak memory.
+PostgreSQL server. Goal: ≤ 60 s from publication to the last message. Prints messages/s,
+peak memory, the CPU time of the workers and of the sink, and the load average: on a shared
+machine the CPU time says what the run cost, the wall time what the machine allowed.
 """
 
 from __future__ import annotations
@@ -77,6 +78,15 @@ def process_tree(root: int) -> list[int]:
         for child in children:
             found.extend(process_tree(int(child)))
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def recreate_database(url: str) -> None:
@@ -243,7 +253,9 @@ def main() -> int:
         time.sleep(3)  # the workers connect to the broker
 
         expected_emails = args.subscribers
+        load_before = os.getloadavg()
         t0 = time.perf_counter()
+        own_cpu0 = time.process_time()
         published = notice_publish(notice=notice, actor=staff)
         print(f"published to {published.audience_count:,} people; delivering …", flush=True)
         in_app_done = 0
@@ -261,6 +273,9 @@ def main() -> int:
                 if in_app_done >= args.subscribers:
                     break
         elapsed = time.perf_counter() - t0
+        sink_cpu = time.process_time() - own_cpu0
+        worker_cpu = sum(cpu_seconds(pid) for w in workers for pid in process_tree(w.pid))
+        load_after = os.getloadavg()
         emails = sink.count
         total = emails + in_app_done
         per_worker = [max(vm_hwm_kb(pid) for pid in process_tree(w.pid)) for w in workers]
@@ -272,6 +287,14 @@ def main() -> int:
             f"end to end           {elapsed:.1f} s (goal ≤ 60 s: {'met' if elapsed <= 60 and total >= 2 * args.subscribers else 'NOT met'})"
         )
         print(f"messages/s           {total / elapsed:,.0f} (e-mails/s {emails / elapsed:,.0f})")
+        print(
+            f"CPU time             workers {worker_cpu:.1f} s, this process (SMTP sink, "
+            f"polling) {sink_cpu:.1f} s; the machine has {os.cpu_count()} CPUs"
+        )
+        print(
+            f"load average         {load_before[0]:.2f} before, {load_after[0]:.2f} after "
+            "(above the number of CPUs, other work shares the machine and the time grows)"
+        )
         print(
             f"peak memory          workers: {', '.join(f'{kb / 1024:.0f} MiB' for kb in per_worker)} "
             f"(sum of the process trees, sampled: {peak_workers / 1024:.0f} MiB); "

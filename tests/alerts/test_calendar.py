@@ -175,7 +175,8 @@ class TestThePublicPage:
         page = client.get(search["Location"])
         assert page.status_code == 200
         assert "Ordures ménagères" in page.text
-        assert "mardi 8 septembre 2026" in page.text and "Fête du Travail" in page.text
+        assert "mardi 8 septembre" in page.text and "Fête du Travail" in page.text
+        assert 'datetime="2026-09-08"' in page.text
         assert address_token(west_address) in page.text
 
     def test_an_unknown_address_says_so(self, town, client):
@@ -188,5 +189,12 @@ class TestThePublicPage:
 def test_the_dates_shown_are_the_next_weeks(garbage_monday, west_address, client):
     with time_machine.travel(datetime(2026, 3, 1, 12, 0, tzinfo=EASTERN)):
         page = client.get(f"/alertes/collectes/adresse/{west_address.pk}/")
-    assert "lundi 9 mars 2026" in page.text and "lundi 23 mars 2026" in page.text
-    assert "lundi 2 mars 2026" not in page.text
+    assert "lundi 9 mars<" in page.text and "lundi 23 mars<" in page.text  # this year's
+    assert 'datetime="2026-03-09"' in page.text and 'datetime="2026-03-23"' in page.text
+    assert "lundi 2 mars" not in page.text
+
+
+def test_a_date_of_another_year_shows_its_year(garbage_monday, west_address, client):
+    with time_machine.travel(datetime(2026, 12, 20, 12, 0, tzinfo=EASTERN)):
+        page = client.get(f"/alertes/collectes/adresse/{west_address.pk}/")
+    assert "lundi 28 décembre<" in page.text and "lundi 11 janvier 2027<" in page.text

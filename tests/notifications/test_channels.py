@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from victo_crm.notifications.channels import DeliveryError, PermanentDeliveryError
+from victo_crm.notifications.channels.push import WebPushChannel
 from victo_crm.notifications.channels.sms import TwilioSmsBackend, normalize_number, sms_text
-from victo_crm.notifications.channels.webpush import WebPushChannel
 from victo_crm.notifications.models import Notification, PushDevice
 
 

@@ -230,3 +230,68 @@ class TestTemplatesAreSafe:
         html = build_message(note).alternatives[0][0]
         assert "<img src=x" not in html
         assert "&lt;img src=x" in html
+
+
+class TestSilentTransitions:
+    """A transition without "aviser le citoyen" still reaches the staff a rule names; the
+    requester and followers hear only about transitions that notify them."""
+
+    @pytest.fixture
+    def team_rule(self, teams):
+        return NotificationRule.objects.create(
+            name="Tout changement d’état : l’équipe et le demandeur",
+            event="state_changed",
+            to_requester=True,
+            to_followers=True,
+            to_team=True,
+            fixed_addresses="contremaitre@victoriaville.ca",
+            channels=["email"],
+            subject_fr="{{ reference }} : {{ previous_state }} → {{ state }}",
+            body_fr="…",
+            order=99,  # after the seeded citizen rule, which keeps the citizen's messages
+        )
+
+    def test_a_silent_transition_reaches_the_staff_and_not_the_citizen(
+        self, request_type, citizen, other_citizen, agent, team_rule, town
+    ):
+        request = submit(request_type, citizen=citizen)
+        RequestFollower.objects.create(request=request, user=other_citizen)
+        silent = transition("recue", "en-analyse")
+        assert not silent.notify_citizen
+        event = service_request_transition(request=request, transition=silent, actor=agent)
+
+        sent = Notification.objects.filter(event=event)
+        assert sorted((n.address, n.topic) for n in sent) == [
+            ("agent.tp@victoriaville.ca", "staff"),
+            ("contremaitre@victoriaville.ca", "staff"),
+        ]
+        assert sent.get(address=agent.email).subject == (
+            f"{request.reference} : Reçue → En analyse"
+        )
+
+    def test_the_seeded_citizen_rule_stays_silent_on_a_silent_transition(
+        self, request_type, citizen, agent, town
+    ):
+        request = submit(request_type, citizen=citizen)
+        event = service_request_transition(
+            request=request, transition=transition("recue", "en-analyse"), actor=agent
+        )
+        assert not Notification.objects.filter(event=event).exists()
+
+    def test_a_transition_that_notifies_reaches_both(
+        self, request_type, citizen, other_citizen, agent, team_rule, town
+    ):
+        request = submit(request_type, citizen=citizen)
+        RequestFollower.objects.create(request=request, user=other_citizen)
+        event = service_request_transition(
+            request=request, transition=transition("recue", "assignee"), actor=agent
+        )
+        emails = Notification.objects.filter(event=event, channel="email")
+        assert {(n.address, n.topic, n.rule.name) for n in emails} == {
+            ("marie@example.ca", "request_updates", "Changement d’état"),
+            ("jean@example.ca", "request_updates", "Changement d’état"),
+            ("agent.tp@victoriaville.ca", "staff", team_rule.name),
+            ("contremaitre@victoriaville.ca", "staff", team_rule.name),
+        }
+        in_app = Notification.objects.filter(event=event, channel="in_app")
+        assert {n.recipient_id for n in in_app} == {citizen.pk, other_citizen.pk}

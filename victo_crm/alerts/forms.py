@@ -64,7 +64,11 @@ class SubscriptionForm(forms.Form):
 
 class NoticeForm(forms.ModelForm):
     zones = forms.ModelMultipleChoiceField(
-        label=_("Zones"), queryset=Zone.objects.exclude(kind="boundary"), required=False
+        label=_("Zones"),
+        queryset=Zone.objects.exclude(kind="boundary"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Pour « Des zones » : cochez chaque zone visée."),
     )
 
     class Meta:
@@ -102,3 +106,7 @@ class NoticeForm(forms.ModelForm):
         self.fields["area_kind"].choices = AreaKind.choices  # type: ignore[attr-defined]
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]
+        # Which of the area fields applies depends on "secteur visé": say so on each.
+        self.fields["streets"].help_text = _("Pour « Une liste de rues » : une rue par ligne.")
+        for name in ("latitude", "longitude", "radius_m"):
+            self.fields[name].help_text = _("Pour « Un rayon autour d’un point ».")

@@ -363,3 +363,20 @@ class Notice(TimeStampedModel):
 
     def street_list(self) -> list[str]:
         return [line.strip() for line in self.streets.splitlines() if line.strip()]
+
+    def area_summary(self) -> str:
+        """Where the notice applies, in words: "Toute la ville", the zones' or streets'
+        names, or the radius."""
+        if self.area_kind == AreaKind.TOWN:
+            return str(AreaKind.TOWN.label)
+        if self.area_kind == AreaKind.ZONES:
+            names = [zone.name for zone in self.zones.all()] if self.pk else []
+            return ", ".join(names) or str(AreaKind.ZONES.label)
+        if self.area_kind == AreaKind.STREETS:
+            return ", ".join(self.street_list()) or str(AreaKind.STREETS.label)
+        if self.radius_m:
+            return str(
+                _("Dans un rayon de %(radius)s m autour de %(latitude)s, %(longitude)s")
+                % {"radius": self.radius_m, "latitude": self.latitude, "longitude": self.longitude}
+            )
+        return str(AreaKind.RADIUS.label)

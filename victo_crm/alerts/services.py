@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from victo_crm.accounts.models import ConsentPurpose
 from victo_crm.core.models import localized
 from victo_crm.notifications.models import Notification, NotificationChannel, NotificationStatus
 from victo_crm.notifications.preferences import PreferenceBook
-from victo_crm.notifications.services import queue_delivery
+from victo_crm.notifications.services import outbox_bulk_insert, outbox_row, queue_delivery
 
 from .calendar import occurrences
 from .models import (
@@ -313,7 +312,8 @@ def notice_fanout(*, notice_id: int) -> int:
                     ):
                         continue
                     rows.append(
-                        Notification(
+                        outbox_row(
+                            now=now,
                             recipient_id=uid,
                             address=email if channel == NotificationChannel.EMAIL else "",
                             channel=channel,
@@ -327,22 +327,14 @@ def notice_fanout(*, notice_id: int) -> int:
                             link=link,
                             context={"notice": notice.pk},
                             dedup_key=f"{group}:u{uid}:{channel}",
-                            queued_at=now,
+                            delivered=channel == NotificationChannel.IN_APP,
                         )
                     )
-            Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-            written += len(rows)
+            inserted = outbox_bulk_insert(rows)
+            written += len(inserted)
             current.fanout_cursor = user_ids[-1]
             current.save(update_fields=["fanout_cursor", "updated_at"])
-            ids = list(
-                Notification.objects.filter(
-                    group_key=group,
-                    recipient_id__gte=user_ids[0],
-                    recipient_id__lte=user_ids[-1],
-                    status=NotificationStatus.PENDING,
-                ).values_list("pk", flat=True)
-            )
-            queue_delivery(ids)
+            queue_delivery(pk for pk, status in inserted if status == NotificationStatus.PENDING)
 
 
 def notices_resume_fanouts() -> int:
@@ -417,7 +409,8 @@ def _remind(calendar: CollectionCalendar, day: date, reason: str) -> int:
             ):
                 continue
             rows.append(
-                Notification(
+                outbox_row(
+                    now=now,
                     recipient_id=uid,
                     address=email if channel == NotificationChannel.EMAIL else "",
                     channel=channel,
@@ -430,13 +423,9 @@ def _remind(calendar: CollectionCalendar, day: date, reason: str) -> int:
                     link=link,
                     context={"calendar": calendar.pk, "date": day.isoformat()},
                     dedup_key=f"reminder:{calendar.pk}:{day.isoformat()}:u{uid}:{channel}",
-                    queued_at=now,
+                    delivered=channel == NotificationChannel.IN_APP,
                 )
             )
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    ids = Notification.objects.filter(
-        Q(dedup_key__startswith=f"reminder:{calendar.pk}:{day.isoformat()}:"),
-        status=NotificationStatus.PENDING,
-    ).values_list("pk", flat=True)
-    queue_delivery(list(ids))
-    return len(rows)
+    inserted = outbox_bulk_insert(rows)
+    queue_delivery(pk for pk, status in inserted if status == NotificationStatus.PENDING)
+    return len(inserted)

@@ -82,9 +82,14 @@ def collection_days(request: HttpRequest, address_id: int) -> HttpResponse:
             "address": address,
             "schedule": _schedule(address),
             "ical_url": feed,
-            "webcal_url": feed.replace("https://", "webcal://").replace("http://", "webcal://"),
+            "webcal_url": _webcal(feed),
         },
     )
+
+
+def _webcal(feed: str) -> str:
+    """The feed's address for "subscribe" links: calendar apps open webcal:// themselves."""
+    return feed.replace("https://", "webcal://").replace("http://", "webcal://")
 
 
 def collection_ical(request: HttpRequest, token: str) -> HttpResponse:
@@ -106,21 +111,28 @@ def collection_ical(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def my_calendar(request: HttpRequest) -> HttpResponse:
     addresses: dict[int, Address] = {}
+    labels: dict[int, str] = {}
     own: Address | None = getattr(request.user, "address", None)
     if own is not None:
         addresses[own.pk] = own
     for subscription in subscriptions_for(request.user):
         addresses.setdefault(subscription.address_id, subscription.address)
-    entries = [
-        {
-            "address": address,
-            "schedule": _schedule(address, 4),
-            "ical_url": request.build_absolute_uri(
-                reverse("alerts:collection_ical", args=[ical.address_token(address)])
-            ),
-        }
-        for address in addresses.values()
-    ]
+        if subscription.label and subscription.address_id != getattr(own, "pk", None):
+            labels.setdefault(subscription.address_id, subscription.label)
+    entries = []
+    for address in addresses.values():
+        feed = request.build_absolute_uri(
+            reverse("alerts:collection_ical", args=[ical.address_token(address)])
+        )
+        entries.append(
+            {
+                "address": address,
+                "label": labels.get(address.pk, ""),
+                "schedule": _schedule(address, 4),
+                "ical_url": feed,
+                "webcal_url": _webcal(feed),
+            }
+        )
     return render(request, "alerts/my_calendar.html", {"entries": entries})
 
 
@@ -255,14 +267,24 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if notice.status != NoticeStatus.DRAFT:
         from django.db.models import Count
 
-        from victo_crm.notifications.models import Notification
+        from victo_crm.notifications.models import (
+            Notification,
+            NotificationChannel,
+            NotificationStatus,
+        )
 
-        delivery = list(
-            Notification.objects.filter(group_key=f"notice:{notice.pk}")
+        channels, statuses = dict(NotificationChannel.choices), dict(NotificationStatus.choices)
+        delivery = [
+            {
+                "channel": channels.get(row["channel"], row["channel"]),
+                "status": statuses.get(row["status"], row["status"]),
+                "n": row["n"],
+            }
+            for row in Notification.objects.filter(group_key=f"notice:{notice.pk}")
             .values("channel", "status")
             .annotate(n=Count("pk"))
             .order_by("channel", "status")
-        )
+        ]
     return render(
         request,
         "alerts/staff/notice_detail.html",

@@ -266,3 +266,41 @@ class PushDevice(models.Model):
 
         self.endpoint_hash = hashlib.sha256(self.endpoint.encode()).hexdigest()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class SlaAlert(models.Model):
+    """The SLA scan announced this due date of this request (a warning or a breach).
+
+    One row per request, kind and due date, written in the transaction of the outbox rows it
+    causes: a rerun of the scan, a second scanner or a retried task finds it and sends
+    nothing; a new due date (the clock paused and resumed, a new target) may warn again.
+    """
+
+    request = models.ForeignKey(
+        "service_requests.ServiceRequest",
+        verbose_name=_("requête"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(
+        _("nature"),
+        max_length=20,
+        choices=[
+            (RuleEvent.SLA_WARNING.value, RuleEvent.SLA_WARNING.label),
+            (RuleEvent.SLA_BREACHED.value, RuleEvent.SLA_BREACHED.label),
+        ],
+    )
+    due_at = models.DateTimeField(_("échéance"))
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("avis d’échéance")
+        verbose_name_plural = _("avis d’échéance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "kind", "due_at"], name="sla_alert_once_per_due_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"

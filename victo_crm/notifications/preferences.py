@@ -29,6 +29,9 @@ CONSENT_FOR_CHANNEL = {
 }
 # Topics whose messages need a consent of their own, whatever the channel.
 CONSENT_FOR_TOPIC = {Topic.CITY_NEWS.value: ConsentPurpose.CITY_NEWS.value}
+# The citizen topics, computed once: ``Topic.values`` builds its list (and translates every
+# label) at each call, which a notice to 50,000 people would pay 200,000 times.
+CITIZEN_TOPICS = frozenset(Topic.values)
 
 
 @dataclass
@@ -127,7 +130,7 @@ class PreferenceBook:
             return _("Aucun consentement actif pour ce canal.")
         if not self.can_reach(user_id, channel):
             return _("Aucun numéro ou appareil pour ce canal.")
-        if topic not in Topic.values:
+        if topic not in CITIZEN_TOPICS:
             return ""  # a work message to staff: no citizen preference applies
         if is_emergency:
             if self.opted_out(user_id, topic, channel):

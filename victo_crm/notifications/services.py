@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 
 from victo_crm.core.models import localized
 
-from .channels import DeliveryError, PermanentDeliveryError, get_channel
+from .channels import DeliveryError, PermanentDeliveryError, SkipDeliveryError, get_channel
 from .models import Notification, NotificationChannel, NotificationRule, NotificationStatus
 from .placeholders import render, request_values
 from .preferences import PreferenceBook, held_for_quiet_hours
@@ -63,10 +63,14 @@ def _language(value: str | None) -> str:
     return value if value in ("fr", "en") else "fr"
 
 
-def rule_recipients(rule: NotificationRule, request: ServiceRequest) -> list[Recipient]:
-    """The people a rule names for a request, each once."""
+def rule_recipients(
+    rule: NotificationRule, request: ServiceRequest, *, notify_citizen: bool = True
+) -> list[Recipient]:
+    """The people a rule names for a request, each once. ``notify_citizen=False`` (a
+    transition that does not tell the citizen) leaves out the requester and followers and
+    keeps the staff: assignee, team and fixed addresses."""
     found: list[Recipient] = []
-    if rule.to_requester:
+    if rule.to_requester and notify_citizen:
         if request.citizen_id and request.citizen is not None:
             citizen = request.citizen
             found.append(
@@ -74,7 +78,7 @@ def rule_recipients(rule: NotificationRule, request: ServiceRequest) -> list[Rec
             )
         elif request.contact_email:
             found.append(Recipient(None, request.contact_email, _language(request.language)))
-    if rule.to_followers:
+    if rule.to_followers and notify_citizen:
         for user in (f.user for f in request.followers.select_related("user")):
             found.append(Recipient(user.pk, user.email, _language(user.preferred_language)))
     if rule.to_assignee and request.assignee_id and request.assignee is not None:
@@ -101,8 +105,7 @@ def staff_link(request: ServiceRequest) -> str:
     from django.urls import NoReverseMatch, reverse
 
     for name, kwargs in (
-        ("desk:request_detail", {"reference": request.reference}),
-        ("desk:request_detail", {"pk": request.pk}),
+        ("desk:request", {"reference": request.reference}),
         ("admin:service_requests_servicerequest_change", {"object_id": request.pk}),
     ):
         try:
@@ -119,25 +122,48 @@ def rule_message(rule: NotificationRule, values: dict[str, str], language: str) 
     return render(subject, values).replace("\n", " ").strip(), render(body, values).strip()
 
 
-def outbox_for_request_event(*, event: RequestEvent, kind: str) -> list[Notification]:
+def outbox_for_request_event(
+    *, event: RequestEvent, kind: str, notify_citizen: bool = True
+) -> list[Notification]:
     """The rows the notification rules call for, for one event of a request.
 
     One row per person and channel: when two rules name the same person on the same
     channel, the first rule (by order) wins, so nobody hears twice about one event. A row
     that preferences or consents forbid is kept as "skipped" with the reason, so staff see
     why a citizen was not told. Replaying the same event is a no-op (the de-duplication key).
+    ``notify_citizen=False``: the rules are evaluated for their staff recipients only.
     """
     request = (
         type(event.request)
         .objects.select_related("request_type", "state", "team", "citizen", "assignee")
         .get(pk=event.request_id)
     )
+    return outbox_for_request(
+        request=request,
+        kind=kind,
+        key=f"{kind}:e{event.pk}",
+        event=event,
+        notify_citizen=notify_citizen,
+    )
+
+
+def outbox_for_request(
+    *,
+    request: ServiceRequest,
+    kind: str,
+    key: str,
+    event: RequestEvent | None = None,
+    notify_citizen: bool = True,
+) -> list[Notification]:
+    """The rows the rules of ``kind`` call for about a request, keyed ``<key>:<person>:
+    <channel>``. Events of a request pass their event; the SLA scan, which has no event
+    row, passes a key made of the request and its due date."""
     rules = rules_for_request(event=kind, request=request)
     if not rules:
         return []
     plans: list[tuple[NotificationRule, Recipient, str]] = []
     for rule in rules:
-        for recipient in rule_recipients(rule, request):
+        for recipient in rule_recipients(rule, request, notify_citizen=notify_citizen):
             for channel in rule.channels:
                 plans.append((rule, recipient, channel))
     book = PreferenceBook.load(
@@ -146,8 +172,8 @@ def outbox_for_request_event(*, event: RequestEvent, kind: str) -> list[Notifica
     values_cache: dict[tuple[str, bool], dict[str, str]] = {}
     rows: dict[str, Notification] = {}
     for rule, recipient, channel in plans:
-        key = f"{kind}:e{event.pk}:{recipient.key}:{channel}"
-        if key in rows:
+        row_key = f"{key}:{recipient.key}:{channel}"
+        if row_key in rows:
             continue
         if recipient.user_id is None and channel != NotificationChannel.EMAIL:
             continue  # an address without an account only takes e-mail
@@ -163,7 +189,7 @@ def outbox_for_request_event(*, event: RequestEvent, kind: str) -> list[Notifica
             values_cache[cache_key] = values
         values = values_cache[cache_key]
         subject, body = rule_message(rule, values, recipient.language)
-        rows[key] = Notification(
+        rows[row_key] = Notification(
             recipient_id=recipient.user_id,
             address=recipient.email if channel == NotificationChannel.EMAIL else "",
             channel=channel,
@@ -177,7 +203,7 @@ def outbox_for_request_event(*, event: RequestEvent, kind: str) -> list[Notifica
             body=body,
             link=values["link"],
             context={"reference": request.reference},
-            dedup_key=key,
+            dedup_key=row_key,
             status=NotificationStatus.SKIPPED if refusal else NotificationStatus.PENDING,
             last_error=refusal,
         )
@@ -200,6 +226,128 @@ def notifications_write(rows: Sequence[Notification]) -> list[Notification]:
     created = Notification.objects.bulk_create(fresh)
     queue_delivery([r.pk for r in created if r.status == NotificationStatus.PENDING])
     return created
+
+
+# Columns a bulk writer (a notice's fan-out, collection reminders) fills; the others keep
+# their defaults (NULL).
+BULK_COLUMNS: dict[str, str] = {
+    "recipient_id": "bigint",
+    "address": "varchar",
+    "channel": "varchar",
+    "language": "varchar",
+    "kind": "varchar",
+    "topic": "varchar",
+    "group_key": "varchar",
+    "is_emergency": "boolean",
+    "subject": "varchar",
+    "body": "text",
+    "link": "varchar",
+    "context": "jsonb",
+    "dedup_key": "varchar",
+    "status": "varchar",
+    "attempts": "smallint",
+    "last_error": "text",
+    "queued_at": "timestamptz",
+    "sent_at": "timestamptz",
+    "created_at": "timestamptz",
+}
+
+
+def outbox_row(**values: Any) -> dict[str, Any]:
+    """A row for ``outbox_bulk_insert``, with the defaults of a pending row.
+
+    An in-app row with ``delivered=True`` is written already sent: it is its own delivery
+    (the inbox entry), and the bulk writers decide it in the transaction that checked the
+    person's preferences, which is all delivery would check again.
+    """
+    now = values.pop("now", None) or timezone.now()
+    delivered = values.pop("delivered", False)
+    row: dict[str, Any] = {
+        "recipient_id": None,
+        "address": "",
+        "language": "fr",
+        "topic": REQUEST_TOPIC,
+        "group_key": "",
+        "is_emergency": False,
+        "subject": "",
+        "body": "",
+        "link": "",
+        "context": {},
+        "status": NotificationStatus.PENDING.value,
+        "attempts": 0,
+        "last_error": "",
+        "queued_at": now,
+        "sent_at": None,
+        "created_at": now,
+    }
+    row.update(values)
+    if delivered:
+        row.update(status=NotificationStatus.SENT.value, attempts=1, sent_at=now)
+    return row
+
+
+def outbox_bulk_insert(rows: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Insert many outbox rows at once; a row whose ``dedup_key`` exists is left alone.
+
+    Returns ``(id, status)`` of the rows actually inserted, so the caller queues exactly
+    those. On PostgreSQL it is one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING
+    RETURNING`` per few thousand rows: building model instances for a 50,000-person notice
+    would cost more than sending it.
+    """
+    from django.db import connection
+
+    if not rows:
+        return []
+    columns = list(BULK_COLUMNS)
+    inserted: list[tuple[int, str]] = []
+    if connection.vendor == "postgresql":
+        import json
+
+        import psycopg
+
+        table = connection.ops.quote_name(Notification._meta.db_table)
+        names = ", ".join(columns)
+        arrays = ", ".join(
+            f"%b::text[]::{kind}[]" if kind == "jsonb" else f"%b::{kind}[]"
+            for kind in BULK_COLUMNS.values()
+        )
+        sql = (
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - names from the model
+            "ON CONFLICT (dedup_key) DO NOTHING RETURNING id, status"
+        )
+        size = 5000
+        connection.ensure_connection()
+        # A cursor that sends the arrays as parameters (server-side binding): Django's own
+        # cursor would quote every value of every array into the SQL text.
+        with psycopg.Cursor(connection.connection) as cursor:
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                params = [
+                    [json.dumps(r["context"]) for r in chunk]
+                    if name == "context"
+                    else [r[name] for r in chunk]
+                    for name in columns
+                ]
+                cursor.execute(sql, params)
+                inserted.extend((int(pk), str(status)) for pk, status in cursor.fetchall())
+        return inserted
+    # SQLite (the embedded setup): the ORM, keyed by what was not there before.
+    keys = [r["dedup_key"] for r in rows]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing.update(
+            Notification.objects.filter(dedup_key__in=keys[start : start + 500]).values_list(
+                "dedup_key", flat=True
+            )
+        )
+    fresh: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["dedup_key"] not in existing:
+            fresh.setdefault(row["dedup_key"], row)
+    created = Notification.objects.bulk_create(
+        [Notification(**row) for row in fresh.values()], batch_size=500
+    )
+    return [(r.pk, r.status) for r in created]
 
 
 # --- Queueing ---------------------------------------------------------------------------------
@@ -324,20 +472,105 @@ def _deliver_in_app(items: list[Notification]) -> DeliveryReport:
 
 
 def _claim(items: list[Notification]) -> set[int]:
-    """Claim a batch in one transaction: rows another worker holds (locked) or finished are
-    skipped, so each row is sent by one worker only."""
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=[r.pk for r in items], status=NotificationStatus.PENDING)
-            .values_list("pk", flat=True)
-        )
-        if ids:
-            Notification.objects.filter(pk__in=ids).update(
-                status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    """Claim a batch with one conditional UPDATE (pending → sending) that returns the rows
+    it changed: a row another worker claimed first, or finished, is not pending any more and
+    is left out, so each row is sent by one worker only, however many tasks name it."""
+    from django.db import connection
+
+    ids = [r.pk for r in items]
+    if not ids:
+        return set()
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    sending, pending = NotificationStatus.SENDING.value, NotificationStatus.PENDING.value
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - the model's table
+                "WHERE id = ANY(%s) AND status = %s RETURNING id",
+                [sending, timezone.now(), ids, pending],
             )
-    return set(ids)
+            return {int(pk) for (pk,) in cursor.fetchall()}
+        claimed: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - the model's table
+                f"WHERE id IN ({marks}) AND status = %s RETURNING id",
+                [sending, timezone.now(), *chunk, pending],
+            )
+            claimed.update(int(pk) for (pk,) in cursor.fetchall())
+        return claimed
+
+
+def _mark_sent(ids: list[int]) -> None:
+    """Record successes in one UPDATE.
+
+    On PostgreSQL the commit does not wait for the disk (``synchronous_commit = off`` for
+    this statement's transaction only): a worker killed afterwards loses nothing, and a
+    database crash in the next fraction of a second leaves the rows "sending", which the
+    relay sends again — the same at-least-once window as a worker killed before this
+    commit, and each e-mail keeps its Message-ID. Waiting for a disk flush per few messages
+    would otherwise set the pace of a large notice.
+    """
+    from django.db import connection
+
+    now = timezone.now()
+    sent, sending = NotificationStatus.SENT.value, NotificationStatus.SENDING.value
+    # Alone in its transaction only: inside a caller's, the setting would last until that
+    # transaction's end and weaken its commit too.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        table = connection.ops.quote_name(Notification._meta.db_table)
+        with connection.cursor() as cursor:
+            # One statement, so one round trip: ``set_config(…, true)`` lasts for the
+            # statement's own (implicit) transaction, up to and including its commit.
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '' "  # noqa: S608 - the model's table
+                "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
+                "WHERE id = ANY(%s) AND status = %s",
+                [sent, now, list(ids), sending],
+            )
+        return
+    Notification.objects.filter(pk__in=list(ids), status=sending).update(
+        status=sent, sent_at=now, last_error=""
+    )
+
+
+Outcome = Callable[[Notification, "Exception | None"], None]
+
+
+def _send_lane(
+    channel_name: str, rows: Sequence[Notification], outcome: Outcome, stop: Any = None
+) -> None:
+    """Send rows over one channel instance (one SMTP connection), reporting each outcome as
+    ``(row, error or None)``. It touches no database itself: ``outcome`` records."""
+    channel = get_channel(channel_name)
+    try:
+        channel.open()
+    except DeliveryError as error:
+        for row in rows:
+            outcome(row, error)
+        return
+    try:
+        for row in rows:
+            if stop is not None and stop.is_set():
+                return  # the batch was abandoned; these rows stay claimed for the relay
+            try:
+                channel.send(row)
+            except Exception as error:  # recorded by the caller, never lost
+                outcome(row, error)
+            else:
+                outcome(row, None)
+    finally:
+        channel.close()
+
+
+def _email_lanes(count: int) -> int:
+    """How many SMTP connections a batch of ``count`` e-mails uses at once. Parallel only
+    with Django's SMTP backend, where the mail server's answers are the wait."""
+    if not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+        return 1
+    return max(1, min(int(settings.VICTO_EMAIL_CONNECTIONS), count))
 
 
 def _deliver_one_by_one(channel_name: str, items: list[Notification]) -> DeliveryReport:
@@ -347,65 +580,91 @@ def _deliver_one_by_one(channel_name: str, items: list[Notification]) -> Deliver
     them (``VICTO_DELIVERY_MARK_EVERY``) means a worker killed mid-batch may send at most
     that many messages again after the relay frees its rows. Set it to 1 for the strictest
     behaviour.
+
+    E-mails go out over up to ``VICTO_EMAIL_CONNECTIONS`` SMTP connections at once, one
+    thread each, each with its share of the claimed rows: a mail server answers every
+    command of every message, and waiting for those answers one message at a time would set
+    the pace. The threads only send; this function alone writes to the database.
     """
+    import queue
+    import threading
+
     report = DeliveryReport()
     retry_ids: list[int] = []
     claimed = _claim(items)
     if not claimed:
         return report
+    rows = [row for row in items if row.pk in claimed]  # another worker has the others
     sent_ids: list[int] = []
 
     def flush() -> None:
         if sent_ids:
-            Notification.objects.filter(
-                pk__in=list(sent_ids), status=NotificationStatus.SENDING
-            ).update(status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+            _mark_sent(sent_ids)
             sent_ids.clear()
 
-    channel = get_channel(channel_name)
-    try:
-        channel.open()
-        opened, open_error = True, ""
-    except DeliveryError as error:
-        opened, open_error = False, str(error)
-    try:
-        for row in items:
-            if row.pk not in claimed:
-                continue  # another worker has it, or it is done
-            attempts = row.attempts + 1
-            try:
-                if not opened:
-                    raise DeliveryError(open_error)
-                channel.send(row)
-            except PermanentDeliveryError as error:
-                _finish(row.pk, status=NotificationStatus.FAILED, last_error=str(error)[:2000])
+    def record(row: Notification, error: Exception | None) -> None:
+        attempts = row.attempts + 1
+        if error is None:
+            sent_ids.append(row.pk)
+            report.sent += 1
+            if len(sent_ids) >= settings.VICTO_DELIVERY_MARK_EVERY:
+                flush()
+        elif isinstance(error, SkipDeliveryError):
+            _finish(row.pk, status=NotificationStatus.SKIPPED, last_error=str(error)[:2000])
+            report.skipped += 1
+        elif isinstance(error, PermanentDeliveryError):
+            _finish(row.pk, status=NotificationStatus.FAILED, last_error=str(error)[:2000])
+            report.failed += 1
+        else:
+            if not isinstance(error, DeliveryError):
+                logger.error("notification %s: unexpected error", row.pk, exc_info=error)
+            reason = str(error)[:2000] or error.__class__.__name__
+            if attempts >= settings.VICTO_NOTIFICATION_MAX_ATTEMPTS:
+                _finish(row.pk, status=NotificationStatus.FAILED, last_error=reason)
                 report.failed += 1
-            except Exception as error:
-                if not isinstance(error, DeliveryError):
-                    logger.exception("notification %s: unexpected error", row.pk)
-                reason = str(error)[:2000] or error.__class__.__name__
-                if attempts >= settings.VICTO_NOTIFICATION_MAX_ATTEMPTS:
-                    _finish(row.pk, status=NotificationStatus.FAILED, last_error=reason)
-                    report.failed += 1
-                else:
-                    due = timezone.now() + _backoff(attempts)
-                    _finish(
-                        row.pk,
-                        status=NotificationStatus.PENDING,
-                        last_error=reason,
-                        not_before=due,
-                        queued_at=timezone.now(),
-                    )
-                    retry_ids.append(row.pk)
-                    report.retry += 1
             else:
-                sent_ids.append(row.pk)
-                report.sent += 1
-                if len(sent_ids) >= settings.VICTO_DELIVERY_MARK_EVERY:
-                    flush()
-    finally:
-        flush()
-        channel.close()
+                due = timezone.now() + _backoff(attempts)
+                _finish(
+                    row.pk,
+                    status=NotificationStatus.PENDING,
+                    last_error=reason,
+                    not_before=due,
+                    queued_at=timezone.now(),
+                )
+                retry_ids.append(row.pk)
+                report.retry += 1
+
+    lanes = _email_lanes(len(rows)) if channel_name == NotificationChannel.EMAIL else 1
+    if lanes == 1:
+        try:
+            _send_lane(channel_name, rows, record)
+        finally:
+            flush()
+    else:
+        results: queue.Queue[tuple[Notification, Exception | None]] = queue.Queue()
+        stop = threading.Event()
+        threads = [
+            threading.Thread(
+                target=_send_lane,
+                args=(channel_name, rows[lane::lanes], lambda *o: results.put(o), stop),
+                daemon=True,
+            )
+            for lane in range(lanes)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for _ in rows:
+                record(*results.get())
+        except BaseException:
+            stop.set()  # the database failed us: send nothing more that cannot be recorded
+            raise
+        finally:
+            try:
+                flush()
+            finally:
+                for thread in threads:
+                    thread.join()
     if retry_ids and not settings.CELERY_TASK_ALWAYS_EAGER:
         _schedule_retry(retry_ids, _backoff(1).total_seconds())
     return report

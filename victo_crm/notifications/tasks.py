@@ -16,3 +16,10 @@ def deliver_notifications(ids: list[int]) -> dict[str, int]:
 @shared_task(name="notifications.relay", ignore_result=True)
 def relay_notifications() -> int:
     return services.notifications_relay()
+
+
+@shared_task(name="notifications.sla_scan", ignore_result=True)
+def scan_sla() -> dict[str, int]:
+    from .sla import sla_scan
+
+    return vars(sla_scan())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 SALT = "victo_crm.notifications.unsubscribe"
 ALL_TOPICS = "*"
@@ -34,9 +34,19 @@ def make_token(*, user_id: int | None, email: str, topic: str) -> str:
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
+_STANDIN = "victo-token-standin"
+_url_patterns: dict[tuple[str, str], str] = {}
+
+
 def unsubscribe_url(*, user_id: int | None, email: str, topic: str) -> str:
     token = make_token(user_id=user_id, email=email, topic=topic)
-    return settings.SITE_URL.rstrip("/") + reverse("alerts:unsubscribe", args=[token])
+    # Resolving the URL once per site and script prefix, not once per e-mail of a notice.
+    where = (settings.SITE_URL, get_script_prefix())
+    pattern = _url_patterns.get(where)
+    if pattern is None:
+        pattern = settings.SITE_URL.rstrip("/") + reverse("alerts:unsubscribe", args=[_STANDIN])
+        _url_patterns[where] = pattern
+    return pattern.replace(_STANDIN, token)
 
 
 def read_token(token: str) -> UnsubscribeTarget | None:

@@ -283,7 +283,10 @@ def service_request_submit(
         request.sla_paused_at = now
     request.save()
     if zones:
-        request.zones.set(zones)
+        # A new request has no zone yet: insert the links without the diff that set() reads.
+        ServiceRequest.zones.through.objects.bulk_create(
+            [ServiceRequest.zones.through(servicerequest=request, zone=zone) for zone in zones]
+        )
     event = RequestEvent.objects.create(
         request=request,
         kind=EventKind.SUBMITTED,
@@ -411,8 +414,11 @@ def service_request_transition(
         transition=transition,
         message=comment,
     )
-    if transition.notify_citizen:
-        outbox_for_request_event(event=event, kind="state_changed")
+    # Staff rules hear about every transition; the citizen and followers only about those
+    # marked "aviser le citoyen".
+    outbox_for_request_event(
+        event=event, kind="state_changed", notify_citizen=transition.notify_citizen
+    )
     return event
 
 

@@ -406,6 +406,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 VICTO_EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("VICTO_EMAIL_MESSAGE_ID_DOMAIN", "victoriaville.ca")
+# SMTP connections a worker uses at once for a batch of e-mails (one thread each).
+VICTO_EMAIL_CONNECTIONS = int(os.environ.get("VICTO_EMAIL_CONNECTIONS", "1"))
 # Texts: console (dev), file, locmem (tests) or Twilio.
 VICTO_SMS_BACKEND = os.environ.get(
     "VICTO_SMS_BACKEND", "victo_crm.notifications.channels.sms.ConsoleSmsBackend"
@@ -420,8 +422,22 @@ VICTO_VAPID_PUBLIC_KEY = os.environ.get("VICTO_VAPID_PUBLIC_KEY", "")
 VICTO_VAPID_PRIVATE_KEY = os.environ.get("VICTO_VAPID_PRIVATE_KEY", "")
 VICTO_VAPID_SUBJECT = os.environ.get("VICTO_VAPID_SUBJECT", "mailto:info@victoriaville.ca")
 VICTO_WEBPUSH_TTL = int(os.environ.get("VICTO_WEBPUSH_TTL", "86400"))
+# Mobile push: Firebase Cloud Messaging (HTTP v1) with a service account's JSON key (a
+# secret file outside the repository). Without it, the app's devices are not served.
+VICTO_FCM_CREDENTIALS_FILE = os.environ.get("VICTO_FCM_CREDENTIALS_FILE", "")
+VICTO_FCM_PROJECT_ID = os.environ.get("VICTO_FCM_PROJECT_ID", "")
+VICTO_FCM_API_BASE = os.environ.get("VICTO_FCM_API_BASE", "https://fcm.googleapis.com")
+VICTO_FCM_TTL_SECONDS = int(os.environ.get("VICTO_FCM_TTL_SECONDS", "86400"))
 # Notices fan out in chunks of this many subscribers, each chunk its own transaction.
 VICTO_FANOUT_CHUNK = int(os.environ.get("VICTO_FANOUT_CHUNK", "2000"))
+# SLA: the scan announces a request "due soon" VICTO_SLA_WARNING_HOURS before its due date
+# (at most VICTO_SLA_WARNING_FRACTION of its type's target), and "overdue" once past it,
+# for due dates up to VICTO_SLA_BREACH_LOOKBACK_HOURS old; once per request and due date.
+VICTO_SLA_WARNING_HOURS = float(os.environ.get("VICTO_SLA_WARNING_HOURS", "24"))
+VICTO_SLA_WARNING_FRACTION = float(os.environ.get("VICTO_SLA_WARNING_FRACTION", "0.25"))
+VICTO_SLA_BREACH_LOOKBACK_HOURS = float(os.environ.get("VICTO_SLA_BREACH_LOOKBACK_HOURS", "72"))
+VICTO_SLA_SCAN_INTERVAL_SECONDS = float(os.environ.get("VICTO_SLA_SCAN_INTERVAL_SECONDS", "300"))
+VICTO_SLA_SCAN_BATCH = int(os.environ.get("VICTO_SLA_SCAN_BATCH", "500"))
 CELERY_BEAT_SCHEDULE.update(
     {
         "notifications-relay": {
@@ -431,6 +447,10 @@ CELERY_BEAT_SCHEDULE.update(
         "alerts-resume-fanouts": {
             "task": "alerts.resume_fanouts",
             "schedule": VICTO_RELAY_INTERVAL_SECONDS,
+        },
+        "notifications-sla-scan": {
+            "task": "notifications.sla_scan",
+            "schedule": VICTO_SLA_SCAN_INTERVAL_SECONDS,
         },
         "alerts-collection-reminders": {
             "task": "alerts.collection_reminders",

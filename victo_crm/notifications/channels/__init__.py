@@ -21,6 +21,11 @@ class PermanentDeliveryError(DeliveryError):
     """The message cannot go out, ever: do not retry."""
 
 
+class SkipDeliveryError(PermanentDeliveryError):
+    """Nothing is wrong with the message: this installation cannot serve it (no push service
+    configured for the person's devices). Recorded as skipped, with the reason."""
+
+
 class Channel:
     name = ""
 
@@ -44,13 +49,13 @@ class Channel:
 def get_channel(name: str) -> Channel:
     from .email import EmailChannel
     from .in_app import InAppChannel
+    from .push import PushChannel
     from .sms import SmsChannel
-    from .webpush import WebPushChannel
 
     channels: dict[str, type[Channel]] = {
         "email": EmailChannel,
         "sms": SmsChannel,
-        "push": WebPushChannel,
+        "push": PushChannel,
         "in_app": InAppChannel,
     }
     try:

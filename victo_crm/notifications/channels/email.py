@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import smtplib
+from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -65,11 +69,107 @@ def build_message(notification: Notification, connection: Any = None) -> EmailMu
     return message
 
 
+# --- Many recipients, one rendering ------------------------------------------------------------
+#
+# A notice goes to thousands of people with the same words: rendering the two templates and
+# generating the MIME text for each of them would cost more than sending. The message is
+# therefore built once per distinct content with stand-ins for what differs per person
+# (address, Message-ID, unsubscribe link), and each copy is that text with the stand-ins
+# replaced. Only for Django's SMTP backend, and only when the stand-ins are intact in the
+# generated text (no quoted-printable or base64 body, a plain ASCII address); anything else
+# takes the ordinary path. Provider backends read the message's attributes, never its MIME
+# text, so they always get an ordinary message.
+
+TO_STANDIN = "victo-recipient-standin@example.invalid"
+ID_STANDIN = "<victo-message-id-standin@example.invalid>"
+UNSUBSCRIBE_STANDIN = "https://victo-unsubscribe-standin.invalid/"
+PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
+
+
+class _RawMime:
+    """What the SMTP backend asks of ``EmailMessage.message()``: its bytes."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.raw if linesep == "\r\n" else self.raw.replace(b"\r\n", linesep.encode())
+
+
+class PrebuiltEmail(EmailMultiAlternatives):
+    """An e-mail whose MIME text was produced from a shared rendering."""
+
+    def __init__(self, *, raw: bytes, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.raw = raw
+
+    def message(self) -> Any:
+        return _RawMime(self.raw)
+
+
+@dataclass
+class _Shared:
+    raw: bytes | None  # None: this content cannot be shared; build each message
+    sender: str = ""  # the envelope sender, the bare address of DEFAULT_FROM_EMAIL
+
+
+def _content_key(notification: Notification) -> tuple[Any, ...]:
+    return (
+        notification.subject,
+        notification.body,
+        notification.link,
+        notification.is_emergency,
+        notification.language if notification.language in ("fr", "en") else "fr",
+        notification.topic,
+    )
+
+
+def _shared_rendering(notification: Notification) -> _Shared:
+    language = notification.language if notification.language in ("fr", "en") else "fr"
+    context = {
+        "subject": notification.subject,
+        "body": notification.body,
+        "link": notification.link,
+        "unsubscribe_url": UNSUBSCRIBE_STANDIN,
+        "is_emergency": notification.is_emergency,
+        "language": language,
+    }
+    with translation.override(language):
+        text = render_to_string("notifications/email/message.txt", context)
+        html = render_to_string("notifications/email/message.html", context)
+    message = EmailMultiAlternatives(
+        subject=notification.subject.replace("\n", " ")[:250],
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[TO_STANDIN],
+        headers={
+            "Message-ID": ID_STANDIN,
+            "List-Unsubscribe": f"<{UNSUBSCRIBE_STANDIN}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Content-Language": language,
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    raw = message.message().as_bytes(linesep="\r\n")
+    expected = text.count(UNSUBSCRIBE_STANDIN) + html.count(UNSUBSCRIBE_STANDIN) + 1
+    intact = (
+        raw.count(TO_STANDIN.encode()) == 1
+        and raw.count(ID_STANDIN.encode()) == 1
+        and raw.count(UNSUBSCRIBE_STANDIN.encode()) == expected
+        and b"Content-Transfer-Encoding: quoted-printable" not in raw
+        and b"Content-Transfer-Encoding: base64" not in raw
+    )
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return _Shared(raw if intact else None, sender)
+
+
 class EmailChannel(Channel):
     name = "email"
 
     def __init__(self) -> None:
         self.connection: Any = None
+        self.shared: dict[tuple[Any, ...], _Shared] = {}
 
     def open(self) -> None:
         self.connection = get_connection(fail_silently=False)
@@ -85,16 +185,56 @@ class EmailChannel(Channel):
                 self.connection.close()
             self.connection = None
 
+    def _prebuilt(self, notification: Notification) -> EmailMultiAlternatives | None:
+        if not isinstance(self.connection, SmtpBackend):
+            return None
+        recipient = notification.recipient if notification.recipient_id else None
+        address = notification.address or (recipient.email if recipient is not None else "")
+        if not PLAIN_ADDRESS.match(address or ""):
+            return None
+        key = _content_key(notification)
+        shared = self.shared.get(key)
+        if shared is None:
+            shared = self.shared[key] = _shared_rendering(notification)
+        if shared.raw is None:
+            return None
+        unsubscribe = unsubscribe_url(
+            user_id=notification.recipient_id, email=address, topic=notification.topic
+        )
+        raw = (
+            shared.raw.replace(TO_STANDIN.encode(), address.encode())
+            .replace(ID_STANDIN.encode(), message_id(notification).encode())
+            .replace(UNSUBSCRIBE_STANDIN.encode(), unsubscribe.encode())
+        )
+        return PrebuiltEmail(
+            raw=raw,
+            subject=notification.subject,
+            from_email=shared.sender,
+            to=[address],
+            connection=self.connection,
+        )
+
     def send(self, notification: Notification) -> None:
-        message = build_message(notification, connection=self.connection)
+        message = self._prebuilt(notification) or build_message(
+            notification, connection=self.connection
+        )
         try:
-            sent = message.send()
+            if isinstance(message, PrebuiltEmail) and self.connection.connection is not None:
+                # The text is final and its addresses checked: hand it to the open SMTP
+                # session as the backend would, without parsing the addresses again.
+                self.connection.connection.sendmail(message.from_email, message.to, message.raw)
+                sent = 1
+            elif self.connection is not None:
+                sent = self.connection.send_messages([message])
+            else:
+                sent = message.send()
         except smtplib.SMTPRecipientsRefused as error:
             raise PermanentDeliveryError(f"address refused: {error}") from error
         except (OSError, smtplib.SMTPException) as error:
-            # The connection may be broken: the next message opens a fresh one.
+            # The connection may be broken: the next message goes over a fresh one.
             self.close()
-            self.connection = get_connection(fail_silently=False)
+            with contextlib.suppress(DeliveryError):
+                self.open()
             raise DeliveryError(f"mail server error: {error}") from error
         if not sent:
             raise DeliveryError("the mail backend sent nothing")

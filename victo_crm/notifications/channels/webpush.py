@@ -7,13 +7,11 @@ import json
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.utils import timezone
 
-from ..models import PushDevice
-from . import Channel, DeliveryError, PermanentDeliveryError
+from . import DeliveryError
 
 if TYPE_CHECKING:
-    from ..models import Notification
+    from ..models import Notification, PushDevice
 
 
 def payload(notification: Notification) -> str:
@@ -29,45 +27,27 @@ def payload(notification: Notification) -> str:
     )
 
 
-class WebPushChannel(Channel):
-    name = "push"
+def is_configured() -> bool:
+    return bool(settings.VICTO_VAPID_PRIVATE_KEY)
 
-    def send(self, notification: Notification) -> None:
-        from pywebpush import WebPushException, webpush
 
-        if not settings.VICTO_VAPID_PRIVATE_KEY:
-            raise PermanentDeliveryError("VAPID keys are not configured")
-        if notification.recipient_id is None:
-            raise PermanentDeliveryError("no account")
-        devices = list(
-            PushDevice.objects.filter(
-                user_id=notification.recipient_id, is_active=True, kind=PushDevice.Kind.WEB_PUSH
-            )
+def send_webpush(device: PushDevice, notification: Notification) -> None:
+    """Send to one browser; ``DeviceGone`` when its subscription is no more."""
+    from pywebpush import WebPushException, webpush
+
+    from .fcm import DeviceGone
+
+    try:
+        webpush(
+            subscription_info={"endpoint": device.endpoint, "keys": device.keys},
+            data=payload(notification),
+            vapid_private_key=settings.VICTO_VAPID_PRIVATE_KEY,
+            vapid_claims={"sub": settings.VICTO_VAPID_SUBJECT},
+            ttl=settings.VICTO_WEBPUSH_TTL,
+            timeout=10,
         )
-        if not devices:
-            raise PermanentDeliveryError("no active Web Push device")
-        data = payload(notification)
-        delivered, temporary = 0, ""
-        for device in devices:
-            try:
-                webpush(
-                    subscription_info={"endpoint": device.endpoint, "keys": device.keys},
-                    data=data,
-                    vapid_private_key=settings.VICTO_VAPID_PRIVATE_KEY,
-                    vapid_claims={"sub": settings.VICTO_VAPID_SUBJECT},
-                    ttl=settings.VICTO_WEBPUSH_TTL,
-                    timeout=10,
-                )
-            except WebPushException as error:
-                status = getattr(error.response, "status_code", None)
-                if status in (404, 410):
-                    PushDevice.objects.filter(pk=device.pk).update(is_active=False)
-                    continue
-                temporary = str(error)
-                continue
-            delivered += 1
-            PushDevice.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
-        if not delivered:
-            if temporary:
-                raise DeliveryError(temporary)
-            raise PermanentDeliveryError("every device is gone")
+    except WebPushException as error:
+        status = getattr(error.response, "status_code", None)
+        if status in (404, 410):
+            raise DeviceGone(str(error)) from error
+        raise DeliveryError(str(error)) from error

@@ -1,0 +1,28 @@
+"""The deliveries of a request, for the staff request page: every message the outbox wrote
+about it (request events and SLA warnings alike), with its status and why it failed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from ..models import RuleEvent
+from ..selectors import notifications_for_request
+
+register = template.Library()
+
+EVENT_LABELS = dict(RuleEvent.choices)
+
+
+@register.inclusion_tag("notifications/includes/request_deliveries.html")
+def request_deliveries(request: Any, limit: int = 100) -> dict[str, Any]:
+    rows = [
+        {
+            "notification": row,
+            "event": EVENT_LABELS.get(row.kind, row.kind),
+            "to": row.address or (row.recipient.email if row.recipient is not None else ""),
+        }
+        for row in notifications_for_request(request)[:limit]
+    ]
+    return {"deliveries": rows, "limit": limit}
