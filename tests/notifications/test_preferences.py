@@ -125,3 +125,42 @@ class TestQuietHours:
             notifications_relay()
         sms.refresh_from_db()
         assert sms.status == "sent" and len(sms_backend.outbox) == 1
+
+
+class TestManyPeopleAtOnce:
+    def test_a_book_of_hundreds_reads_each_persons_own_choices(self, db):
+        """Past a hundred people the lookups go by array (PostgreSQL); same answers."""
+        from victo_crm.accounts.models import User
+        from victo_crm.notifications.models import EmailSuppression, PushDevice
+        from victo_crm.notifications.preferences import PreferenceBook
+
+        people = User.objects.bulk_create(
+            User(email=f"citoyen{n}@example.ca", password="!", phone="819 555-0100")
+            for n in range(150)
+        )
+        quiet, texted, guest = people[7], people[120], "Invite@Example.ca"
+        CommunicationPreference.objects.create(
+            user=quiet, topic="road_works", channel="email", enabled=False
+        )
+        Consent.objects.create(user=texted, purpose="sms")
+        PushDevice.objects.create(user=texted, kind="fcm", endpoint="jeton")
+        EmailSuppression.objects.create(email="invite@example.ca", topic="road_works")
+        book = PreferenceBook.load((p.pk for p in people), [p.email for p in people] + [guest])
+
+        def refusal(person, channel, email=None):
+            return book.refusal_code(
+                user_id=person.pk if person else None,
+                email=email or (person.email if person else ""),
+                topic="road_works",
+                channel=channel,
+                subscribed=True,  # as for a notice: the subscription chose the channel
+            )
+
+        assert refusal(quiet, "email") == "opted_out"
+        assert refusal(people[8], "email") == ""
+        assert refusal(texted, "sms") == "" and refusal(people[8], "sms") == "no_channel_consent"
+        assert book.can_reach(texted.pk, "push") and not book.can_reach(people[8].pk, "push")
+        assert refusal(None, "email", guest) == "unsubscribed"
+        assert book.refusal(
+            user_id=quiet.pk, email=quiet.email, topic="road_works", channel="email"
+        ) == ("Préférence de communication désactivée.")  # no subscription: the default is off

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from victo_crm.accounts.models import ConsentPurpose
 from victo_crm.core.models import localized
 from victo_crm.notifications.models import Notification, NotificationChannel, NotificationStatus
-from victo_crm.notifications.preferences import PreferenceBook
+from victo_crm.notifications.preferences import PreferenceBook, among
 from victo_crm.notifications.services import outbox_bulk_insert, outbox_row, queue_delivery
 
 from .calendar import occurrences
@@ -282,7 +282,7 @@ def notice_fanout(*, notice_id: int) -> int:
                 for uid in user_ids:
                     chosen[uid] = set(EVERY_CHANNEL)
             else:
-                for uid, channels in base.filter(user_id__in=user_ids).values_list(
+                for uid, channels in base.filter(among("user_id", user_ids)).values_list(
                     "user_id", "channels"
                 ):
                     chosen[uid].update(channels or [])
@@ -290,7 +290,7 @@ def notice_fanout(*, notice_id: int) -> int:
 
             people = dict(
                 (pk, (email, lang))
-                for pk, email, lang in User.objects.filter(pk__in=user_ids).values_list(
+                for pk, email, lang in User.objects.filter(among("pk", user_ids)).values_list(
                     "pk", "email", "preferred_language"
                 )
             )
@@ -302,7 +302,7 @@ def notice_fanout(*, notice_id: int) -> int:
                 language = language if language in ("fr", "en") else "fr"
                 subject, body = texts[language]
                 for channel in sorted(chosen[uid]):
-                    if book.refusal(
+                    if book.refusal_code(
                         user_id=uid,
                         email=email,
                         topic=topic,
@@ -404,7 +404,7 @@ def _remind(calendar: CollectionCalendar, day: date, reason: str) -> int:
             if reason:
                 body = f"{body}\n{reason}"
         for channel in sorted(channels):
-            if book.refusal(
+            if book.refusal_code(
                 user_id=uid, email=email, topic=topic, channel=channel, subscribed=True
             ):
                 continue
