@@ -145,43 +145,6 @@ def api_cleanup(*, now: Any = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def push_device_register(
-    *, user: User, kind: str, endpoint: str, keys: dict[str, str] | None = None, name: str = ""
-) -> tuple[Any, bool]:
-    """Register (or refresh) a device for ``user``; returns (device, created).
-
-    An endpoint is one device: registering it again updates it, and if another account had
-    it (a phone that changed hands), it now belongs to ``user`` only."""
-    from victo_crm.notifications.models import PushDevice
-
-    endpoint = (endpoint or "").strip()
-    if kind not in PushDevice.Kind.values:
-        raise ValidationError({"kind": [_("Type d’appareil inconnu.")]})
-    if not endpoint:
-        raise ValidationError({"endpoint": [_("Ce champ est obligatoire.")]})
-    endpoint_hash = hashlib.sha256(endpoint.encode()).hexdigest()
-    device = PushDevice.objects.select_for_update().filter(endpoint_hash=endpoint_hash).first()
-    created = device is None
-    if device is None:
-        device = PushDevice(endpoint=endpoint)
-    device.user = user
-    device.kind = kind
-    device.keys = keys or {}
-    device.name = (name or "").strip()[:100]
-    device.is_active = True
-    device.save()
-    return device, created
-
-
-@transaction.atomic
-def push_device_remove(*, user: User, device_id: int) -> bool:
-    from victo_crm.notifications.models import PushDevice
-
-    deleted, _rows = PushDevice.objects.filter(user=user, pk=device_id).delete()
-    return bool(deleted)
-
-
-@transaction.atomic
 def upload_delete(*, owner: User, public_id: Any) -> bool:
     uploads = [u for u in Upload.objects.filter(owner=owner, public_id=public_id)]
     uploads_consume(uploads=uploads)

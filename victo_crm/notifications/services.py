@@ -764,3 +764,48 @@ def rule_preview(
         message = build_message(probe)
     html = message.alternatives[0][0] if message.alternatives else ""
     return {"subject": subject, "body": body, "html": str(html)}
+
+
+# --- Push devices ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def push_device_register(
+    *, user: Any, kind: str, endpoint: str, keys: dict[str, str] | None = None, name: str = ""
+) -> tuple[Any, bool]:
+    """Register (or refresh) a device for ``user``; returns (device, created).
+
+    An endpoint is one device: registering it again updates it, and if another account had
+    it (a phone or a computer that changed hands), it now belongs to ``user`` only. The
+    mobile API and the portal's Web Push button both write through here."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from .models import PushDevice
+
+    endpoint = (endpoint or "").strip()
+    if kind not in PushDevice.Kind.values:
+        raise ValidationError({"kind": [_("Type d’appareil inconnu.")]})
+    if not endpoint:
+        raise ValidationError({"endpoint": [_("Ce champ est obligatoire.")]})
+    endpoint_hash = hashlib.sha256(endpoint.encode()).hexdigest()
+    device = PushDevice.objects.select_for_update().filter(endpoint_hash=endpoint_hash).first()
+    created = device is None
+    if device is None:
+        device = PushDevice(endpoint=endpoint)
+    device.user = user
+    device.kind = kind
+    device.keys = keys or {}
+    device.name = (name or "").strip()[:100]
+    device.is_active = True
+    device.save()
+    return device, created
+
+
+@transaction.atomic
+def push_device_remove(*, user: Any, device_id: int) -> bool:
+    """Forget one of ``user``'s devices; False if ``user`` has no such device."""
+    from .models import PushDevice
+
+    deleted, _rows = PushDevice.objects.filter(user=user, pk=device_id).delete()
+    return bool(deleted)

@@ -1,9 +1,8 @@
 """Writes the portal makes besides the request services: filing a form once whatever how
 many times it arrives, and the browsers that receive push notifications.
 
-The notifications app owns ``PushDevice`` but has no registration service yet (the API keeps
-its own, ``api.services.push_device_register``); the portal's checks a browser's Web Push
-subscription, which the API's does not. Both should move to ``notifications.services``.
+A browser's Web Push subscription is checked here, then stored through
+``notifications.services.push_device_register``, which the mobile API uses too.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from victo_crm.notifications.services import push_device_register, push_device_remove
 from victo_crm.service_requests.services import service_request_submit
 
 from .models import SubmissionReceipt
@@ -145,24 +145,13 @@ def web_push_device_register(*, user: User, subscription: Any, name: str = "") -
     from victo_crm.notifications.models import PushDevice
 
     endpoint, keys = _checked_subscription(subscription)
-    endpoint_hash = hashlib.sha256(endpoint.encode()).hexdigest()
-    device = PushDevice.objects.select_for_update().filter(endpoint_hash=endpoint_hash).first()
-    if device is None:
-        device = PushDevice(endpoint=endpoint)
-    device.user = user
-    device.kind = PushDevice.Kind.WEB_PUSH
-    device.keys = keys
-    device.name = (name or "").strip()[:100]
-    device.is_active = True
-    device.save()
+    device, _created = push_device_register(
+        user=user, kind=PushDevice.Kind.WEB_PUSH, endpoint=endpoint, keys=keys, name=name
+    )
     consent_give(user=user, purpose=ConsentPurpose.PUSH)
     return device
 
 
-@transaction.atomic
 def web_push_device_remove(*, user: User, device_id: int) -> bool:
     """Forget one of ``user``'s devices; False if ``user`` has no such device."""
-    from victo_crm.notifications.models import PushDevice
-
-    deleted, _rows = PushDevice.objects.filter(user=user, pk=device_id).delete()
-    return bool(deleted)
+    return push_device_remove(user=user, device_id=device_id)

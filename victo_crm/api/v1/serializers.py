@@ -354,7 +354,7 @@ class DeviceSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> PushDevice:  # pragma: no cover
-        raise NotImplementedError  # writes go through services.push_device_register
+        raise NotImplementedError  # writes go through notifications.services.push_device_register
 
 
 class AddressQuerySerializer(serializers.Serializer):

@@ -32,6 +32,7 @@ from victo_crm.accounts.models import Channel as PreferenceChannel
 from victo_crm.accounts.models import Topic
 from victo_crm.accounts.preferences import effective_preferences
 from victo_crm.accounts.selectors import consents_overview
+from victo_crm.notifications import services as notification_services
 from victo_crm.notifications.models import PushDevice
 from victo_crm.places.selectors import address_search
 from victo_crm.service_requests import citizen as citizen_services
@@ -903,7 +904,7 @@ class DeviceListCreate(APIView):
             serializer = s.DeviceSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-            device, created = api_services.push_device_register(
+            device, created = notification_services.push_device_register(
                 user=me(request),
                 kind=data["kind"],
                 endpoint=data["endpoint"],
@@ -928,7 +929,7 @@ class DeviceDelete(APIView):
         tags=["devices"],
     )
     def delete(self, request: Request, device_id: int) -> Response:
-        if not api_services.push_device_remove(user=me(request), device_id=device_id):
+        if not notification_services.push_device_remove(user=me(request), device_id=device_id):
             raise NotFound()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
