@@ -67,3 +67,50 @@ def test_a_flushed_cache_starts_a_new_generation(seeded: Any, request_type: Any)
     cache.clear()
 
     assert config_cache.generation() != old
+
+
+def test_an_http_request_reads_the_generation_once(
+    seeded: Any, request_type: Any, monkeypatch: pytest.MonkeyPatch
+):
+    """Inside a request the number is read once, however often the configuration is
+    consulted; the next request reads it again (another process's change is seen)."""
+    from django.core.signals import request_finished, request_started
+
+    reads: list[int] = []
+    real = config_cache._read_generation
+
+    def counted() -> int:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(config_cache, "_read_generation", counted)
+    request_started.send(sender=None)
+    try:
+        first = catalogue()
+        catalogue()
+        all_zones()
+        assert len(reads) == 1
+    finally:
+        request_finished.send(sender=None)
+
+    cache.incr(config_cache.GENERATION_KEY)  # another process's change
+    request_started.send(sender=None)
+    try:
+        assert catalogue() is not first
+        assert len(reads) == 2
+    finally:
+        request_finished.send(sender=None)
+
+
+def test_a_change_inside_a_request_is_read_in_that_request(seeded: Any, request_type: Any):
+    from django.core.signals import request_finished, request_started
+
+    request_started.send(sender=None)
+    try:
+        assert catalogue().by_code["nid-de-poule"].sla_hours != 11
+        request_type.sla_hours = 11
+        request_type.save()
+        assert catalogue().by_code["nid-de-poule"].sla_hours == 11
+    finally:
+        request_finished.send(sender=None)
+    assert catalogue().by_code["nid-de-poule"].sla_hours == 11

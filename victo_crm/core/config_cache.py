@@ -5,7 +5,8 @@ times a year, yet every submission reads them. Each process keeps what it built 
 tagged with a *generation* number held in the shared cache (Redis in production, where every
 web and worker process sees the same number). Saving or deleting a watched model bumps the
 generation when its transaction commits; every process then rebuilds on its next read. A read
-costs one cache round trip instead of the queries it replaces.
+costs one cache round trip instead of the queries it replaces, and an HTTP request reads the
+generation once, whatever it consults.
 
 Two things keep it correct:
 
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -38,9 +40,37 @@ GENERATION_KEY = "config:generation"
 
 _local: dict[str, tuple[int, Any]] = {}
 _pending = threading.Event()  # set while a change of this process waits for its commit
+# Within one HTTP request the generation is read once (per thread: gunicorn's gthread
+# workers serve several requests at a time): a submission consults the types, the zones and
+# the notification rules, and each would otherwise cost a cache round trip.
+_request = threading.local()
+
+
+def _request_began(**_kwargs: Any) -> None:
+    _request.active = True
+    _request.generation = None
+
+
+def _request_ended(**_kwargs: Any) -> None:
+    _request.active = False
+    _request.generation = None
+
+
+request_started.connect(_request_began, dispatch_uid="config-cache-request-started")
+request_finished.connect(_request_ended, dispatch_uid="config-cache-request-finished")
 
 
 def generation() -> int:
+    """The shared generation number; read once per HTTP request, at every call elsewhere
+    (Celery tasks, commands)."""
+    if getattr(_request, "active", False):
+        if _request.generation is None:
+            _request.generation = _read_generation()
+        return int(_request.generation)
+    return _read_generation()
+
+
+def _read_generation() -> int:
     value = cache.get(GENERATION_KEY)
     if value is None:
         cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
@@ -66,6 +96,7 @@ def memoized(name: str, build: Callable[[], T]) -> T:
 
 def _bump() -> None:
     _local.clear()
+    _request.generation = None  # this request reads the new number
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no generation yet (or the cache was flushed): start a new one
@@ -99,3 +130,4 @@ def clear_local() -> None:
     """Forget this process's copies (tests, whose database rolls back without signals)."""
     _local.clear()
     _pending.clear()
+    _request_ended()

@@ -64,8 +64,16 @@ class PreferenceBook:
 
     @classmethod
     def load(cls, user_ids: Iterable[int], emails: Iterable[str] = ()) -> PreferenceBook:
+        from django.db import connection
+
         ids = sorted({uid for uid in user_ids if uid})
+        addresses = sorted({e.lower() for e in emails if e})
         book = cls()
+        if not ids and not addresses:
+            return book
+        if connection.vendor == "postgresql":
+            book._load_in_one_statement(ids, addresses)
+            return book
         if ids:
             explicit: dict[int, dict[tuple[str, str], bool]] = defaultdict(dict)
             for uid, topic, channel, enabled in CommunicationPreference.objects.filter(
@@ -89,7 +97,6 @@ class PreferenceBook:
             book.phones = dict(
                 User.objects.filter(among("pk", ids)).exclude(phone="").values_list("pk", "phone")
             )
-        addresses = sorted({e.lower() for e in emails if e})
         if addresses:
             book.suppressed = {
                 (email.lower(), topic)
@@ -98,6 +105,47 @@ class PreferenceBook:
                 ).values_list("email", "topic")
             }
         return book
+
+    def _load_in_one_statement(self, ids: list[int], addresses: list[str]) -> None:
+        """The five reads above as one statement (PostgreSQL, ids and addresses as arrays):
+        one round trip for a single submission's citizen as for a chunk of a notice."""
+        from django.db import connection
+
+        from victo_crm.accounts.models import User
+
+        table = {
+            model: connection.ops.quote_name(model._meta.db_table)
+            for model in (CommunicationPreference, Consent, PushDevice, User, EmailSuppression)
+        }
+        sql = (
+            "SELECT 'p', user_id, topic, channel, enabled "  # noqa: S608 - the models' tables
+            f"FROM {table[CommunicationPreference]} WHERE user_id = ANY(%(ids)s) "
+            "UNION ALL SELECT 'c', user_id, purpose, '', true "
+            f"FROM {table[Consent]} WHERE user_id = ANY(%(ids)s) AND withdrawn_at IS NULL "
+            "UNION ALL SELECT 'd', user_id, '', '', true "
+            f"FROM {table[PushDevice]} WHERE user_id = ANY(%(ids)s) AND is_active "
+            "UNION ALL SELECT 'f', id, phone, '', true "
+            f"FROM {table[User]} WHERE id = ANY(%(ids)s) AND phone <> '' "
+            "UNION ALL SELECT 's', 0, email, topic, true "
+            f"FROM {table[EmailSuppression]} WHERE email = ANY(%(emails)s)"
+        )
+        explicit: dict[int, dict[tuple[str, str], bool]] = defaultdict(dict)
+        consents: dict[int, set[str]] = defaultdict(set)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"ids": ids, "emails": addresses})
+            for kind, uid, first, second, flag in cursor.fetchall():
+                if kind == "p":
+                    explicit[uid][(first, second)] = flag
+                elif kind == "c":
+                    consents[uid].add(first)
+                elif kind == "d":
+                    self.devices.add(uid)
+                elif kind == "f":
+                    self.phones[uid] = first
+                else:
+                    self.suppressed.add((first.lower(), second))
+        self.explicit = dict(explicit)
+        self.consents = dict(consents)
 
     def wants(self, user_id: int, topic: str, channel: str) -> bool:
         row = self.explicit.get(user_id, {}).get((topic, channel))

@@ -64,11 +64,16 @@ def _language(value: str | None) -> str:
 
 
 def rule_recipients(
-    rule: NotificationRule, request: ServiceRequest, *, notify_citizen: bool = True
+    rule: NotificationRule,
+    request: ServiceRequest,
+    *,
+    notify_citizen: bool = True,
+    has_followers: bool = True,
 ) -> list[Recipient]:
     """The people a rule names for a request, each once. ``notify_citizen=False`` (a
     transition that does not tell the citizen) leaves out the requester and followers and
-    keeps the staff: assignee, team and fixed addresses."""
+    keeps the staff: assignee, team and fixed addresses. ``has_followers=False``: a request
+    just created, whose followers are not looked up."""
     found: list[Recipient] = []
     if rule.to_requester and notify_citizen:
         if request.citizen_id and request.citizen is not None:
@@ -78,7 +83,7 @@ def rule_recipients(
             )
         elif request.contact_email:
             found.append(Recipient(None, request.contact_email, _language(request.language)))
-    if rule.to_followers and notify_citizen:
+    if rule.to_followers and notify_citizen and has_followers:
         for user in (f.user for f in request.followers.select_related("user")):
             found.append(Recipient(user.pk, user.email, _language(user.preferred_language)))
     if rule.to_assignee and request.assignee_id and request.assignee is not None:
@@ -123,7 +128,11 @@ def rule_message(rule: NotificationRule, values: dict[str, str], language: str) 
 
 
 def outbox_for_request_event(
-    *, event: RequestEvent, kind: str, notify_citizen: bool = True
+    *,
+    event: RequestEvent,
+    kind: str,
+    notify_citizen: bool = True,
+    request: ServiceRequest | None = None,
 ) -> list[Notification]:
     """The rows the notification rules call for, for one event of a request.
 
@@ -132,18 +141,26 @@ def outbox_for_request_event(
     that preferences or consents forbid is kept as "skipped" with the reason, so staff see
     why a citizen was not told. Replaying the same event is a no-op (the de-duplication key).
     ``notify_citizen=False``: the rules are evaluated for their staff recipients only.
+
+    ``request``: the submission passes the request it has just created (type, state, team,
+    citizen and assignee in hand), which is then neither read again nor asked for
+    followers, and the event being new, no row can hold its keys yet. Any other caller
+    leaves it out: the request is read fresh.
     """
-    request = (
-        type(event.request)
-        .objects.select_related("request_type", "state", "team", "citizen", "assignee")
-        .get(pk=event.request_id)
-    )
+    new = request is not None
+    if request is None:
+        request = (
+            type(event.request)
+            .objects.select_related("request_type", "state", "team", "citizen", "assignee")
+            .get(pk=event.request_id)
+        )
     return outbox_for_request(
         request=request,
         kind=kind,
         key=f"{kind}:e{event.pk}",
         event=event,
         notify_citizen=notify_citizen,
+        new=new,
     )
 
 
@@ -154,16 +171,21 @@ def outbox_for_request(
     key: str,
     event: RequestEvent | None = None,
     notify_citizen: bool = True,
+    new: bool = False,
 ) -> list[Notification]:
     """The rows the rules of ``kind`` call for about a request, keyed ``<key>:<person>:
     <channel>``. Events of a request pass their event; the SLA scan, which has no event
-    row, passes a key made of the request and its due date."""
+    row, passes a key made of the request and its due date. ``new``: the request and the
+    event were created in this transaction (no follower yet, no row with these keys)."""
     rules = rules_for_request(event=kind, request=request)
     if not rules:
         return []
     plans: list[tuple[NotificationRule, Recipient, str]] = []
     for rule in rules:
-        for recipient in rule_recipients(rule, request, notify_citizen=notify_citizen):
+        recipients = rule_recipients(
+            rule, request, notify_citizen=notify_citizen, has_followers=not new
+        )
+        for recipient in recipients:
             for channel in rule.channels:
                 plans.append((rule, recipient, channel))
     book = PreferenceBook.load(
@@ -207,19 +229,26 @@ def outbox_for_request(
             status=NotificationStatus.SKIPPED if refusal else NotificationStatus.PENDING,
             last_error=refusal,
         )
-    return notifications_write(list(rows.values()))
+    return notifications_write(list(rows.values()), new_keys=new)
 
 
-def notifications_write(rows: Sequence[Notification]) -> list[Notification]:
-    """Insert rows whose key is new and queue the pending ones once the transaction commits."""
+def notifications_write(
+    rows: Sequence[Notification], *, new_keys: bool = False
+) -> list[Notification]:
+    """Insert rows whose key is new and queue the pending ones once the transaction commits.
+
+    ``new_keys``: the caller knows no row can hold these keys (they name an event created in
+    this transaction), so they are not looked up first; the unique key still guards them."""
     if not rows:
         return []
     now = timezone.now()
-    existing = set(
-        Notification.objects.filter(dedup_key__in=[r.dedup_key for r in rows]).values_list(
-            "dedup_key", flat=True
+    existing: set[str] = set()
+    if not new_keys:
+        existing = set(
+            Notification.objects.filter(dedup_key__in=[r.dedup_key for r in rows]).values_list(
+                "dedup_key", flat=True
+            )
         )
-    )
     fresh = [r for r in rows if r.dedup_key not in existing]
     for row in fresh:
         row.queued_at = now

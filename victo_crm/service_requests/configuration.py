@@ -34,6 +34,15 @@ class Catalogue:
             return list(request_type.fields.all())
         return found
 
+    def request_type(self, pk: int) -> RequestType:
+        """The type of that id; one read for a type newer than this catalogue."""
+        found = self.by_pk.get(pk)
+        return found if found is not None else RequestType.objects.get(pk=pk)
+
+    def state(self, pk: int) -> State:
+        found = self.states.get(pk)
+        return found if found is not None else State.objects.get(pk=pk)
+
     def initial_state(self, workflow_id: int) -> State | None:
         if workflow_id in self.initial_states:
             return self.initial_states[workflow_id]

@@ -297,7 +297,7 @@ def service_request_submit(
     )
     if images:
         _store_attachments(request, images, event=event, actor=actor or citizen)
-    outbox_for_request_event(event=event, kind="request_received")
+    outbox_for_request_event(event=event, kind="request_received", request=request)
     request.tracking_token = token  # type: ignore[attr-defined]
     return request
 

@@ -4,12 +4,13 @@ accounts, the API's own for uploads and devices)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.files.base import ContentFile
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -37,6 +38,7 @@ from victo_crm.notifications.models import PushDevice
 from victo_crm.places.selectors import address_search
 from victo_crm.service_requests import citizen as citizen_services
 from victo_crm.service_requests import selectors as request_selectors
+from victo_crm.service_requests.configuration import catalogue as request_catalogue
 from victo_crm.service_requests.models import (
     Attachment,
     Channel,
@@ -254,6 +256,32 @@ def request_detail_data(request: Request, sr: ServiceRequest) -> dict[str, Any]:
     }
 
 
+def list_items(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dict[str, Any]]:
+    """The documents of "my requests" (``s.RequestListItemSerializer`` describes them) from
+    flat rows: type and state names come from the configuration kept in memory."""
+    config = request_catalogue()
+    items = []
+    for row in rows:
+        rtype = config.request_type(row["request_type_id"])
+        state = config.state(row["state_id"])
+        items.append(
+            {
+                "reference": row["reference"],
+                "request_type": {"code": rtype.code, "name": rtype.name},
+                "status": {
+                    "code": state.code,
+                    "label": state.citizen_label,
+                    "is_closed": state.is_final,
+                },
+                "is_mine": row["citizen_id"] == caller_id,
+                "location_text": row["location_text"],
+                "created_at": timezone.localtime(row["created_at"]),
+                "updated_at": timezone.localtime(row["updated_at"]),
+            }
+        )
+    return items
+
+
 def _own_request(request: Request, reference: str) -> ServiceRequest:
     return request_selectors.request_for_citizen_or_404(me(request), reference=reference)
 
@@ -300,23 +328,20 @@ class RequestListCreate(APIView):
         wanted = request.query_params.get("status") or None
         if wanted not in (None, "open", "closed"):
             raise ValidationError({"status": [_("Choisissez open ou closed.")]})
-        qs = request_selectors.requests_for_citizen(me(request), status=wanted).only(
+        # Flat rows, names from the configuration in memory: no join, no model instances and
+        # no serializer fields per row (the list is the app's most frequent call).
+        rows = request_selectors.requests_for_citizen(me(request), status=wanted).values(
             "reference",
             "citizen_id",
             "location_text",
             "created_at",
             "updated_at",
-            "request_type__code",
-            "request_type__name_fr",
-            "request_type__name_en",
-            "state__code",
-            "state__citizen_label_fr",
-            "state__citizen_label_en",
-            "state__is_final",
+            "request_type_id",
+            "state_id",
         )
         paginator = RequestCursor()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        data = s.RequestListItemSerializer(page, many=True, context={"request": request}).data
+        page = paginator.paginate_queryset(rows, request, view=self)
+        data = list_items(page or [], caller_id=me(request).pk)
         return paginator.get_paginated_response(data)
 
     @extend_schema(
