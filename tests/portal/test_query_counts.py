@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 
 from tests.portal.conftest import close_request
+from victo_crm.core import config_cache
 from victo_crm.service_requests.citizen import service_request_comment, service_request_follow
+from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.services import service_request_reply, service_request_submit
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,12 @@ def busy_marie(
         service_request_reply(request=sr, actor=agent, text=f"Réponse {i}")
         service_request_comment(request=sr, citizen=citizen, text=f"Commentaire {i}")
     close_request(made[0], agent)
+    # The fixtures' configuration (types, states, teams) was written inside the test's
+    # transaction, which never commits: the in-memory configuration stays "pending" and
+    # is rebuilt at every read. In production it was committed long ago and a running
+    # server holds it in memory: say so here, and build it once.
+    config_cache.clear_local()
+    catalogue()
     return made
 
 

@@ -43,6 +43,10 @@ class Catalogue:
         found = self.states.get(pk)
         return found if found is not None else State.objects.get(pk=pk)
 
+    def team(self, pk: int) -> Team:
+        found = self.teams.get(pk)
+        return found if found is not None else Team.objects.get(pk=pk)
+
     def initial_state(self, workflow_id: int) -> State | None:
         if workflow_id in self.initial_states:
             return self.initial_states[workflow_id]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from victo_crm.places.geometry import bbox_around, distance_m
 
+from .configuration import catalogue
 from .models import (
     Attachment,
     EventKind,
@@ -60,9 +61,21 @@ def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[S
 
 
 def _detail_qs() -> QuerySet[ServiceRequest]:
-    return ServiceRequest.objects.select_related(
-        "request_type", "state", "state__workflow", "address", "team"
-    )
+    return ServiceRequest.objects.select_related("address")
+
+
+def with_configuration(request: ServiceRequest) -> ServiceRequest:
+    """Give the request its type, state and team from the configuration kept in memory
+    (``configuration.catalogue``) instead of joining three tables per read. Those objects
+    are shared: read them, never change them."""
+    config = catalogue()
+    for name, found in (
+        ("request_type", config.request_type(request.request_type_id)),
+        ("state", config.state(request.state_id)),
+        ("team", config.team(request.team_id)),
+    ):
+        ServiceRequest._meta.get_field(name).set_cached_value(request, found)  # type: ignore[union-attr]
+    return request
 
 
 def request_for_citizen_or_404(
@@ -81,9 +94,11 @@ def request_for_citizen_or_404(
             lookup = {"public_id": uuid.UUID(str(public_id))}
         except ValueError:
             raise Http404 from None
-    request = _detail_qs().filter(**lookup).first()
-    if request is None:
-        raise Http404
+    try:  # unique: no ORDER BY for .first() to compile and run
+        request = _detail_qs().get(**lookup)
+    except ServiceRequest.DoesNotExist:
+        raise Http404 from None
+    with_configuration(request)
     request.is_requester = request.citizen_id == user.pk  # type: ignore[attr-defined]
     request.is_follower = (  # type: ignore[attr-defined]
         not request.is_requester  # type: ignore[attr-defined]
@@ -102,6 +117,7 @@ def request_for_guest_token_or_404(token: str) -> ServiceRequest:
     request = _detail_qs().filter(tracking_token_hash=hash_token(token)).first()
     if request is None:
         raise Http404
+    with_configuration(request)
     request.is_requester = True  # type: ignore[attr-defined]
     request.is_follower = False  # type: ignore[attr-defined]
     return request
@@ -126,10 +142,13 @@ def public_timeline(request: ServiceRequest, *, for_follower: bool = False) -> l
     A follower (who did not file the request) sees the town's side only: state changes and
     replies, not the requester's comments and photos. Two queries."""
     events = list(
-        RequestEvent.objects.filter(request=request, is_public=True)
-        .select_related("to_state")
-        .order_by("created_at", "pk")
+        RequestEvent.objects.filter(request=request, is_public=True).order_by("created_at", "pk")
     )
+    config = catalogue()
+    to_state = RequestEvent._meta.get_field("to_state")
+    for event in events:
+        if event.to_state_id is not None:
+            to_state.set_cached_value(event, config.state(event.to_state_id))
     photos_by_event: dict[int | None, list[Attachment]] = {}
     if not for_follower:
         for attachment in Attachment.objects.filter(request=request, is_public=True).order_by(
