@@ -291,9 +291,14 @@ def main() -> int:
             f"CPU time             workers {worker_cpu:.1f} s, this process (SMTP sink, "
             f"polling) {sink_cpu:.1f} s; the machine has {os.cpu_count()} CPUs"
         )
+        busy = load_before[0] > (os.cpu_count() or 1) - 1
         print(
-            f"load average         {load_before[0]:.2f} before, {load_after[0]:.2f} after "
-            "(above the number of CPUs, other work shares the machine and the time grows)"
+            f"load average         {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+            + (
+                " (other work was sharing the machine before the run: the time grows)"
+                if busy
+                else " (the machine was quiet before the run)"
+            )
         )
         print(
             f"peak memory          workers: {', '.join(f'{kb / 1024:.0f} MiB' for kb in per_worker)} "

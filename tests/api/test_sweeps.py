@@ -16,8 +16,9 @@ import pytest
 from tests.api.conftest import ApiClient
 from tests.api.test_requests_api import API, POTHOLE, post_json
 from victo_crm.accounts.models import User
+from victo_crm.alerts.models import Subscription
 from victo_crm.api.models import Upload
-from victo_crm.notifications.models import PushDevice
+from victo_crm.notifications.models import Notification, PushDevice
 from victo_crm.service_requests.models import (
     Channel,
     RequestEvent,
@@ -30,9 +31,15 @@ from victo_crm.service_requests.services import service_request_transition
 
 @pytest.fixture
 def maries_objects(
-    marie_api: Any, citizen: Any, other_citizen: Any, file_request: Any, make_image: Any
+    marie_api: Any,
+    citizen: Any,
+    other_citizen: Any,
+    file_request: Any,
+    make_image: Any,
+    address: Any,
 ) -> dict[str, Any]:
-    """Marie's request with a photo and a comment, a closed one, an upload and a device."""
+    """Marie's request with a photo and a comment, a closed one, an upload, a device, an
+    alert subscription and an in-app notification."""
     sr = file_request(citizen, photos=[make_image()])
     post_json(marie_api, f"{API}/requests/{sr.reference}/comments/", {"text": "Merci"})
     closed = file_request(citizen)
@@ -47,7 +54,22 @@ def maries_objects(
     ).json()
     followed = file_request(other_citizen)
     RequestFollower.objects.create(request=followed, user=citizen)
+    subscription = post_json(
+        marie_api,
+        f"{API}/alerts/subscriptions/",
+        {"topic": "travaux", "address": address.pk, "channels": ["email", "in_app"]},
+    ).json()
+    notification = Notification.objects.create(
+        recipient=citizen,
+        channel="in_app",
+        kind="notice",
+        status="sent",
+        subject="Rue fermée",
+        dedup_key="sweep:marie:1",
+    )
     return {
+        "subscription": subscription["id"],
+        "notification": notification.pk,
         "request": sr,
         "closed": closed,
         "photo": sr.attachments.get(),
@@ -71,6 +93,10 @@ def object_urls(objects: dict[str, Any]) -> list[tuple[str, str, Any]]:
         ("delete", f"{API}/uploads/{objects['upload']}/", None),
         ("delete", f"{API}/devices/{objects['device']}/", None),
         ("delete", f"{API}/follows/{objects['followed'].public_id}/", None),
+        ("get", f"{API}/alerts/subscriptions/{objects['subscription']}/", None),
+        ("patch", f"{API}/alerts/subscriptions/{objects['subscription']}/", {"channels": ["sms"]}),
+        ("delete", f"{API}/alerts/subscriptions/{objects['subscription']}/", None),
+        ("post", f"{API}/notifications/{objects['notification']}/read/", None),
     ]
 
 
@@ -81,6 +107,8 @@ def snapshot() -> Any:
         Upload.objects.count(),
         PushDevice.objects.count(),
         RequestFollower.objects.count(),
+        list(Subscription.objects.order_by("pk").values()),
+        list(Notification.objects.order_by("pk").values("pk", "read_at")),
     )
 
 
@@ -108,12 +136,16 @@ def test_jean_sees_none_of_maries_requests_in_his_lists_or_export(
     references = {r["reference"] for r in listed}
     exported = jean_api.get(f"{API}/me/export/").content.decode()
     devices = jean_api.get(f"{API}/devices/").json()
+    subscriptions = jean_api.get(f"{API}/alerts/subscriptions/").json()
+    inbox = jean_api.get(f"{API}/notifications/").json()
 
     assert maries_objects["request"].reference not in references
     assert maries_objects["closed"].reference not in references
     assert maries_objects["request"].reference not in exported
     assert "marie@example.ca" not in exported
     assert devices == []
+    assert subscriptions == []
+    assert inbox["results"] == [] and inbox["unread"] == 0
 
 
 def test_a_session_token_cannot_be_borrowed_by_guessing(request_type: Any):
@@ -207,7 +239,12 @@ def test_submission_ignores_every_server_owned_field(
 
 
 def test_every_other_write_ignores_server_owned_fields(
-    marie_api: Any, citizen: Any, other_citizen: Any, file_request: Any, make_image: Any
+    marie_api: Any,
+    citizen: Any,
+    other_citizen: Any,
+    file_request: Any,
+    make_image: Any,
+    address: Any,
 ):
     sr = file_request(citizen)
     closed = file_request(citizen)
@@ -247,6 +284,12 @@ def test_every_other_write_ignores_server_owned_fields(
     write("post", f"{API}/me/consents/", {"purpose": "surveys", "given": True})
     write("post", f"{API}/follows/", {"request_id": str(others.public_id)})
     device = write("post", f"{API}/devices/", {"kind": "fcm", "endpoint": "jeton-1"})
+    subscription = write(
+        "post",
+        f"{API}/alerts/subscriptions/",
+        {"topic": "travaux", "address": address.pk, "channels": ["email"]},
+    ).json()
+    write("patch", f"{API}/alerts/subscriptions/{subscription['id']}/", {"channels": ["in_app"]})
 
     after_sr = request_state(sr)
     after_closed = request_state(closed)
@@ -259,3 +302,7 @@ def test_every_other_write_ignores_server_owned_fields(
     assert PushDevice.objects.get(pk=device.json()["id"]).user == citizen
     assert PushDevice.objects.get().is_active is True
     assert Upload.objects.filter(owner=other_citizen).count() == 0
+    stored = Subscription.objects.get()
+    assert stored.pk == subscription["id"] != SERVER_OWNED["id"]
+    assert stored.user == citizen and stored.is_active is True
+    assert stored.channels == ["in_app"] and stored.created_at.year > 2000

@@ -74,7 +74,10 @@ def active_notices(*, at: datetime | None = None) -> QuerySet[Notice]:
     """Published notices in force now: for the portal, the API and the public page."""
     now = at or timezone.now()
     return (
-        Notice.objects.filter(status=NoticeStatus.PUBLISHED, starts_at__lte=now)
+        # In force from its publication, while it is still being sent to its audience.
+        Notice.objects.filter(
+            status__in=[NoticeStatus.PUBLISHING, NoticeStatus.PUBLISHED], starts_at__lte=now
+        )
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gte=now))
         .select_related("topic")
         .annotate(

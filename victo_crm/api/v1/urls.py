@@ -1,10 +1,11 @@
-"""``/api/v1/``: the mobile app's REST API. Alerts, subscriptions and calendars (the
-notifications issue) take ``/api/v1/alerts/…`` beside these."""
+"""``/api/v1/``: the mobile app's REST API: requests, account, devices, and beside them
+alerts, subscriptions and collection days (``/api/v1/alerts/…``) and the in-app inbox
+(``/api/v1/notifications/…``)."""
 
 from django.urls import URLPattern, URLResolver, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
+from . import alerts, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/request-types/", views.RequestTypeList.as_view(), name="request-types"),
@@ -55,7 +56,35 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/me/export/csv/", views.DataExportCsv.as_view(), name="me-export-csv"),
     path("api/v1/devices/", views.DeviceListCreate.as_view(), name="devices"),
     path("api/v1/devices/<int:device_id>/", views.DeviceDelete.as_view(), name="device"),
-    # Alerts, subscriptions and collection calendars: /api/v1/alerts/… (notifications issue).
+    # Alerts, subscriptions and collection days; the in-app inbox.
+    path("api/v1/alerts/topics/", alerts.TopicList.as_view(), name="alert-topics"),
+    path("api/v1/alerts/notices/", alerts.NoticeList.as_view(), name="alert-notices"),
+    path(
+        "api/v1/alerts/collections/",
+        alerts.CollectionSchedule.as_view(),
+        name="alert-collections",
+    ),
+    path(
+        "api/v1/alerts/subscriptions/",
+        alerts.SubscriptionListCreate.as_view(),
+        name="alert-subscriptions",
+    ),
+    path(
+        "api/v1/alerts/subscriptions/<int:pk>/",
+        alerts.SubscriptionDetail.as_view(),
+        name="alert-subscription",
+    ),
+    path("api/v1/notifications/", alerts.Inbox.as_view(), name="notifications"),
+    path(
+        "api/v1/notifications/read-all/",
+        alerts.InboxReadAll.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "api/v1/notifications/<int:pk>/read/",
+        alerts.InboxRead.as_view(),
+        name="notification-read",
+    ),
     path(
         "api/v1/schema/",
         SpectacularAPIView.as_view(urlconf="victo_crm.api.v1.urls"),

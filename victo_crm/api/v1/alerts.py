@@ -1,0 +1,476 @@
+"""Alerts, subscriptions, collection days and the in-app inbox in the mobile REST API.
+
+The same services and selectors as the /alertes/ pages and the portal: topics and active
+notices are public; a citizen's subscriptions and notifications are theirs alone (anything
+else is 404, as for requests).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from victo_crm.alerts import ical
+from victo_crm.alerts import services as alert_services
+from victo_crm.alerts.calendar import calendars_for_address, occurrences
+from victo_crm.alerts.models import AlertTopic, Notice, Subscription, TopicCategory
+from victo_crm.alerts.selectors import (
+    active_notices,
+    active_notices_for_address,
+    subscriptions_for,
+)
+from victo_crm.notifications import services as notification_services
+from victo_crm.notifications.selectors import inbox_for, unread_count
+from victo_crm.places.models import Address
+
+from .idempotency import idempotent
+from .views import IDEMPOTENCY_PARAMETER, ObjectOfTheCaller, caller_of, me
+
+CHANNELS = alert_services.EVERY_CHANNEL
+COLLECTION_WEEKS = 8
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+
+class TopicSerializer(serializers.Serializer):
+    code = serializers.SlugField(read_only=True)
+    category = serializers.ChoiceField(choices=TopicCategory.choices, read_only=True)
+    name = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    is_collection = serializers.BooleanField(
+        read_only=True, help_text="A collection stream: it has a calendar and reminders."
+    )
+
+
+class TopicRefSerializer(serializers.Serializer):
+    code = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    topic = TopicRefSerializer(read_only=True)
+    severity = serializers.CharField(read_only=True, help_text="info, warning or emergency.")
+    is_emergency = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    area = serializers.CharField(read_only=True, help_text="Where it applies, in words.")
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    url = serializers.URLField(read_only=True, help_text="The public page of the notice.")
+
+
+class AddressRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    topic = TopicRefSerializer(read_only=True)
+    address = AddressRefSerializer(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNELS), read_only=True
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class SubscriptionInputSerializer(serializers.Serializer):
+    topic = serializers.SlugField(help_text="A topic code from /api/v1/alerts/topics/.")
+    address = serializers.IntegerField(
+        min_value=1,
+        help_text="An address id from /api/v1/addresses/: the caller's or a relative's.",
+    )
+    label = serializers.CharField(  # type: ignore[assignment]
+        max_length=80, required=False, allow_blank=True, help_text='e.g. "Chez ma mère".'
+    )
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNELS), min_length=1, max_length=len(CHANNELS)
+    )
+
+
+class SubscriptionChannelsSerializer(serializers.Serializer):
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNELS), min_length=1, max_length=len(CHANNELS)
+    )
+
+
+class CollectionDaySerializer(serializers.Serializer):
+    date = serializers.DateField(read_only=True)
+    topic = TopicRefSerializer(read_only=True)
+    cancelled = serializers.BooleanField(read_only=True)
+    moved_from = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The regular date, for a moved collection."
+    )
+    reason = serializers.CharField(read_only=True)
+
+
+class CollectionScheduleSerializer(serializers.Serializer):
+    address = AddressRefSerializer(read_only=True)
+    days = CollectionDaySerializer(many=True, read_only=True)
+    ical_url = serializers.URLField(
+        read_only=True, help_text="An iCalendar feed of this address (unguessable URL)."
+    )
+    notices = NoticeSerializer(many=True, read_only=True)
+
+
+class InboxItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    link = serializers.CharField(read_only=True)
+    is_emergency = serializers.BooleanField(read_only=True)
+    request = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The reference of the request it is about."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class InboxPageSerializer(serializers.Serializer):
+    next = serializers.URLField(read_only=True, allow_null=True)
+    previous = serializers.URLField(read_only=True, allow_null=True)
+    unread = serializers.IntegerField(read_only=True, help_text="Unread notifications in all.")
+    results = InboxItemSerializer(many=True, read_only=True)
+
+
+def _topic(topic: AlertTopic) -> dict[str, str]:
+    return {"code": topic.code, "name": topic.name}
+
+
+def _notice(request: Request, notice: Notice) -> dict[str, Any]:
+    return {
+        "id": notice.pk,
+        "topic": _topic(notice.topic),
+        "severity": notice.severity,
+        "is_emergency": notice.is_emergency,
+        "title": notice.title,
+        "body": notice.body,
+        "area": notice.area_summary(),
+        "starts_at": notice.starts_at,
+        "ends_at": notice.ends_at,
+        "url": request.build_absolute_uri(reverse("alerts:notice_public", args=[notice.pk])),
+    }
+
+
+def _subscription(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "id": subscription.pk,
+        "topic": _topic(subscription.topic),
+        "address": {"id": subscription.address_id, "label": subscription.address.label},
+        "label": subscription.label,
+        "channels": list(subscription.channels),
+        "created_at": subscription.created_at,
+    }
+
+
+def _own_subscription(request: Request, pk: int) -> Subscription:
+    found = subscriptions_for(me(request)).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+# --- Topics and notices (public) --------------------------------------------------------------
+
+
+class TopicList(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="alerts_topics_list",
+        summary="Alert topics a citizen can subscribe to",
+        responses={200: TopicSerializer(many=True)},
+        tags=["alerts"],
+    )
+    def get(self, request: Request) -> Response:
+        topics = AlertTopic.objects.filter(is_active=True).order_by("order", "name_fr")
+        return Response(
+            [
+                {
+                    "code": t.code,
+                    "category": t.category,
+                    "name": t.name,
+                    "description": t.description,
+                    "is_collection": t.is_collection,
+                }
+                for t in topics
+            ]
+        )
+
+
+class NoticeList(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="alerts_notices_list",
+        summary="Notices in force (emergencies first); `address` keeps those covering it",
+        parameters=[OpenApiParameter("address", int, required=False)],
+        responses={200: NoticeSerializer(many=True)},
+        tags=["alerts"],
+    )
+    def get(self, request: Request) -> Response:
+        wanted = request.query_params.get("address") or None
+        if wanted is None:
+            notices = list(active_notices())
+        else:
+            notices = active_notices_for_address(_address(wanted, field="address"))
+        return Response([_notice(request, n) for n in notices])
+
+
+def _address(value: Any, *, field: str) -> Address:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {field: [_("Indiquez le numéro d’une adresse du registre.")]}
+        ) from None
+    address = Address.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if address is None:
+        raise ValidationError({field: [_("Aucune adresse du registre ne porte ce numéro.")]})
+    return address
+
+
+class CollectionSchedule(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="alerts_collections_retrieve",
+        summary="Collection days of an address (next 8 weeks), its iCalendar feed and notices",
+        description="Needs no account, like the public “my collection days” page.",
+        parameters=[OpenApiParameter("address", int, required=True)],
+        responses={200: CollectionScheduleSerializer},
+        tags=["alerts"],
+    )
+    def get(self, request: Request) -> Response:
+        address = _address(request.query_params.get("address"), field="address")
+        today = timezone.localdate()
+        days = occurrences(
+            calendars_for_address(address.pk),
+            today,
+            today + timedelta(weeks=COLLECTION_WEEKS),
+            with_cancelled=True,
+        )
+        feed = reverse("alerts:collection_ical", args=[ical.address_token(address)])
+        return Response(
+            {
+                "address": {"id": address.pk, "label": address.label},
+                "days": [
+                    {
+                        "date": day.date,
+                        "topic": _topic(day.calendar.topic),
+                        "cancelled": day.cancelled,
+                        "moved_from": day.original_date if day.moved else None,
+                        "reason": day.reason,
+                    }
+                    for day in days
+                ],
+                "ical_url": request.build_absolute_uri(feed),
+                "notices": [_notice(request, n) for n in active_notices_for_address(address)],
+            }
+        )
+
+
+# --- Subscriptions (the caller's own) ---------------------------------------------------------
+
+
+class SubscriptionListCreate(APIView):
+    @extend_schema(
+        operation_id="alerts_subscriptions_list",
+        summary="My alert subscriptions",
+        responses={200: SubscriptionSerializer(many=True)},
+        tags=["alerts"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response([_subscription(s) for s in subscriptions_for(me(request))])
+
+    @extend_schema(
+        operation_id="alerts_subscriptions_create",
+        summary="Subscribe to a topic for an address, on chosen channels",
+        description=(
+            "Subscribing again to the same topic and address updates the channels (200). "
+            "Texts need a phone number and the SMS consent, push the push consent, city "
+            "news its own consent: otherwise 400 with the reason on `channels`."
+        ),
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=SubscriptionInputSerializer,
+        responses={201: SubscriptionSerializer, 200: SubscriptionSerializer},
+        tags=["alerts"],
+    )
+    def post(self, request: Request) -> Response:
+        def work() -> Response:
+            serializer = SubscriptionInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            topic = AlertTopic.objects.filter(code=data["topic"], is_active=True).first()
+            if topic is None:
+                raise ValidationError({"topic": [_("Ce sujet n’existe pas ou n’est plus offert.")]})
+            address = _address(data["address"], field="address")
+            existed = Subscription.objects.filter(
+                user=me(request), topic=topic, address=address, is_active=True
+            ).exists()
+            subscription = alert_services.subscription_create(
+                user=me(request),
+                topic=topic,
+                address=address,
+                channels=data["channels"],
+                label=data.get("label", ""),
+            )
+            return Response(
+                _subscription(subscription),
+                status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+            )
+
+        return idempotent(request, caller_of(request), work)
+
+
+class SubscriptionDetail(APIView):
+    permission_classes = [ObjectOfTheCaller]
+
+    @extend_schema(
+        operation_id="alerts_subscriptions_retrieve",
+        summary="One of my subscriptions",
+        responses={200: SubscriptionSerializer},
+        tags=["alerts"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_subscription(_own_subscription(request, pk)))
+
+    @extend_schema(
+        operation_id="alerts_subscriptions_partial_update",
+        summary="Change the channels of one of my subscriptions",
+        request=SubscriptionChannelsSerializer,
+        responses={200: SubscriptionSerializer},
+        tags=["alerts"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        subscription = _own_subscription(request, pk)
+        serializer = SubscriptionChannelsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = alert_services.subscription_update(
+            user=me(request),
+            subscription=subscription,
+            channels=serializer.validated_data["channels"],
+        )
+        return Response(_subscription(updated))
+
+    @extend_schema(
+        operation_id="alerts_subscriptions_destroy",
+        summary="Unsubscribe",
+        responses={204: None},
+        tags=["alerts"],
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        subscription = _own_subscription(request, pk)
+        alert_services.subscription_delete(user=me(request), subscription=subscription)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- The in-app inbox -------------------------------------------------------------------------
+
+
+class InboxCursor(CursorPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("-created_at", "-pk")
+
+
+class Inbox(APIView):
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="My in-app notifications, newest first",
+        parameters=[
+            OpenApiParameter("unread", bool, required=False, description="Only unread ones."),
+            OpenApiParameter("cursor", str, required=False),
+            OpenApiParameter("page_size", int, required=False),
+        ],
+        responses={200: InboxPageSerializer},
+        tags=["notifications"],
+    )
+    def get(self, request: Request) -> Response:
+        wanted = (request.query_params.get("unread") or "").lower()
+        if wanted not in ("", "true", "false", "1", "0"):
+            raise ValidationError({"unread": [_("Choisissez true ou false.")]})
+        rows = inbox_for(me(request)).values(
+            "pk",
+            "kind",
+            "subject",
+            "body",
+            "link",
+            "is_emergency",
+            "request__reference",
+            "created_at",
+            "read_at",
+        )
+        if wanted in ("true", "1"):
+            rows = rows.filter(read_at__isnull=True)
+        paginator = InboxCursor()
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        response = paginator.get_paginated_response(
+            [
+                {
+                    "id": row["pk"],
+                    "kind": row["kind"],
+                    "subject": row["subject"],
+                    "body": row["body"],
+                    "link": row["link"],
+                    "is_emergency": row["is_emergency"],
+                    "request": row["request__reference"],
+                    "created_at": row["created_at"],
+                    "read_at": row["read_at"],
+                }
+                for row in page
+            ]
+        )
+        response.data["unread"] = unread_count(me(request))
+        return response
+
+
+class InboxRead(APIView):
+    permission_classes = [ObjectOfTheCaller]
+
+    @extend_schema(
+        operation_id="notifications_read",
+        summary="Mark one of my notifications read",
+        request=None,
+        responses={204: None},
+        tags=["notifications"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        if not inbox_for(me(request)).filter(pk=pk).exists():
+            raise NotFound()
+        notification_services.notification_mark_read(user=me(request), notification_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InboxReadAll(APIView):
+    @extend_schema(
+        operation_id="notifications_read_all",
+        summary="Mark all my notifications read",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "InboxReadAll", {"marked": serializers.IntegerField(read_only=True)}
+            )
+        },
+        tags=["notifications"],
+    )
+    def post(self, request: Request) -> Response:
+        marked = notification_services.notifications_mark_all_read(user=me(request))
+        return Response({"marked": marked})
