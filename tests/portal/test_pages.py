@@ -188,3 +188,41 @@ def test_address_lookup_returns_registry_addresses(client: Any, address: Any) ->
     data = client.get(reverse("portal:address_lookup"), {"q": "notre dame"}).json()
     assert data["results"][0]["id"] == address.pk
     assert client.get(reverse("portal:address_lookup"), {"q": "n"}).json() == {"results": []}
+
+
+def test_the_home_page_shows_the_notices_in_force_emergencies_first(
+    client: Any, agent: Any, town: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from victo_crm.alerts.models import AlertTopic, Notice
+    from victo_crm.alerts.services import notice_publish, notice_save_draft
+
+    def publish(title: str, topic: str, **extra: Any) -> Notice:
+        notice = notice_save_draft(
+            notice=Notice(
+                topic=AlertTopic.objects.get(code=topic),
+                title_fr=title,
+                body_fr="…",
+                area_kind="town",
+                starts_at=timezone.now() - timedelta(minutes=5),
+                **extra,
+            ),
+            actor=agent,
+        )
+        return notice_publish(notice=notice, actor=agent)
+
+    publish("Travaux rue Notre-Dame", "travaux")
+    boil = publish("Avis d’ébullition", "travaux", severity="emergency")
+    over = publish("Terminé", "travaux", ends_at=timezone.now() - timedelta(minutes=1))
+
+    html = client.get(reverse("portal:home")).content.decode()
+
+    assert "Avis en vigueur" in html
+    assert html.index("Avis d’ébullition") < html.index("Travaux rue Notre-Dame")
+    assert "notice--emergency" in html and "Urgence" in html
+    assert reverse("alerts:notice_public", args=[boil.pk]) in html
+    assert over.title_fr not in html
+    assert reverse("alerts:index") in html

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from victo_crm.alerts.selectors import active_notices
 from victo_crm.portal import selectors as portal_selectors
 
 from .common import me
@@ -20,12 +21,18 @@ from .common import me
 SW_VERSION = "2026-2"
 
 
+HOME_NOTICES = 3
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     open_count = 0
     if request.user.is_authenticated:
         open_count = portal_selectors.open_requests_count(me(request))
-    return render(request, "portal/home.html", {"open_count": open_count})
+    # The notices in force (emergencies first), as on /alertes/: a road closed, a boil-water
+    # notice. One query.
+    notices = list(active_notices()[:HOME_NOTICES])
+    return render(request, "portal/home.html", {"open_count": open_count, "notices": notices})
 
 
 @require_GET
