@@ -133,6 +133,11 @@ def test_photos_come_in_the_same_multipart_call(
     assert image.status_code == 200
     assert image["Content-Type"] == "image/jpeg"
     assert b"PhoneMaker" not in b"".join(image.streaming_content)
+    # The 201 is built from what the submission wrote, not read back: it must be the very
+    # document a later read gives.
+    again = marie_api.get(f"{API}/requests/{response.json()['reference']}/")
+    assert again.json() == response.json()
+    assert again.json()["timeline"][0]["photo_ids"] == [p["id"] for p in photos]
 
 
 def test_photos_uploaded_beforehand_are_referenced_by_id(

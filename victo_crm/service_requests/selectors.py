@@ -136,14 +136,26 @@ class TimelineEntry:
     from_city: bool = False
 
 
-def public_timeline(request: ServiceRequest, *, for_follower: bool = False) -> list[TimelineEntry]:
+def public_timeline(
+    request: ServiceRequest,
+    *,
+    for_follower: bool = False,
+    known: tuple[list[RequestEvent], list[Attachment]] | None = None,
+) -> list[TimelineEntry]:
     """The public part of the request's history, in the citizen's words, oldest first.
 
     A follower (who did not file the request) sees the town's side only: state changes and
-    replies, not the requester's comments and photos. Two queries."""
-    events = list(
-        RequestEvent.objects.filter(request=request, is_public=True).order_by("created_at", "pk")
-    )
+    replies, not the requester's comments and photos. Two queries; none when the caller
+    hands over the whole history (``known``: the events and photos a submission has just
+    written, ``service_request_submit``'s ``new_history``)."""
+    if known is not None:
+        events = [event for event in known[0] if event.is_public]
+    else:
+        events = list(
+            RequestEvent.objects.filter(request=request, is_public=True).order_by(
+                "created_at", "pk"
+            )
+        )
     config = catalogue()
     to_state = RequestEvent._meta.get_field("to_state")
     for event in events:
@@ -151,9 +163,14 @@ def public_timeline(request: ServiceRequest, *, for_follower: bool = False) -> l
             to_state.set_cached_value(event, config.state(event.to_state_id))
     photos_by_event: dict[int | None, list[Attachment]] = {}
     if not for_follower:
-        for attachment in Attachment.objects.filter(request=request, is_public=True).order_by(
-            "created_at", "pk"
-        ):
+        attachments = (
+            known[1]
+            if known is not None
+            else Attachment.objects.filter(request=request, is_public=True).order_by(
+                "created_at", "pk"
+            )
+        )
+        for attachment in attachments:
             photos_by_event.setdefault(attachment.event_id, []).append(attachment)
     entries = []
     for event in events:

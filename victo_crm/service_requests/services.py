@@ -295,10 +295,12 @@ def service_request_submit(
         to_state=workflow_initial,
         data={"channel": channel, **({"assignment_rule": rule.pk} if rule else {})},
     )
-    if images:
-        _store_attachments(request, images, event=event, actor=actor or citizen)
+    photos = _store_attachments(request, images, event=event, actor=actor or citizen)
     outbox_for_request_event(event=event, kind="request_received", request=request)
     request.tracking_token = token  # type: ignore[attr-defined]
+    # Its whole history so far, for a caller that shows it at once (the API's 201) without
+    # reading it back: the submission event and its photos.
+    request.new_history = ([event], [p for p in photos if p.is_public])  # type: ignore[attr-defined]
     return request
 
 

@@ -182,10 +182,18 @@ def _photo_url(request: Request, sr: ServiceRequest, attachment: Attachment) -> 
     )
 
 
-def request_detail_data(request: Request, sr: ServiceRequest) -> dict[str, Any]:
-    """The detail document of a request the caller may read (as requester or follower)."""
+def request_detail_data(
+    request: Request, sr: ServiceRequest, *, just_submitted: bool = False
+) -> dict[str, Any]:
+    """The detail document of a request the caller may read (as requester or follower).
+    ``just_submitted``: ``sr`` comes from ``service_request_submit`` in this call, whose
+    history it carries (nothing to read back)."""
     is_mine = sr.citizen_id == me(request).pk
-    timeline = request_selectors.public_timeline(sr, for_follower=not is_mine)
+    timeline = request_selectors.public_timeline(
+        sr,
+        for_follower=not is_mine,
+        known=getattr(sr, "new_history", None) if just_submitted else None,
+    )
     photos: list[Attachment] = []
     for entry in timeline:
         photos.extend(entry.photos)
@@ -397,7 +405,7 @@ class RequestListCreate(APIView):
         _consume_later(uploads)
         location = reverse("api:v1:request-detail", args=[sr.reference])
         return Response(
-            request_detail_data(request, sr),
+            request_detail_data(request, sr, just_submitted=True),
             status=status.HTTP_201_CREATED,
             headers={"Location": location},
         )
