@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
-from victo_crm.notifications.models import PushDevice
+from victo_crm.notifications.models import Notification, PushDevice
 from victo_crm.service_requests.models import Attachment
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,8 @@ PUBLIC = {
 # One's own account: anonymous visitors are sent to the login page; a citizen sees only theirs.
 OWN_ACCOUNT = {
     "my_requests",
+    "inbox",
+    "inbox_mark_all_read",
     "profile",
     "preferences",
     "consent",
@@ -40,7 +42,7 @@ OWN_ACCOUNT = {
     "delete_account",
 }
 # Reached by POST only (the others by GET).
-POST_ONLY = {"consent", "push_subscribe"}
+POST_ONLY = {"consent", "push_subscribe", "inbox_mark_all_read"}
 # Name a request, a photo, a token, or give personal data: 404 for anyone else.
 PRIVATE = {
     "request_detail",
@@ -56,6 +58,7 @@ PRIVATE = {
     "export_json",
     "export_csv",
     "push_unsubscribe",
+    "inbox_mark_read",
 }
 
 
@@ -74,6 +77,7 @@ def _kwargs(name: str, sr: Any, guest: Any, *, wrong_token: bool = False) -> dic
     photo = Attachment.objects.filter(request=sr).first()
     device = PushDevice.objects.filter(user=sr.citizen).first()
     guest_photo = Attachment.objects.filter(request=guest).first()
+    notice = Notification.objects.filter(recipient=sr.citizen, channel="in_app").first()
     token = "mauvais-jeton-" + "x" * 20 if wrong_token else guest.tracking_token
     return {
         "request_detail": {"reference": sr.reference},
@@ -89,6 +93,7 @@ def _kwargs(name: str, sr: Any, guest: Any, *, wrong_token: bool = False) -> dic
         "export_json": {},
         "export_csv": {},
         "push_unsubscribe": {"device_id": device.pk if device else 0},
+        "inbox_mark_read": {"pk": notice.pk if notice else 0},
     }[name]
 
 
@@ -107,6 +112,14 @@ def test_nobody_else_reaches_marie_s_private_urls(
         kind=PushDevice.Kind.WEB_PUSH,
         endpoint="https://push.example.net/send/marie",
         keys={"p256dh": "x", "auth": "y"},
+    )
+    Notification.objects.create(
+        recipient=marie_request.citizen,
+        channel="in_app",
+        status="sent",
+        kind="request_update",
+        dedup_key="sweep:marie:in_app",
+        subject="Votre requête avance",
     )
     url_for_others = reverse(
         f"portal:{name}", kwargs=_kwargs(name, marie_request, guest_request, wrong_token=True)
@@ -136,6 +149,12 @@ def test_nobody_else_reaches_marie_s_private_urls(
             assert PushDevice.objects.filter(user=marie_request.citizen).exists()  # still there
             assert marie.post(mine).status_code == 302
             assert not PushDevice.objects.filter(user=marie_request.citizen).exists()
+        if name == "inbox_mark_read":
+            notice = Notification.objects.get(dedup_key="sweep:marie:in_app")
+            assert notice.read_at is None  # nobody else marked it
+            assert marie.post(mine).status_code == 303
+            notice.refresh_from_db()
+            assert notice.read_at is not None
 
 
 def test_the_tracking_link_with_the_right_token_works_for_anyone(

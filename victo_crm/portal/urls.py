@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from .views import account, pages, requests, submit
+from .views import account, inbox, pages, requests, submit
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -37,6 +37,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         requests.tracking_photo,
         name="tracking_photo",
     ),
+    # My notices (in-app notifications).
+    path("avis/", inbox.inbox, name="inbox"),
+    path("avis/<int:pk>/lu/", inbox.mark_read, name="inbox_mark_read"),
+    path("avis/tout-lu/", inbox.mark_all_read, name="inbox_mark_all_read"),
     # My account.
     path("profil/", account.profile, name="profile"),
     path("preferences/", account.preferences, name="preferences"),

@@ -14,6 +14,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
 
+from victo_crm.notifications.selectors import unread_count
+
 register = template.Library()
 
 
@@ -164,3 +166,21 @@ def _build_js_messages() -> SafeString:
         ),
     }
     return json_script(messages, "portal-messages")
+
+
+@register.simple_tag(takes_context=True)
+def inbox_unread(context: template.Context) -> int:
+    """The signed-in citizen's unread notices, for the nav: one COUNT, once per page (the
+    inbox view has counted already and says so in ``inbox_unread``). Call it only for a
+    signed-in person: anonymous visitors cost no query."""
+    if "inbox_unread" in context:
+        return int(context["inbox_unread"])
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    cached = getattr(request, "_portal_inbox_unread", None)
+    if cached is None:
+        cached = unread_count(user)
+        request._portal_inbox_unread = cached  # type: ignore[union-attr]
+    return int(cached)
