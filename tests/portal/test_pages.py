@@ -226,3 +226,22 @@ def test_the_home_page_shows_the_notices_in_force_emergencies_first(
     assert reverse("alerts:notice_public", args=[boil.pk]) in html
     assert over.title_fr not in html
     assert reverse("alerts:index") in html
+
+
+def test_the_location_map_uses_the_town_s_tile_server_or_none(
+    marie: Any, request_type: Any, settings: Any
+) -> None:
+    url = reverse("portal:submit_location", args=[request_type.code])
+    settings.VICTO_MAP_TILE_URL = ""
+    settings.VICTO_MAP_TILE_ATTRIBUTION = ""
+
+    none = marie.get(url).content.decode()
+    settings.VICTO_MAP_TILE_URL = "https://tuiles.victoriaville.ca/{z}/{x}/{y}.png"
+    settings.VICTO_MAP_TILE_ATTRIBUTION = '© OSM "><script>alert(1)</script>'
+    named = marie.get(url).content.decode()
+
+    # No tiles by default: no third-party server learns where the citizen is looking.
+    assert 'data-tiles=""' in none
+    assert 'data-tiles="https://tuiles.victoriaville.ca/{z}/{x}/{y}.png"' in named
+    assert "<script>alert(1)</script>" not in named
+    assert "&lt;script&gt;" in named

@@ -266,19 +266,15 @@ VICTO_MAX_ATTACHMENTS = int(os.environ.get("VICTO_MAX_ATTACHMENTS", "8"))
 VICTO_DUPLICATE_RADIUS_METERS = int(os.environ.get("VICTO_DUPLICATE_RADIUS_METERS", "150"))
 # A citizen may reopen a request this many days after it was closed ("ce n’est pas réglé").
 VICTO_REOPEN_DAYS = int(os.environ.get("VICTO_REOPEN_DAYS", "30"))
-# Map tiles of the portal; the page works without them (address search comes first).
-VICTO_MAP_TILES_URL = os.environ.get(
-    "VICTO_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-)
-# --- desk (issue 4): base tiles of the staff desk's maps, meant for every map of the town ---
-# A tile URL template ({z}/{x}/{y}, optionally {s}) and the credit its licence asks for, shown
-# as text in the map's corner, e.g. VICTO_MAP_TILE_URL=https://tuiles.example.ca/{z}/{x}/{y}.png
+# Base tiles of every map (the portal's location step, the desk's maps): a tile URL template
+# ({z}/{x}/{y}, optionally {s}) and the credit its licence asks for, shown as text in the
+# map's corner, e.g. VICTO_MAP_TILE_URL=https://tuiles.example.ca/{z}/{x}/{y}.png
 # VICTO_MAP_TILE_ATTRIBUTION="© OpenStreetMap contributors". Empty (the default): no tiles;
-# the maps still draw the markers and the zone outlines on a plain background, and no
-# third-party server learns where staff are looking.
-VICTO_MAP_TILE_URL = os.environ.get("VICTO_MAP_TILE_URL", "")
+# the maps still take a tap, draw the markers and the zone outlines on a plain background
+# (the portal asks for the address first), and no third-party server learns where a
+# citizen or an agent is looking. VICTO_MAP_TILES_URL is the portal's former name for it.
+VICTO_MAP_TILE_URL = os.environ.get("VICTO_MAP_TILE_URL", os.environ.get("VICTO_MAP_TILES_URL", ""))
 VICTO_MAP_TILE_ATTRIBUTION = os.environ.get("VICTO_MAP_TILE_ATTRIBUTION", "")
-# --- end desk ---
 
 # --- Wagtail (public website and CMS at /cms/) --------------------------------------------
 WAGTAIL_SITE_NAME = "Ville de Victoriaville"

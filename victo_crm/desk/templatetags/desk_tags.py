@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django import forms, template
-from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from victo_crm.core.templatetags.maps import map_tile_attrs
 
 register = template.Library()
 
@@ -83,12 +83,5 @@ def desk_supervising(user: Any) -> bool:
     return bool(user.is_authenticated and is_supervising(user))
 
 
-@register.simple_tag
-def map_tile_attrs() -> str:
-    """The base tiles of a map element (``data-tiles``, ``data-tiles-attribution``), from
-    ``VICTO_MAP_TILE_URL`` and ``VICTO_MAP_TILE_ATTRIBUTION``; empty means no tiles."""
-    return format_html(
-        'data-tiles="{}" data-tiles-attribution="{}"',
-        getattr(settings, "VICTO_MAP_TILE_URL", ""),
-        getattr(settings, "VICTO_MAP_TILE_ATTRIBUTION", ""),
-    )
+# Shared with the portal's map (core.templatetags.maps); kept here for the desk's templates.
+register.simple_tag(map_tile_attrs)

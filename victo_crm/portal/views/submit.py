@@ -118,7 +118,6 @@ def location(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "candidates": form.candidates,
             "centre": centre,
-            "tiles_url": settings.VICTO_MAP_TILES_URL,
             "offline_form": offline_form,
             "guest": guest,
             **_photo_limits(),

@@ -35,10 +35,10 @@
     var centre = [parseFloat(block.dataset.lat), parseFloat(block.dataset.lon)];
     map = L.map("map", { keyboard: true }).setView(centre, 14);
     if (block.dataset.tiles) {
-      L.tileLayer(block.dataset.tiles, {
-        maxZoom: 19,
-        attribution: "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>"
-      }).addTo(map);
+      // The credit is the town's text (VICTO_MAP_TILE_ATTRIBUTION), shown as text, not HTML.
+      var credit = document.createElement("span");
+      credit.textContent = block.dataset.tilesAttribution || "";
+      L.tileLayer(block.dataset.tiles, { maxZoom: 19, attribution: credit.innerHTML }).addTo(map);
     }
     map.on("click", function (e) { place(e.latlng, false); });
     if (lat.value && lon.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), true); map.setView([lat.value, lon.value], 17); }
