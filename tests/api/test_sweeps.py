@@ -154,6 +154,22 @@ def test_a_session_token_cannot_be_borrowed_by_guessing(request_type: Any):
     assert response.status_code == 401
 
 
+def test_an_expired_session_token_is_refused(citizen: Any):
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from tests.api.conftest import session_token_for
+
+    token = session_token_for(citizen)
+    assert ApiClient(token).get(f"{API}/me/").status_code == 200
+
+    Session.objects.filter(session_key=token).update(expire_date=timezone.now())
+    cache.clear()  # the cached copy (Redis) would have expired with it
+
+    assert ApiClient(token).get(f"{API}/me/").status_code == 401
+
+
 # --- Mass assignment ------------------------------------------------------------------------
 
 SERVER_OWNED = {

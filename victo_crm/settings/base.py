@@ -234,6 +234,8 @@ MFA_FORMS = {
 MFA_ADAPTER = "victo_crm.accounts.adapter.MFAAdapter"
 # --- end portal block ---
 HEADLESS_CLIENTS = ("app", "browser")
+# A dotted path, not a secret.
+HEADLESS_TOKEN_STRATEGY = "victo_crm.api.v1.authentication.OneReadSessionTokenStrategy"  # noqa: S105
 HEADLESS_SERVE_SPECIFICATION = False
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Ville de Victoriaville <ne-pas-repondre@victoriaville.ca>"
