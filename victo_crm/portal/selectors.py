@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -48,10 +48,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CURSOR = re.compile(r"^(\d{1,20})-(\d{1,20})$")
 
 
-def encode_cursor(request: ServiceRequest) -> str:
-    """A position in the list: the request's creation time (µs) and id, both exact."""
-    micros = (request.created_at - _EPOCH) // timedelta(microseconds=1)
-    return f"{micros}-{request.pk}"
+def encode_cursor(row: Any) -> str:
+    """A position in a list newest first (my requests, my notices): the row's creation time
+    (µs) and id, both exact."""
+    micros = (row.created_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}-{row.pk}"
 
 
 def decode_cursor(value: str) -> tuple[datetime, int] | None:
@@ -84,13 +85,15 @@ def _with_status(qs: QuerySet[ServiceRequest], status: str | None) -> QuerySet[S
     return qs
 
 
-def _window(
-    qs: QuerySet[ServiceRequest],
+def keyset_window(
+    qs: QuerySet[Any],
     *,
     before: tuple[datetime, int] | None,
     after: tuple[datetime, int] | None,
     size: int,
-) -> list[ServiceRequest]:
+) -> list[Any]:
+    """Up to ``size`` rows of ``qs`` (ordered by ``created_at`` then id) older than
+    ``before``, or newer than ``after`` (then oldest first), or the newest."""
     if after is not None:
         moment, pk = after
         qs = qs.filter(created_at__gte=moment).exclude(created_at=moment, pk__lte=pk)
@@ -114,7 +117,7 @@ def my_requests_page(
         before_key = None
     size = PAGE_SIZE + 1  # one more tells whether there is a page beyond
     base = ServiceRequest.objects.select_related("request_type", "state").only(*LIST_FIELDS)
-    rows = _window(
+    rows = keyset_window(
         _with_status(base.filter(citizen=user), status),
         before=before_key,
         after=after_key,
@@ -122,7 +125,7 @@ def my_requests_page(
     )
     followed = list(RequestFollower.objects.filter(user=user).values_list("request_id", flat=True))
     if followed:
-        rows += _window(
+        rows += keyset_window(
             _with_status(base.filter(pk__in=followed).exclude(citizen=user), status),
             before=before_key,
             after=after_key,

@@ -8,7 +8,6 @@ with a button (a plain form, without script)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -24,19 +23,12 @@ from django.views.decorators.http import require_GET, require_POST
 from victo_crm.notifications import selectors as notification_selectors
 from victo_crm.notifications import services as notification_services
 from victo_crm.notifications.models import Notification
-from victo_crm.portal.selectors import PAGE_SIZE, decode_cursor
+from victo_crm.portal.selectors import PAGE_SIZE, decode_cursor, encode_cursor, keyset_window
 
 from .common import citizen_required, me, private
 
 # What the list shows; the body can be long, but it is shown whole.
 LIST_FIELDS = ("subject", "body", "link", "created_at", "read_at", "is_emergency")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _cursor(notification: Notification) -> str:
-    """The same cursor as My requests: creation time (µs) and id."""
-    micros = (notification.created_at - _EPOCH) // timedelta(microseconds=1)
-    return f"{micros}-{notification.pk}"
 
 
 @dataclass
@@ -54,30 +46,23 @@ def _inbox_page(inbox: QuerySet[Notification], *, before: str, after: str) -> In
     """One page of the inbox (newest first): the first, the one older than ``before`` or the
     one newer than ``after``. One query."""
     before_key, after_key = decode_cursor(before), decode_cursor(after)
-    size = PAGE_SIZE + 1  # one more tells whether there is a page beyond
-    qs = inbox.only(*LIST_FIELDS)
     if after_key is not None:
-        moment, pk = after_key
-        rows = list(
-            qs.filter(created_at__gte=moment)
-            .exclude(created_at=moment, pk__lte=pk)
-            .order_by("created_at", "pk")[:size]
-        )
+        before_key = None
+    rows = keyset_window(
+        inbox.only(*LIST_FIELDS), before=before_key, after=after_key, size=PAGE_SIZE + 1
+    )
+    if after_key is not None:
         if len(rows) <= PAGE_SIZE:  # back at the newest: that is the first page, full
             return _inbox_page(inbox, before="", after="")
         rows = rows[:PAGE_SIZE]
         rows.reverse()
-        return InboxPage(rows, _cursor(rows[0]), _cursor(rows[-1]))
-    if before_key is not None:
-        moment, pk = before_key
-        qs = qs.filter(created_at__lte=moment).exclude(created_at=moment, pk__gte=pk)
-    rows = list(qs.order_by("-created_at", "-pk")[:size])
+        return InboxPage(rows, encode_cursor(rows[0]), encode_cursor(rows[-1]))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     newer: str | None = None
     if before_key is not None:
-        newer = _cursor(rows[0]) if rows else ""
-    return InboxPage(rows, newer, _cursor(rows[-1]) if more else None)
+        newer = encode_cursor(rows[0]) if rows else ""
+    return InboxPage(rows, newer, encode_cursor(rows[-1]) if more else None)
 
 
 def _our_hosts(request: HttpRequest) -> set[str]:
