@@ -35,6 +35,16 @@ def square(lat0: float, lon0: float, lat1: float, lon1: float) -> dict[str, Any]
     }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # WhiteNoise warns at every new request handler when STATIC_ROOT does not exist (nothing
+    # was collected on a fresh checkout): an empty directory says "nothing collected".
+    from pathlib import Path
+
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that need PostgreSQL skip on SQLite, unless CI asked for every service."""
     if connection.vendor == "postgresql" or os.environ.get("DATABASE_URL", "").startswith(
