@@ -31,15 +31,21 @@ def message_id(notification: Notification) -> str:
     return f"<{digest}@{domain}>"
 
 
-def build_message(notification: Notification, connection: Any = None) -> EmailMultiAlternatives:
-    recipient = notification.recipient if notification.recipient_id else None
-    address = notification.address or (recipient.email if recipient is not None else "")
-    if not address:
-        raise PermanentDeliveryError("no e-mail address")
-    language = notification.language if notification.language in ("fr", "en") else "fr"
-    unsubscribe = unsubscribe_url(
-        user_id=notification.recipient_id, email=address, topic=notification.topic
-    )
+def _language(notification: Notification) -> str:
+    return notification.language if notification.language in ("fr", "en") else "fr"
+
+
+def _compose(
+    notification: Notification,
+    *,
+    to: str,
+    message_id: str,
+    unsubscribe: str,
+    connection: Any = None,
+) -> tuple[EmailMultiAlternatives, str, str]:
+    """The e-mail of a notification (text and HTML in its language, one-click unsubscribe
+    headers) to ``to``; also returns the text and HTML bodies."""
+    language = _language(notification)
     context = {
         "subject": notification.subject,
         "body": notification.body,
@@ -55,10 +61,10 @@ def build_message(notification: Notification, connection: Any = None) -> EmailMu
         subject=notification.subject.replace("\n", " ")[:250],
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
+        to=[to],
         connection=connection,
         headers={
-            "Message-ID": message_id(notification),
+            "Message-ID": message_id,
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Content-Language": language,
@@ -66,6 +72,24 @@ def build_message(notification: Notification, connection: Any = None) -> EmailMu
         },
     )
     message.attach_alternative(html, "text/html")
+    return message, text, html
+
+
+def build_message(notification: Notification, connection: Any = None) -> EmailMultiAlternatives:
+    recipient = notification.recipient if notification.recipient_id else None
+    address = notification.address or (recipient.email if recipient is not None else "")
+    if not address:
+        raise PermanentDeliveryError("no e-mail address")
+    unsubscribe = unsubscribe_url(
+        user_id=notification.recipient_id, email=address, topic=notification.topic
+    )
+    message, _text, _html = _compose(
+        notification,
+        to=address,
+        message_id=message_id(notification),
+        unsubscribe=unsubscribe,
+        connection=connection,
+    )
     return message
 
 
@@ -119,38 +143,15 @@ def _content_key(notification: Notification) -> tuple[Any, ...]:
         notification.body,
         notification.link,
         notification.is_emergency,
-        notification.language if notification.language in ("fr", "en") else "fr",
+        _language(notification),
         notification.topic,
     )
 
 
 def _shared_rendering(notification: Notification) -> _Shared:
-    language = notification.language if notification.language in ("fr", "en") else "fr"
-    context = {
-        "subject": notification.subject,
-        "body": notification.body,
-        "link": notification.link,
-        "unsubscribe_url": UNSUBSCRIBE_STANDIN,
-        "is_emergency": notification.is_emergency,
-        "language": language,
-    }
-    with translation.override(language):
-        text = render_to_string("notifications/email/message.txt", context)
-        html = render_to_string("notifications/email/message.html", context)
-    message = EmailMultiAlternatives(
-        subject=notification.subject.replace("\n", " ")[:250],
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[TO_STANDIN],
-        headers={
-            "Message-ID": ID_STANDIN,
-            "List-Unsubscribe": f"<{UNSUBSCRIBE_STANDIN}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Content-Language": language,
-            "Auto-Submitted": "auto-generated",
-        },
+    message, text, html = _compose(
+        notification, to=TO_STANDIN, message_id=ID_STANDIN, unsubscribe=UNSUBSCRIBE_STANDIN
     )
-    message.attach_alternative(html, "text/html")
     raw = message.message().as_bytes(linesep="\r\n")
     expected = text.count(UNSUBSCRIBE_STANDIN) + html.count(UNSUBSCRIBE_STANDIN) + 1
     intact = (
