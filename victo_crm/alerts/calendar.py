@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import CollectionCalendar, CollectionException, ExceptionKind, Frequency
 
@@ -103,4 +104,19 @@ def calendars_for_address(address_id: int) -> list[CollectionCalendar]:
         )
         .select_related("zone", "topic")
         .order_by("topic__order", "pk")
+    )
+
+
+WEEKS_SHOWN = 8
+
+
+def upcoming_collections(address_id: int, *, weeks: int = WEEKS_SHOWN) -> list[Occurrence]:
+    """The address's collections from today for ``weeks`` weeks, moved and cancelled ones
+    included (the public page, the portal's calendar and the API)."""
+    today = timezone.localdate()
+    return occurrences(
+        calendars_for_address(address_id),
+        today,
+        today + timedelta(weeks=weeks),
+        with_cancelled=True,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -21,22 +20,10 @@ from victo_crm.notifications.unsubscribe import read_token, unsubscribe_apply
 from victo_crm.places.models import Address
 
 from . import ical, services
-from .calendar import calendars_for_address, occurrences
+from .calendar import upcoming_collections
 from .forms import AddressSearchForm, NoticeForm, SubscriptionForm, resolve_address
 from .models import AlertTopic, Notice, NoticeStatus, Subscription
 from .selectors import active_notices, notice_audience_count, subscriptions_for
-
-WEEKS_SHOWN = 8
-
-
-def _schedule(address: Address, weeks: int = WEEKS_SHOWN) -> list[Any]:
-    today = timezone.localdate()
-    return occurrences(
-        calendars_for_address(address.pk),
-        today,
-        today + timedelta(weeks=weeks),
-        with_cancelled=True,
-    )
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -80,7 +67,7 @@ def collection_days(request: HttpRequest, address_id: int) -> HttpResponse:
         "alerts/collection_days.html",
         {
             "address": address,
-            "schedule": _schedule(address),
+            "schedule": upcoming_collections(address.pk),
             "ical_url": feed,
             "webcal_url": _webcal(feed),
         },
@@ -128,7 +115,7 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
             {
                 "address": address,
                 "label": labels.get(address.pk, ""),
-                "schedule": _schedule(address, 4),
+                "schedule": upcoming_collections(address.pk, weeks=4),
                 "ical_url": feed,
                 "webcal_url": _webcal(feed),
             }

@@ -7,11 +7,9 @@ else is 404, as for requests).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -24,7 +22,7 @@ from rest_framework.views import APIView
 
 from victo_crm.alerts import ical
 from victo_crm.alerts import services as alert_services
-from victo_crm.alerts.calendar import calendars_for_address, occurrences
+from victo_crm.alerts.calendar import upcoming_collections
 from victo_crm.alerts.models import AlertTopic, Notice, Subscription, TopicCategory
 from victo_crm.alerts.selectors import (
     active_notices,
@@ -39,7 +37,6 @@ from .idempotency import idempotent
 from .views import IDEMPOTENCY_PARAMETER, ObjectOfTheCaller, caller_of, me
 
 CHANNELS = alert_services.EVERY_CHANNEL
-COLLECTION_WEEKS = 8
 
 
 # --- Documents --------------------------------------------------------------------------------
@@ -259,13 +256,7 @@ class CollectionSchedule(APIView):
     )
     def get(self, request: Request) -> Response:
         address = _address(request.query_params.get("address"), field="address")
-        today = timezone.localdate()
-        days = occurrences(
-            calendars_for_address(address.pk),
-            today,
-            today + timedelta(weeks=COLLECTION_WEEKS),
-            with_cancelled=True,
-        )
+        days = upcoming_collections(address.pk)
         feed = reverse("alerts:collection_ical", args=[ical.address_token(address)])
         return Response(
             {
