@@ -45,6 +45,7 @@ from victo_crm.service_requests.models import (
     RequestFollower,
     RequestType,
     ServiceRequest,
+    State,
 )
 from victo_crm.service_requests.services import service_request_submit
 
@@ -182,6 +183,16 @@ def _photo_url(request: Request, sr: ServiceRequest, attachment: Attachment) -> 
     )
 
 
+def type_document(rtype: RequestType) -> dict[str, str]:
+    """``s.TypeRefSerializer``: a request's type as the app shows it."""
+    return {"code": rtype.code, "name": rtype.name}
+
+
+def status_document(state: State) -> dict[str, Any]:
+    """``s.StatusSerializer``: a state in the citizen's words."""
+    return {"code": state.code, "label": state.citizen_label, "is_closed": state.is_final}
+
+
 def request_detail_data(
     request: Request, sr: ServiceRequest, *, just_submitted: bool = False
 ) -> dict[str, Any]:
@@ -207,12 +218,8 @@ def request_detail_data(
     return {
         "reference": sr.reference,
         "public_id": sr.public_id,
-        "request_type": {"code": sr.request_type.code, "name": sr.request_type.name},
-        "status": {
-            "code": sr.state.code,
-            "label": sr.state.citizen_label,
-            "is_closed": sr.state.is_final,
-        },
+        "request_type": type_document(sr.request_type),
+        "status": status_document(sr.state),
         "is_mine": is_mine,
         "channel": sr.channel,
         "description": sr.description if is_mine else None,
@@ -270,17 +277,11 @@ def list_items(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dic
     config = request_catalogue()
     items = []
     for row in rows:
-        rtype = config.request_type(row["request_type_id"])
-        state = config.state(row["state_id"])
         items.append(
             {
                 "reference": row["reference"],
-                "request_type": {"code": rtype.code, "name": rtype.name},
-                "status": {
-                    "code": state.code,
-                    "label": state.citizen_label,
-                    "is_closed": state.is_final,
-                },
+                "request_type": type_document(config.request_type(row["request_type_id"])),
+                "status": status_document(config.state(row["state_id"])),
                 "is_mine": row["citizen_id"] == caller_id,
                 "location_text": row["location_text"],
                 "created_at": timezone.localtime(row["created_at"]),
@@ -579,12 +580,8 @@ class NearbyRequests(APIView):
             [
                 {
                     "id": sr.public_id,
-                    "request_type": {"code": rtype.code, "name": rtype.name},
-                    "status": {
-                        "code": sr.state.code,
-                        "label": sr.state.citizen_label,
-                        "is_closed": sr.state.is_final,
-                    },
+                    "request_type": type_document(rtype),
+                    "status": status_document(sr.state),
                     "created_at": sr.created_at,
                     "location_text": sr.location_text,
                     "latitude": sr.latitude,
