@@ -175,24 +175,24 @@ def test_the_inbox_pages_by_20_newest_first(marie: Client, citizen: Any) -> None
     newest_first = [n.subject for n in reversed(made)]
 
     first = marie.get(INBOX)
-    assert [n.subject for n in first.context["page"].notifications] == newest_first[:20]
+    assert [n.subject for n in first.context["page"].items] == newest_first[:20]
     assert "Plus récents" not in first.content.decode()
     older = first.context["page"].older
     assert older and f"?avant={older}" in first.content.decode()
 
     second = marie.get(INBOX, {"avant": older})
     page2 = second.context["page"]
-    assert [n.subject for n in page2.notifications] == newest_first[20:40]
+    assert [n.subject for n in page2.items] == newest_first[20:40]
     assert page2.newer
 
     third = marie.get(INBOX, {"avant": page2.older})
-    assert [n.subject for n in third.context["page"].notifications] == newest_first[40:]
+    assert [n.subject for n in third.context["page"].items] == newest_first[40:]
     assert third.context["page"].older is None
 
     back = marie.get(INBOX, {"apres": third.context["page"].newer})
-    assert [n.subject for n in back.context["page"].notifications] == newest_first[20:40]
+    assert [n.subject for n in back.context["page"].items] == newest_first[20:40]
     back_to_first = marie.get(INBOX, {"apres": back.context["page"].newer})
-    assert [n.subject for n in back_to_first.context["page"].notifications] == newest_first[:20]
+    assert [n.subject for n in back_to_first.context["page"].items] == newest_first[:20]
 
 
 def test_a_broken_cursor_shows_the_first_page(marie: Client, citizen: Any) -> None:
@@ -374,10 +374,10 @@ def test_a_full_page_costs_a_fixed_number_of_queries(
     first = marie.get(INBOX)
     with django_assert_max_num_queries(5):
         response = marie.get(INBOX)
-    assert len(response.context["page"].notifications) == 20
+    assert len(response.context["page"].items) == 20
     with django_assert_max_num_queries(5):
         response = marie.get(INBOX, {"avant": first.context["page"].older})
-    assert len(response.context["page"].notifications) == 20
+    assert len(response.context["page"].items) == 20
 
 
 def test_the_unread_count_costs_one_query_on_other_pages(marie: Client, citizen: Any) -> None:

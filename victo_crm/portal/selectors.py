@@ -19,6 +19,7 @@ newest first), which the mobile API pages with offsets.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -67,14 +68,42 @@ def decode_cursor(value: str) -> tuple[datetime, int] | None:
 
 
 @dataclass
-class RequestsPage:
-    requests: list[ServiceRequest]
-    newer: str | None  # cursor of the page before (newer requests), "" for the first page
-    older: str | None  # cursor of the page after (older requests)
+class KeysetPage:
+    """A page of a list newest first (my requests, my notices)."""
+
+    items: list[Any]
+    newer: str | None  # cursor of the page before (newer rows), "" for the first page
+    older: str | None  # cursor of the page after (older rows)
 
     @property
     def has_other_pages(self) -> bool:
         return self.newer is not None or self.older is not None
+
+
+# fetch(before, after, size): up to ``size`` rows older than ``before`` (newest first), or
+# newer than ``after`` (oldest first), or the newest; sorted.
+Fetch = Callable[[tuple[datetime, int] | None, tuple[datetime, int] | None, int], list[Any]]
+
+
+def keyset_page(fetch: Fetch, *, before: str = "", after: str = "") -> KeysetPage:
+    """The first page, the one older than the ``before`` cursor, or the one newer than the
+    ``after`` cursor (shown newest first), without a total count: page 30 costs what page 1
+    costs, and a row arriving meanwhile never shifts a page."""
+    before_key, after_key = decode_cursor(before), decode_cursor(after)
+    if after_key is not None:
+        before_key = None
+    rows = fetch(before_key, after_key, PAGE_SIZE + 1)  # one more: is there a page beyond?
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if after_key is not None:
+        if not more:  # back at the newest rows: that is the first page, full
+            return keyset_page(fetch)
+        rows.reverse()  # read upwards from the cursor; shown newest first
+        return KeysetPage(rows, encode_cursor(rows[0]), encode_cursor(rows[-1]))
+    newer: str | None = None
+    if before_key is not None:
+        newer = encode_cursor(rows[0]) if rows else ""
+    return KeysetPage(rows, newer, encode_cursor(rows[-1]) if more else None)
 
 
 def _with_status(qs: QuerySet[ServiceRequest], status: str | None) -> QuerySet[ServiceRequest]:
@@ -106,44 +135,34 @@ def keyset_window(
 
 def my_requests_page(
     user: User, *, status: str | None = None, before: str = "", after: str = ""
-) -> RequestsPage:
-    """A page of the citizen's own and followed requests, newest first: the first page, the
-    one older than the ``before`` cursor, or the one newer than the ``after`` cursor.
+) -> KeysetPage:
+    """A page of the citizen's own and followed requests, newest first (``keyset_page``).
     Two or three queries whatever the number of requests."""
     if user is None or not user.is_authenticated:
-        return RequestsPage([], None, None)
-    before_key, after_key = decode_cursor(before), decode_cursor(after)
-    if after_key is not None:
-        before_key = None
-    size = PAGE_SIZE + 1  # one more tells whether there is a page beyond
+        return KeysetPage([], None, None)
     base = ServiceRequest.objects.select_related("request_type", "state").only(*LIST_FIELDS)
-    rows = keyset_window(
-        _with_status(base.filter(citizen=user), status),
-        before=before_key,
-        after=after_key,
-        size=size,
-    )
     followed = list(RequestFollower.objects.filter(user=user).values_list("request_id", flat=True))
-    if followed:
-        rows += keyset_window(
-            _with_status(base.filter(pk__in=followed).exclude(citizen=user), status),
+
+    def fetch(
+        before_key: tuple[datetime, int] | None, after_key: tuple[datetime, int] | None, size: int
+    ) -> list[Any]:
+        rows = keyset_window(
+            _with_status(base.filter(citizen=user), status),
             before=before_key,
             after=after_key,
             size=size,
         )
-    rows.sort(key=lambda r: (r.created_at, r.pk), reverse=after_key is None)
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    if after_key is not None:
-        if not more:  # back at the newest requests: that is the first page, full
-            return my_requests_page(user, status=status)
-        rows.reverse()  # read upwards from the cursor; shown newest first
-        return RequestsPage(rows, encode_cursor(rows[0]), encode_cursor(rows[-1]))
-    newer: str | None = None
-    if before_key is not None:
-        newer = encode_cursor(rows[0]) if rows else ""
-    older = encode_cursor(rows[-1]) if more else None
-    return RequestsPage(rows, newer, older)
+        if followed:
+            rows += keyset_window(
+                _with_status(base.filter(pk__in=followed).exclude(citizen=user), status),
+                before=before_key,
+                after=after_key,
+                size=size,
+            )
+        rows.sort(key=lambda r: (r.created_at, r.pk), reverse=after_key is None)
+        return rows
+
+    return keyset_page(fetch, before=before, after=after)
 
 
 def open_requests_count(user: User) -> int:

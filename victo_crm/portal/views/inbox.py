@@ -7,7 +7,6 @@ with a button (a plain form, without script)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from victo_crm.notifications import selectors as notification_selectors
 from victo_crm.notifications import services as notification_services
 from victo_crm.notifications.models import Notification
-from victo_crm.portal.selectors import PAGE_SIZE, decode_cursor, encode_cursor, keyset_window
+from victo_crm.portal.selectors import KeysetPage, decode_cursor, keyset_page, keyset_window
 
 from .common import citizen_required, me, private
 
@@ -31,38 +30,16 @@ from .common import citizen_required, me, private
 LIST_FIELDS = ("subject", "body", "link", "created_at", "read_at", "is_emergency")
 
 
-@dataclass
-class InboxPage:
-    notifications: list[Notification]
-    newer: str | None  # cursor of the page before (newer notices), "" for the first page
-    older: str | None  # cursor of the page after (older notices)
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.newer is not None or self.older is not None
-
-
-def _inbox_page(inbox: QuerySet[Notification], *, before: str, after: str) -> InboxPage:
-    """One page of the inbox (newest first): the first, the one older than ``before`` or the
-    one newer than ``after``. One query."""
-    before_key, after_key = decode_cursor(before), decode_cursor(after)
-    if after_key is not None:
-        before_key = None
-    rows = keyset_window(
-        inbox.only(*LIST_FIELDS), before=before_key, after=after_key, size=PAGE_SIZE + 1
+def _inbox_page(inbox: QuerySet[Notification], *, before: str, after: str) -> KeysetPage:
+    """One page of the inbox, newest first, in one query."""
+    qs = inbox.only(*LIST_FIELDS)
+    return keyset_page(
+        lambda before_key, after_key, size: keyset_window(
+            qs, before=before_key, after=after_key, size=size
+        ),
+        before=before,
+        after=after,
     )
-    if after_key is not None:
-        if len(rows) <= PAGE_SIZE:  # back at the newest: that is the first page, full
-            return _inbox_page(inbox, before="", after="")
-        rows = rows[:PAGE_SIZE]
-        rows.reverse()
-        return InboxPage(rows, encode_cursor(rows[0]), encode_cursor(rows[-1]))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    newer: str | None = None
-    if before_key is not None:
-        newer = encode_cursor(rows[0]) if rows else ""
-    return InboxPage(rows, newer, encode_cursor(rows[-1]) if more else None)
 
 
 def _our_hosts(request: HttpRequest) -> set[str]:
@@ -106,8 +83,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = me(request)
     before, after = request.GET.get("avant", ""), request.GET.get("apres", "")
     page = _inbox_page(notification_selectors.inbox_for(user), before=before, after=after)
-    for notification in page.notifications:
-        notification.safe_link = _safe_link(notification.link, request)  # type: ignore[attr-defined]
+    for notification in page.items:
+        notification.safe_link = _safe_link(notification.link, request)
     unread = notification_selectors.unread_count(user)
     return render(
         request,
