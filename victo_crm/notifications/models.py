@@ -29,6 +29,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notification_inbox_idx (recipient, channel, -created_at) serves it
     )
     address = models.CharField(
         _("adresse de livraison"),
@@ -74,7 +75,6 @@ class Notification(models.Model):
         _("envoi groupé"),
         max_length=80,
         blank=True,
-        db_index=True,
         help_text=_("Par exemple « notice:12 » pour toutes les notifications d’un avis."),
     )
     is_emergency = models.BooleanField(
@@ -85,14 +85,14 @@ class Notification(models.Model):
     subject = models.CharField(_("objet"), max_length=255, blank=True)
     body = models.TextField(_("message"), blank=True)
     link = models.CharField(_("lien"), max_length=500, blank=True)
-    dedup_key = models.CharField(_("clé d’unicité"), max_length=200, unique=True)
+    # Unique through Meta.constraints (unique=True would add an unused pattern-ops index).
+    dedup_key = models.CharField(_("clé d’unicité"), max_length=200)
     status = models.CharField(
         _("statut"),
         max_length=10,
         choices=NotificationStatus.choices,
         default=NotificationStatus.PENDING,
-        db_index=True,
-    )
+    )  # notification_relay_idx (status, queued_at) serves the reads by status
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     not_before = models.DateTimeField(_("pas avant"), null=True, blank=True)
@@ -106,7 +106,16 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ("-created_at",)
+        # Every index costs each of the thousands of rows a notice fans out to.
+        constraints = [
+            models.UniqueConstraint(fields=["dedup_key"], name="notification_dedup_key_unique")
+        ]
         indexes = [
+            models.Index(
+                fields=["group_key"],
+                condition=~models.Q(group_key=""),
+                name="notification_group_idx",
+            ),
             models.Index(fields=["status", "queued_at"], name="notification_relay_idx"),
             models.Index(
                 fields=["recipient", "channel", "-created_at"], name="notification_inbox_idx"

@@ -339,9 +339,18 @@ class Channel(models.TextChoices):
 class ServiceRequest(TimeStampedModel):
     """A complaint or request from a citizen or a guest."""
 
-    reference = models.CharField(_("référence"), max_length=16, unique=True)
+    # (created_at DESC, id DESC) of migration 0004 serves every read by date.
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    # Unique through Meta.constraints, not unique=True: that would add a second,
+    # pattern-ops index on PostgreSQL that no lookup uses.
+    reference = models.CharField(_("référence"), max_length=16)
     request_type = models.ForeignKey(
-        RequestType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="requests"
+        RequestType,
+        verbose_name=_("type"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+        db_index=False,  # (request_type, -created_at) in Meta.indexes serves it
     )
     state = models.ForeignKey(
         State, verbose_name=_("état"), on_delete=models.PROTECT, related_name="requests"
@@ -353,9 +362,10 @@ class ServiceRequest(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="service_requests",
+        db_index=False,  # (citizen, -created_at) in Meta.indexes serves it
     )
     contact_name = models.CharField(_("nom du demandeur"), max_length=200, blank=True)
-    contact_email = models.EmailField(_("courriel du demandeur"), blank=True, db_index=True)
+    contact_email = models.EmailField(_("courriel du demandeur"), blank=True)
     contact_phone = models.CharField(_("téléphone du demandeur"), max_length=32, blank=True)
     language = models.CharField(_("langue"), max_length=2, default="fr")
     channel = models.CharField(
@@ -382,6 +392,7 @@ class ServiceRequest(TimeStampedModel):
         verbose_name=_("équipe"),
         on_delete=models.PROTECT,
         related_name="service_requests",
+        db_index=False,  # (team, state, -created_at) in Meta.indexes serves it
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -390,6 +401,7 @@ class ServiceRequest(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_requests",
+        db_index=False,  # (assignee, -created_at) in Meta.indexes serves it
     )
     priority = models.PositiveSmallIntegerField(
         _("priorité"), choices=Priority.choices, default=Priority.NORMAL
@@ -408,12 +420,14 @@ class ServiceRequest(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="merged_requests",
+        db_index=False,  # a partial index in Meta.indexes: few requests are merged
     )
     rating = models.PositiveSmallIntegerField(_("satisfaction (1 à 5)"), null=True, blank=True)
     rating_comment = models.TextField(_("commentaire de satisfaction"), blank=True)
     rated_at = models.DateTimeField(_("évaluée le"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    tracking_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Only guests' requests have one: a partial index in Meta.indexes.
+    tracking_token_hash = models.CharField(max_length=64, blank=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Full-text search of the desk (PostgreSQL): kept current by a database trigger from the
     # description and contact fields (migration 0004), so no writer has to remember it.
@@ -423,7 +437,23 @@ class ServiceRequest(TimeStampedModel):
         verbose_name = _("requête")
         verbose_name_plural = _("requêtes")
         ordering = ("-created_at",)
+        # Every index costs each submission and each change: one per way the requests are
+        # read. The desk's partial queue indexes and (created_at, id) are in migration 0004.
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="service_request_reference_key")
+        ]
         indexes = [
+            models.Index(fields=["contact_email"], name="service_request_contact_email"),
+            models.Index(
+                fields=["tracking_token_hash"],
+                condition=~models.Q(tracking_token_hash=""),
+                name="service_request_tracking_token",
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="service_request_merged_into",
+            ),
             models.Index(fields=["citizen", "-created_at"]),
             models.Index(fields=["team", "state", "-created_at"]),
             models.Index(fields=["assignee", "-created_at"]),
@@ -533,7 +563,11 @@ class RequestEvent(models.Model):
     """One row per change to a request: its history and the citizen's timeline."""
 
     request = models.ForeignKey(
-        ServiceRequest, verbose_name=_("requête"), on_delete=models.CASCADE, related_name="events"
+        ServiceRequest,
+        verbose_name=_("requête"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # (request, created_at) in Meta.indexes serves it
     )
     kind = models.CharField(_("nature"), max_length=20, choices=EventKind.choices)
     is_public = models.BooleanField(_("visible du citoyen"), default=False)
