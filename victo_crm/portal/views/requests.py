@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -144,25 +145,46 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_detail(request, _own(request, reference))
 
 
+def _citizen_action(
+    request: HttpRequest,
+    sr: ServiceRequest,
+    form: PortalForm,
+    *,
+    form_name: str,
+    field: str,
+    act: Callable[[dict[str, Any]], object],
+    success: str,
+) -> HttpResponse:
+    """A citizen's form on their request's page (comment, reopen, rate): the service's
+    refusal lands on ``field``; on success a message and back to the page (POST-redirect-GET);
+    otherwise the page again, with the form as it was sent (400)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(field, [m for ms in error_dict(error).values() for m in ms])
+        except PermissionDenied as error:
+            form.add_service_error(field, [str(error)])
+        else:
+            messages.success(request, success)
+            return redirect("portal:request_detail", reference=sr.reference)
+    return _render_detail(request, sr, status=400, **{form_name: form})
+
+
 @private("POST")
 def comment(request: HttpRequest, reference: str) -> HttpResponse:
     sr = _filed(request, reference)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.service_request_comment(
-                request=sr,
-                citizen=me(request),
-                text=form.cleaned_data["text"],
-            )
-        except ValidationError as error:
-            form.add_service_error("text", [m for ms in error_dict(error).values() for m in ms])
-        except PermissionDenied as error:
-            form.add_service_error("text", [str(error)])
-        else:
-            messages.success(request, _("Votre commentaire a été ajouté."))
-            return redirect("portal:request_detail", reference=sr.reference)
-    return _render_detail(request, sr, status=400, comment_form=form)
+    return _citizen_action(
+        request,
+        sr,
+        CommentForm(request.POST),
+        form_name="comment_form",
+        field="text",
+        act=lambda data: actions.service_request_comment(
+            request=sr, citizen=me(request), text=data["text"]
+        ),
+        success=_("Votre commentaire a été ajouté."),
+    )
 
 
 @private("POST")
@@ -186,46 +208,36 @@ def add_photos(request: HttpRequest, reference: str) -> HttpResponse:
 @private("POST")
 def reopen(request: HttpRequest, reference: str) -> HttpResponse:
     sr = _filed(request, reference)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.service_request_reopen(
-                request=sr,
-                citizen=me(request),
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            form.add_service_error("reason", [m for ms in error_dict(error).values() for m in ms])
-        except PermissionDenied as error:
-            form.add_service_error("reason", [str(error)])
-        else:
-            messages.success(
-                request, _("Votre requête est rouverte. L’équipe responsable en est avisée.")
-            )
-            return redirect("portal:request_detail", reference=sr.reference)
-    return _render_detail(request, sr, status=400, reopen_form=form)
+    return _citizen_action(
+        request,
+        sr,
+        ReopenForm(request.POST),
+        form_name="reopen_form",
+        field="reason",
+        act=lambda data: actions.service_request_reopen(
+            request=sr, citizen=me(request), reason=data["reason"]
+        ),
+        success=_("Votre requête est rouverte. L’équipe responsable en est avisée."),
+    )
 
 
 @private("POST")
 def rate(request: HttpRequest, reference: str) -> HttpResponse:
     sr = _filed(request, reference)
-    form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.service_request_rate(
-                request=sr,
-                citizen=me(request),
-                rating=form.cleaned_data["rating"],
-                comment=form.cleaned_data.get("comment") or "",
-            )
-        except ValidationError as error:
-            form.add_service_error("rating", [m for ms in error_dict(error).values() for m in ms])
-        except PermissionDenied as error:
-            form.add_service_error("rating", [str(error)])
-        else:
-            messages.success(request, _("Merci pour votre évaluation !"))
-            return redirect("portal:request_detail", reference=sr.reference)
-    return _render_detail(request, sr, status=400, rating_form=form)
+    return _citizen_action(
+        request,
+        sr,
+        RatingForm(request.POST),
+        form_name="rating_form",
+        field="rating",
+        act=lambda data: actions.service_request_rate(
+            request=sr,
+            citizen=me(request),
+            rating=data["rating"],
+            comment=data.get("comment") or "",
+        ),
+        success=_("Merci pour votre évaluation !"),
+    )
 
 
 @private("POST")
