@@ -13,8 +13,12 @@ from django.utils import timezone
 
 from tests.conftest import make_user
 from victo_crm.accounts.models import CommunicationPreference, Consent
-from victo_crm.alerts.models import Notice
-from victo_crm.alerts.selectors import notice_audience_count
+from victo_crm.alerts.models import Notice, NoticeStatus
+from victo_crm.alerts.selectors import (
+    active_notices_for_address,
+    area_addresses,
+    notice_audience_count,
+)
 from victo_crm.alerts.services import (
     notice_fanout,
     notice_publish,
@@ -245,3 +249,52 @@ class TestTheStaffPage:
         assert response.status_code == 200
         assert "Choisissez au moins une zone." in response.text
         assert not Notice.objects.exists()
+
+
+class TestNoticesOfAnAddress:
+    """What the portal home and the API show at an address: the notices in force whose area
+    covers it, by the same rule the fan-out uses for the whole registry."""
+
+    @pytest.fixture
+    def in_force(self, topics, town, agent, west_address):
+        notices = [
+            notice(topics["travaux"], agent, zones=[town["west"]]),
+            notice(topics["travaux"], agent, zones=[town["east"]]),
+            notice(topics["travaux"], agent, area_kind="town"),
+            notice(topics["travaux"], agent, area_kind="streets", streets="RUE DES ERABLES"),
+            notice(topics["travaux"], agent, area_kind="streets", streets="rue Notre-Dame"),
+            notice(
+                topics["travaux"],
+                agent,
+                area_kind="radius",
+                latitude=west_address.latitude,
+                longitude=west_address.longitude + 0.002,  # about 150 m east
+                radius_m=300,
+            ),
+            notice(
+                topics["travaux"],
+                agent,
+                area_kind="radius",
+                latitude=west_address.latitude,
+                longitude=west_address.longitude + 0.02,  # about 1.5 km east
+                radius_m=300,
+            ),
+        ]
+        Notice.objects.filter(pk__in=[n.pk for n in notices]).update(status=NoticeStatus.PUBLISHED)
+        return notices
+
+    def test_each_kind_of_area_agrees_with_the_audience_rule(
+        self, in_force, west_address, east_address
+    ):
+        for address in (west_address, east_address):
+            shown = {n.pk for n in active_notices_for_address(address)}
+            expected = {n.pk for n in in_force if area_addresses(n).filter(pk=address.pk).exists()}
+            assert shown == expected
+        west = {n.pk for n in active_notices_for_address(west_address)}
+        assert west == {in_force[i].pk for i in (0, 2, 3, 5)}
+
+    def test_three_reads_whatever_the_number_of_notices(
+        self, in_force, west_address, django_assert_num_queries
+    ):
+        with django_assert_num_queries(3):  # the address's zones, the notices, their zones
+            active_notices_for_address(west_address)
