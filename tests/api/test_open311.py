@@ -656,3 +656,46 @@ def test_an_unknown_endpoint_is_404_and_a_missing_format_is_400(client: Client, 
     error_array(client.get(f"{BASE}/nothing.xml"), "xml", 404)
     error_array(client.get(f"{BASE}/services"), "json", 400)
     error_array(client.get(f"{BASE}/services.csv"), "json", 404)
+
+
+def _tree_serialisation(root: str, value: Any) -> str:
+    """What the XML writer replaced: an ElementTree built and serialised."""
+    from victo_crm.api.open311.formats import ITEM_TAGS, XML_DECLARATION, _text
+
+    def fill(element: ET.Element, tag: str, item: Any) -> None:
+        if isinstance(item, dict):
+            for key, child in item.items():
+                fill(ET.SubElement(element, key), key, child)
+        elif isinstance(item, list | tuple):
+            for child in item:
+                child_tag = ITEM_TAGS.get(tag, "item")
+                fill(ET.SubElement(element, child_tag), child_tag, child)
+        else:
+            element.text = _text(item)
+
+    element = ET.Element(root)
+    fill(element, root, value)
+    return XML_DECLARATION + ET.tostring(element, encoding="unicode")
+
+
+def test_the_xml_writer_writes_what_elementtree_would() -> None:
+    from victo_crm.api.open311.formats import to_xml
+
+    document = [
+        {
+            "service_request_id": "2026-000001",
+            "description": "Trou <profond> & dangereux > 10 cm, « près » du 12\n2e ligne",
+            "lat": 46.05,
+            "media_url": None,
+            "service_notice": "",
+            "accepted": True,
+            "closed": False,
+            "values": [{"key": "a&b", "name": "A < B"}, {"key": "c", "name": ""}],
+            "keywords": [],
+            "nested": {},
+        },
+        {"service_request_id": "2026-000002", "address_id": 0},
+    ]
+    for root in ("service_requests", "services", "errors"):
+        assert to_xml(root, document) == _tree_serialisation(root, document)
+    assert to_xml("errors", []) == _tree_serialisation("errors", [])

