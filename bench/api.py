@@ -36,6 +36,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.proc import machine_busy_seconds, tree_cpu_seconds  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/victo_api_bench"
 GOALS = {"submit": 520, "list": 900, "detail": 1000}
 
@@ -256,6 +259,19 @@ def wrk(url: str, script: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def measured(
+    server: subprocess.Popen[bytes], url: str, script: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    """A wrk run with what it cost: the CPU time of the server's processes and of the whole
+    machine (server, wrk, PostgreSQL, Redis, anything else), per call."""
+    server_cpu, machine_cpu = tree_cpu_seconds(server.pid), machine_busy_seconds()
+    result = wrk(url, script, args)
+    calls = max(result["requests"], 1)
+    result["server_cpu_ms"] = (tree_cpu_seconds(server.pid) - server_cpu) / calls * 1000
+    result["machine_cpu_ms"] = (machine_busy_seconds() - machine_cpu) / calls * 1000
+    return result
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGTERM)
     try:
@@ -360,7 +376,7 @@ def main() -> None:
             # Warm-up: each worker connects, fills its caches.
             wrk_args = argparse.Namespace(**{**vars(args), "duration": 2})
             wrk(f"{base}{path}", script, wrk_args)
-            results[name] = wrk(f"{base}{path}", script, args)
+            results[name] = measured(server, f"{base}{path}", script, args)
     finally:
         stop(server)
 
@@ -385,7 +401,7 @@ def main() -> None:
                 bare_script,
                 argparse.Namespace(**{**vars(args), "duration": 2}),
             )
-            bare = wrk(f"http://127.0.0.1:{bare_port}/", bare_script, args)
+            bare = measured(bare_server, f"http://127.0.0.1:{bare_port}/", bare_script, args)
         finally:
             stop(bare_server)
 
@@ -398,13 +414,17 @@ def main() -> None:
     )
     print(f"Statements per call (in-process): {counts}")
     print()
-    print(f"{'scenario':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'scenario':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        f" {'CPU ms/call: server':>20} {'machine':>8}"
+    )
     rows = list(results.items()) + ([("bare psycopg submit", bare)] if bare else [])
     for name, result in rows:
         errors = result["non2xx"] + result["errors"]
         print(
             f"{name:28} {result['rps']:8.0f} {result['p50'] / 1000:8.1f} "
             f"{result['p95'] / 1000:8.1f} {result['p99'] / 1000:8.1f} {errors:7d}"
+            f" {result['server_cpu_ms']:20.1f} {result['machine_cpu_ms']:8.1f}"
         )
     print()
     if bare and "submit" in results:
@@ -415,6 +435,16 @@ def main() -> None:
             continue
         verdict = "met" if results[name]["rps"] >= goal else "NOT met"
         print(f"{name}: {results[name]['rps']:.0f}/s, goal ≥ {goal}/s: {verdict}")
+    cpus = os.cpu_count() or 1
+    for name in GOALS:
+        if name not in results:
+            continue
+        cost = results[name]["machine_cpu_ms"]
+        print(
+            f"{name}: {cost:.1f} ms of machine CPU per call (server "
+            f"{results[name]['server_cpu_ms']:.1f} ms): at most {cpus * 1000 / cost:.0f}/s on "
+            f"{cpus} CPUs at that cost"
+        )
     for name in GOALS:
         if name not in results:
             continue

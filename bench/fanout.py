@@ -31,6 +31,8 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.proc import cpu_seconds, process_tree, vm_hwm_kb  # noqa: E402
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -56,37 +58,6 @@ class CountingSink:
                     self.duplicates += 1
                 self.recipients.add(rcpt)
         return "250 OK"
-
-
-def vm_hwm_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def process_tree(root: int) -> list[int]:
-    found = [root]
-    for pid in [root]:
-        try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        except OSError:
-            children = []
-        for child in children:
-            found.extend(process_tree(int(child)))
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (from /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def recreate_database(url: str) -> None:
