@@ -4,6 +4,7 @@
 #   scripts/test.sh                      # lint, format, types, migrations, the test suite
 #   scripts/test.sh tests/accounts -x    # arguments go to pytest
 #   DATABASE_URL=postgres://user@127.0.0.1:5432/victo scripts/test.sh   # against PostgreSQL
+#   VICTO_TEST_WORKERS=1 scripts/test.sh # one pytest process (default: one per CPU, at most 4)
 #
 # Every step runs even when an earlier one fails, so one run shows every problem; the
 # exit code is non-zero if any step failed (pytest collecting no test counts as a failure).
@@ -50,8 +51,21 @@ if [ -n "${DATABASE_URL:-}" ]; then
 else
     database="SQLite"
 fi
-printf '\n== pytest (%s)\n' "$database"
-"$PY" -m pytest -p no:cacheprovider "$@"
+# pytest-xdist: one worker per CPU (at most 4), each with its own test database and Redis
+# database (settings/test.py). Tests go out in pytest-django's order, so on every worker
+# the transactional tests (live server, browser), which empty the database, still come
+# after the others; ``--dist loadfile`` would break that order. VICTO_TEST_WORKERS=1 runs
+# everything in one process.
+workers="${VICTO_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
+if [ "$workers" -gt 4 ]; then
+    workers=4
+fi
+parallel=()
+if [ "$workers" -gt 1 ]; then
+    parallel=(-n "$workers" --dist load)
+fi
+printf '\n== pytest (%s, %s worker(s))\n' "$database" "$workers"
+"$PY" -m pytest -p no:cacheprovider ${parallel[@]+"${parallel[@]}"} "$@"
 code=$?
 if [ "$code" -eq 5 ]; then
     echo "test.sh: pytest collected no tests."
