@@ -15,8 +15,8 @@ figure is printed as a ratio of it.
 
 The database is ``victo_api_bench`` by default (DATABASE_URL overrides it), prepared with
 ``manage.py migrate``, ``load_demo``, ``generate_load_data --requests 1000000`` and
-``VACUUM ANALYZE``; the bench
-prints how many requests it holds. Every run adds the requests it submits.
+``VACUUM ANALYZE``; the bench prints how many requests it holds. Every run adds the requests
+it submits.
 """
 
 from __future__ import annotations
