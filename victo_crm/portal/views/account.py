@@ -23,7 +23,7 @@ from victo_crm.portal import ratelimit
 from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
 
-from .common import citizen_required, error_dict, me, private
+from .common import citizen_required, error_dict, error_messages, me, private
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,7 +93,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         try:
             account_services.user_preferences_set(user=user, preferences=chosen)
         except ValidationError as exc:
-            error = " ".join(m for ms in error_dict(exc).values() for m in ms)
+            error = " ".join(error_messages(exc))
         else:
             messages.success(request, _("Vos préférences sont enregistrées."))
             return redirect("portal:preferences")
@@ -163,7 +163,7 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
             name=str(payload.get("name") or ""),
         )
     except ValidationError as error:
-        detail = " ".join(m for ms in error_dict(error).values() for m in ms)
+        detail = " ".join(error_messages(error))
         return _push_error(
             _("Cet appareil n’a pas pu être inscrit aux notifications : %(detail)s")
             % {"detail": detail},

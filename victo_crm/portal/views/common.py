@@ -87,6 +87,11 @@ def error_dict(error: ValidationError) -> dict[str | None, list[str]]:
     return {None: list(error.messages)}
 
 
+def error_messages(error: ValidationError) -> list[str]:
+    """Every message of a service's refusal, whatever field it names."""
+    return [text for texts in error_dict(error).values() for text in texts]
+
+
 def sla_words(request_type: RequestType) -> str:
     """The type's service level in plain words."""
     hours = request_type.sla_hours

@@ -21,7 +21,7 @@ from victo_crm.service_requests import citizen as actions
 from victo_crm.service_requests import selectors
 from victo_crm.service_requests.models import RequestTypeField, ServiceRequest, Transition
 
-from .common import citizen_required, error_dict, me, private, sla_words
+from .common import citizen_required, error_messages, me, private, sla_words
 
 STATUSES = {"ouvertes": portal_selectors.OPEN, "fermees": portal_selectors.CLOSED}
 
@@ -162,7 +162,7 @@ def _citizen_action(
         try:
             act(form.cleaned_data)
         except ValidationError as error:
-            form.add_service_error(field, [m for ms in error_dict(error).values() for m in ms])
+            form.add_service_error(field, error_messages(error))
         except PermissionDenied as error:
             form.add_service_error(field, [str(error)])
         else:
@@ -197,7 +197,7 @@ def add_photos(request: HttpRequest, reference: str) -> HttpResponse:
             photos=request.FILES.getlist("photos"),
         )
     except ValidationError as error:
-        errors = [m for ms in error_dict(error).values() for m in ms]
+        errors = error_messages(error)
         return _render_detail(request, sr, status=400, photo_errors=errors)
     except PermissionDenied as error:
         return _render_detail(request, sr, status=400, photo_errors=[str(error)])

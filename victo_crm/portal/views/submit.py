@@ -31,7 +31,7 @@ from victo_crm.service_requests.citizen import service_request_follow
 from victo_crm.service_requests.models import RequestType, ServiceRequest
 from victo_crm.service_requests.services import Contact
 
-from .common import error_dict, friendly_404, me, private, sla_words, town_centre
+from .common import error_dict, error_messages, friendly_404, me, private, sla_words, town_centre
 
 logger = logging.getLogger(__name__)
 
@@ -406,9 +406,8 @@ def follow(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         service_request_follow(request=service_request, user=me(request))
     except ValidationError as error:
-        for messages_ in error_dict(error).values():
-            for message in messages_:
-                messages.error(request, message)
+        for message in error_messages(error):
+            messages.error(request, message)
         return redirect("portal:my_requests")
     messages.success(
         request,
