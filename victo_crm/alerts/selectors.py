@@ -90,13 +90,13 @@ def active_notices(*, at: datetime | None = None) -> QuerySet[Notice]:
 
 
 def notice_covers(notice: Notice, address: Address, zone_ids: set[int]) -> bool:
-    """Whether ``address`` (in the zones ``zone_ids``) lies in the notice's area: the test
-    ``area_addresses`` makes on the whole registry, made on one address in memory.
+    """Whether ``address`` (in the zones ``zone_ids``) lies in the area of a saved notice:
+    the test ``area_addresses`` makes on the whole registry, made on one address in memory.
     ``notice.zones`` is best prefetched."""
     if notice.area_kind == AreaKind.TOWN:
         return True
     if notice.area_kind == AreaKind.ZONES:
-        return notice.pk is not None and any(z.pk in zone_ids for z in notice.zones.all())
+        return any(zone.pk in zone_ids for zone in notice.zones.all())
     if notice.area_kind == AreaKind.STREETS:
         return fold(address.street) in {fold(street) for street in notice.street_list()}
     if notice.latitude is None or notice.longitude is None or not notice.radius_m:
