@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.proc import cpu_seconds, process_tree, vm_hwm_kb  # noqa: E402
+from bench.proc import process_tree, tree_cpu_seconds, vm_hwm_kb  # noqa: E402
 
 
 def free_port() -> int:
@@ -245,7 +245,7 @@ def main() -> int:
                     break
         elapsed = time.perf_counter() - t0
         sink_cpu = time.process_time() - own_cpu0
-        worker_cpu = sum(cpu_seconds(pid) for w in workers for pid in process_tree(w.pid))
+        worker_cpu = sum(tree_cpu_seconds(w.pid) for w in workers)
         load_after = os.getloadavg()
         emails = sink.count
         total = emails + in_app_done
