@@ -42,6 +42,9 @@ from bench.proc import machine_busy_seconds, tree_cpu_seconds  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/victo_api_bench"
 GOALS = {"submit": 520, "list": 900, "detail": 1000}
+# What the issue quotes for "a straightforward DRF view with token auth doing the same three
+# inserts" on its machine; bench/drf_reference is that app, measured in the same run.
+REFERENCE_QUOTED = {"submit": 560, "list": 750}
 
 LUA_COMMON = r"""
 local counter = 0
@@ -121,7 +124,7 @@ def prepare() -> dict[str, Any]:
     engine = import_module(settings.SESSION_ENGINE)
     session = engine.SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "victo_crm.accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     reference = (
@@ -273,6 +276,56 @@ def measured(
     return result
 
 
+def reference_run(
+    env: dict[str, str], body: dict[str, Any], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
+    """The issue's other yardstick, measured here: a straightforward DRF app with token auth
+    doing three inserts per submission (bench/drf_reference), same gunicorn and wrk."""
+    ref_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.drf_reference.settings"}
+    prepared = subprocess.run(
+        [sys.executable, "-m", "bench.drf_reference.prepare"],
+        cwd=ROOT,
+        env=ref_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    info = json.loads(prepared.stdout.strip().splitlines()[-1])
+    auth = {"Authorization": f"Token {info['token']}"}
+    port = args.port + 2
+    base = f"http://127.0.0.1:{port}"
+    scenarios = [
+        (
+            "submit",
+            "/tickets/",
+            lua(
+                "POST", "/tickets/", {**auth, "Content-Type": "application/json"}, json.dumps(body)
+            ),
+        ),
+        ("list", "/tickets/", lua("GET", "/tickets/", auth)),
+        (
+            "detail",
+            f"/tickets/{info['reference']}/",
+            lua("GET", f"/tickets/{info['reference']}/", auth),
+        ),
+    ]
+    if args.only:
+        wanted = {name.strip() for name in args.only.split(",")}
+        scenarios = [scenario for scenario in scenarios if scenario[0] in wanted]
+    results: dict[str, dict[str, Any]] = {}
+    server = gunicorn(
+        "bench.drf_reference.wsgi:application", port, ref_env, args.workers, args.worker_threads
+    )
+    try:
+        time.sleep(1.5)
+        for name, path, script in scenarios:
+            wrk(f"{base}{path}", script, argparse.Namespace(**{**vars(args), "duration": 2}))
+            results[name] = measured(server, f"{base}{path}", script, args)
+    finally:
+        stop(server)
+    return results
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGTERM)
     try:
@@ -296,6 +349,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8311)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument(
+        "--skip-reference", action="store_true", help="skip the straightforward DRF app"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required: apt-get install -y wrk")
@@ -406,6 +462,10 @@ def main() -> None:
         finally:
             stop(bare_server)
 
+    reference: dict[str, dict[str, Any]] = {}
+    if not args.skip_reference:
+        reference = reference_run(env, submit_body(ctx), args)
+
     print()
     print(
         f"Database: {database_url.rsplit('/', 1)[-1]}, about {ctx['requests_estimate']:,} requests; "
@@ -420,6 +480,7 @@ def main() -> None:
         f" {'CPU ms/call: server':>20} {'machine':>8}"
     )
     rows = list(results.items()) + ([("bare psycopg submit", bare)] if bare else [])
+    rows += [(f"DRF reference {name}", result) for name, result in reference.items()]
     for name, result in rows:
         errors = result["non2xx"] + result["errors"]
         print(
@@ -436,6 +497,13 @@ def main() -> None:
             continue
         verdict = "met" if results[name]["rps"] >= goal else "NOT met"
         print(f"{name}: {results[name]['rps']:.0f}/s, goal ≥ {goal}/s: {verdict}")
+    for name, quoted in REFERENCE_QUOTED.items():
+        if name in reference and name in results:
+            print(
+                f"{name}: {results[name]['rps'] / reference[name]['rps']:.0%} of the "
+                f"straightforward DRF app ({reference[name]['rps']:.0f}/s here; the issue "
+                f"quotes about {quoted}/s)"
+            )
     cpus = os.cpu_count() or 1
     for name in GOALS:
         if name not in results:

@@ -1,0 +1,91 @@
+"""Creates and fills the reference app's database when needed, then prints what bench/api.py
+needs as one JSON line: a token of an owner with twenty tickets and one of its references.
+
+    DJANGO_SETTINGS_MODULE=bench.drf_reference.settings python -m bench.drf_reference.prepare
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import psycopg
+
+OWNERS = 50_000
+TICKETS = 1_000_000
+
+
+def _ensure_database() -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        if exists.fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def _fill() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM auth_user")
+        if cursor.fetchone()[0] < OWNERS:
+            cursor.execute(
+                "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,"
+                " email, is_staff, is_active, date_joined)"
+                " SELECT '!', false, 'owner' || g, '', '', 'owner' || g || '@example.ca',"
+                " false, true, now() FROM generate_series(1, %s) g",
+                [OWNERS],
+            )
+        cursor.execute("SELECT count(*) FROM drf_reference_ticket")
+        if cursor.fetchone()[0] >= TICKETS:
+            return
+        cursor.execute("SELECT min(id) FROM auth_user")
+        first = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO drf_reference_ticket (owner_id, reference, request_type, description,"
+            " field_values, latitude, longitude, state, created_at, updated_at)"
+            " SELECT %s + g %% %s, 'T' || g, 'nid-de-poule', 'Description ' || g,"
+            ' \'{"profondeur": "42"}\', 46.05 + (g %% 100) / 10000.0,'
+            " -71.96 - (g %% 100) / 10000.0, 'submitted', now() - g * interval '95 seconds',"
+            " now() - g * interval '90 seconds' FROM generate_series(1, %s) g",
+            [first, OWNERS, TICKETS],
+        )
+        cursor.execute(
+            "INSERT INTO drf_reference_ticketevent (ticket_id, kind, created_at)"
+            " SELECT id, 'submitted', created_at FROM drf_reference_ticket"
+        )
+    with connection.cursor() as cursor:
+        connection.ensure_connection()
+        connection.connection.autocommit = True  # VACUUM cannot run in a transaction
+        cursor.execute("VACUUM ANALYZE")
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.drf_reference.settings")
+    import django
+
+    django.setup()
+    _ensure_database()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    _fill()
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    from .models import Ticket
+
+    owner = User.objects.order_by("id").first()
+    assert owner is not None
+    token, _ = Token.objects.get_or_create(user=owner)
+    ticket = Ticket.objects.filter(owner=owner).order_by("-created_at").first()
+    assert ticket is not None
+    print(json.dumps({"token": token.key, "reference": ticket.reference}))
+
+
+if __name__ == "__main__":
+    main()
