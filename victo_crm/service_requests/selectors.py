@@ -10,14 +10,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from victo_crm.places.geometry import bbox_around, distance_m
+from victo_crm.places.models import Address
 
 from .configuration import catalogue
 from .models import (
@@ -37,6 +39,9 @@ OPEN = "open"
 CLOSED = "closed"
 
 
+_FOLLOWED = f'SELECT "request_id" FROM "{RequestFollower._meta.db_table}" WHERE "user_id" = %s'  # noqa: S608
+
+
 def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[ServiceRequest]:
     """The citizen's own requests and those they follow, newest first.
 
@@ -47,7 +52,9 @@ def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[S
     # The followed ids as a literal list (a citizen follows a handful): PostgreSQL then
     # combines the (citizen, -created_at) and primary-key indexes instead of walking the
     # whole table in date order, which a subquery in an OR made it do.
-    followed = list(RequestFollower.objects.filter(user=user).values_list("request_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_FOLLOWED, [user.pk])
+        followed = [row[0] for row in cursor.fetchall()]
     qs = (
         ServiceRequest.objects.filter(Q(citizen=user) | Q(pk__in=followed))
         .select_related("request_type", "state")
@@ -62,6 +69,43 @@ def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[S
 
 def _detail_qs() -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.select_related("address")
+
+
+# A request's page (portal and API) is the most frequent read after the list. Its statements
+# are written out once, with the models' own table names, and loaded by ``Model.objects.raw``:
+# the same instances as the ORM's (``SELECT *`` maps every column by name, converters
+# included), without compiling a query on every call, which cost about a third of the API's
+# detail. tests/portal/test_selectors.py holds them to the ORM's results.
+def _select(model: type[Any], where: str, order_by: str = "") -> str:
+    table = model._meta.db_table
+    return f'SELECT * FROM "{table}" WHERE {where}' + (f" ORDER BY {order_by}" if order_by else "")  # noqa: S608
+
+
+_REQUEST_BY = {
+    "reference": _select(ServiceRequest, '"reference" = %s'),
+    "public_id": _select(ServiceRequest, '"public_id" = %s'),
+}
+_ADDRESS = _select(Address, '"id" = %s')
+_PUBLIC_EVENTS = _select(RequestEvent, '"request_id" = %s AND "is_public"', '"created_at", "id"')
+_PUBLIC_PHOTOS = _select(Attachment, '"request_id" = %s AND "is_public"', '"created_at", "id"')
+
+
+def _raw(model: type[Any], sql: str, params: list[Any]) -> list[Any]:
+    return list(model._default_manager.raw(sql, params))
+
+
+def _request_with_address(column: str, value: Any) -> ServiceRequest | None:
+    """One request by a unique column, with its address (``_detail_qs().filter(...).first()``
+    without the ORM's compilation; the address by a second statement, only when there is one)."""
+    field = cast("Field[Any, Any]", ServiceRequest._meta.get_field(column))
+    found = _raw(ServiceRequest, _REQUEST_BY[column], [field.get_db_prep_value(value, connection)])
+    if not found:
+        return None
+    request: ServiceRequest = found[0]
+    if request.address_id is not None:
+        address = _raw(Address, _ADDRESS, [request.address_id])
+        ServiceRequest.address.field.set_cached_value(request, address[0] if address else None)
+    return request
 
 
 def with_configuration(request: ServiceRequest) -> ServiceRequest:
@@ -94,10 +138,10 @@ def request_for_citizen_or_404(
             lookup = {"public_id": uuid.UUID(str(public_id))}
         except ValueError:
             raise Http404 from None
-    try:  # unique: no ORDER BY for .first() to compile and run
-        request = _detail_qs().get(**lookup)
-    except ServiceRequest.DoesNotExist:
-        raise Http404 from None
+    [(column, value)] = lookup.items()
+    request = _request_with_address(column, value)
+    if request is None:
+        raise Http404
     with_configuration(request)
     request.is_requester = request.citizen_id == user.pk  # type: ignore[attr-defined]
     request.is_follower = (  # type: ignore[attr-defined]
@@ -151,11 +195,7 @@ def public_timeline(
     if known is not None:
         events = [event for event in known[0] if event.is_public]
     else:
-        events = list(
-            RequestEvent.objects.filter(request=request, is_public=True).order_by(
-                "created_at", "pk"
-            )
-        )
+        events = _raw(RequestEvent, _PUBLIC_EVENTS, [request.pk])
     config = catalogue()
     to_state = RequestEvent._meta.get_field("to_state")
     for event in events:
@@ -164,11 +204,7 @@ def public_timeline(
     photos_by_event: dict[int | None, list[Attachment]] = {}
     if not for_follower:
         attachments = (
-            known[1]
-            if known is not None
-            else Attachment.objects.filter(request=request, is_public=True).order_by(
-                "created_at", "pk"
-            )
+            known[1] if known is not None else _raw(Attachment, _PUBLIC_PHOTOS, [request.pk])
         )
         for attachment in attachments:
             photos_by_event.setdefault(attachment.event_id, []).append(attachment)
