@@ -184,9 +184,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "victo_crm.accounts.validators.MaximumLengthValidator"},
 ]
+# Django's and allauth's backends, each loading the signed-in user with one raw statement.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "victo_crm.accounts.backends.ModelBackend",
+    "victo_crm.accounts.backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
