@@ -275,17 +275,26 @@ def list_items(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dic
     """The documents of "my requests" (``s.RequestListItemSerializer`` describes them) from
     flat rows: type and state names come from the configuration kept in memory."""
     config = request_catalogue()
+    zone = timezone.get_current_timezone()
+    # A page names a handful of types and states: each document is built once per page.
+    types: dict[int, dict[str, str]] = {}
+    states: dict[int, dict[str, Any]] = {}
     items = []
     for row in rows:
+        type_id, state_id = row["request_type_id"], row["state_id"]
+        if type_id not in types:
+            types[type_id] = type_document(config.request_type(type_id))
+        if state_id not in states:
+            states[state_id] = status_document(config.state(state_id))
         items.append(
             {
                 "reference": row["reference"],
-                "request_type": type_document(config.request_type(row["request_type_id"])),
-                "status": status_document(config.state(row["state_id"])),
+                "request_type": types[type_id],
+                "status": states[state_id],
                 "is_mine": row["citizen_id"] == caller_id,
                 "location_text": row["location_text"],
-                "created_at": timezone.localtime(row["created_at"]),
-                "updated_at": timezone.localtime(row["updated_at"]),
+                "created_at": row["created_at"].astimezone(zone),
+                "updated_at": row["updated_at"].astimezone(zone),
             }
         )
     return items
