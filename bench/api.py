@@ -299,7 +299,13 @@ def reference_run(
             "submit",
             "/tickets/",
             lua(
-                "POST", "/tickets/", {**auth, "Content-Type": "application/json"}, json.dumps(body)
+                "POST",
+                "/tickets/",
+                {
+                    "Authorization": f"Token {info['submit_token']}",
+                    "Content-Type": "application/json",
+                },
+                json.dumps(body),
             ),
         ),
         ("list", "/tickets/", lua("GET", "/tickets/", auth)),

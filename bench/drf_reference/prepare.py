@@ -40,8 +40,17 @@ def _fill() -> None:
                 " false, true, now() FROM generate_series(1, %s) g",
                 [OWNERS],
             )
+        # What earlier runs submitted (their references are UUIDs, the generated ones "T…")
+        # goes: every run starts from the same million.
+        for table in ("drf_reference_outbox", "drf_reference_ticketevent"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE ticket_id IN"
+                " (SELECT id FROM drf_reference_ticket WHERE reference NOT LIKE 'T%%')"
+            )
+        cursor.execute("DELETE FROM drf_reference_ticket WHERE reference NOT LIKE 'T%%'")
         cursor.execute("SELECT count(*) FROM drf_reference_ticket")
         if cursor.fetchone()[0] >= TICKETS:
+            cursor.execute("ANALYZE")
             return
         cursor.execute("SELECT min(id) FROM auth_user")
         first = cursor.fetchone()[0]
@@ -79,12 +88,18 @@ def main() -> None:
 
     from .models import Ticket
 
-    owner = User.objects.order_by("id").first()
-    assert owner is not None
-    token, _ = Token.objects.get_or_create(user=owner)
-    ticket = Ticket.objects.filter(owner=owner).order_by("-created_at").first()
+    # One owner reads (twenty tickets, as generated), another submits: the reader's list
+    # stays the same size whatever the submissions add.
+    reader, submitter = User.objects.order_by("id")[:2]
+    token, _ = Token.objects.get_or_create(user=reader)
+    submit_token, _ = Token.objects.get_or_create(user=submitter)
+    ticket = Ticket.objects.filter(owner=reader).order_by("-created_at").first()
     assert ticket is not None
-    print(json.dumps({"token": token.key, "reference": ticket.reference}))
+    print(
+        json.dumps(
+            {"token": token.key, "submit_token": submit_token.key, "reference": ticket.reference}
+        )
+    )
 
 
 if __name__ == "__main__":
