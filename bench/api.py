@@ -5,7 +5,7 @@
 
 gunicorn serves the production settings (DEBUG off, DJANGO_SECRET_KEY set,
 DJANGO_SECURE_SSL_REDIRECT=0, Redis for cache, sessions and throttles) with 2 worker
-processes of 4 threads each, as the Procfile runs it (``--worker-threads 1`` for sync
+processes of 2 threads each, as the Procfile runs it (``--worker-threads 1`` for sync
 workers); wrk
 (Debian package) drives 16 concurrent connections. Scenarios: submit (JSON with an
 Idempotency-Key and one custom field), my-requests list, one request, Open311
@@ -347,7 +347,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
-        "--worker-threads", type=int, default=4, help="gunicorn --threads (Procfile: 4)"
+        "--worker-threads", type=int, default=2, help="gunicorn --threads (Procfile: 2)"
     )
     parser.add_argument(
         "--only", default="", help="comma-separated scenario names (submit,list,detail,...)"
