@@ -50,7 +50,6 @@ def _fill() -> None:
         cursor.execute("DELETE FROM drf_reference_ticket WHERE reference NOT LIKE 'T%%'")
         cursor.execute("SELECT count(*) FROM drf_reference_ticket")
         if cursor.fetchone()[0] >= TICKETS:
-            cursor.execute("ANALYZE")
             return
         cursor.execute("SELECT min(id) FROM auth_user")
         first = cursor.fetchone()[0]
@@ -67,10 +66,19 @@ def _fill() -> None:
             "INSERT INTO drf_reference_ticketevent (ticket_id, kind, created_at)"
             " SELECT id, 'submitted', created_at FROM drf_reference_ticket"
         )
+
+
+def _vacuum() -> None:
+    """Dead rows of the deleted submissions gone and statistics fresh (autovacuum may be off):
+    each run's plans are the first run's."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    connection.connection.autocommit = True  # VACUUM cannot run in a transaction
     with connection.cursor() as cursor:
-        connection.ensure_connection()
-        connection.connection.autocommit = True  # VACUUM cannot run in a transaction
-        cursor.execute("VACUUM ANALYZE")
+        cursor.execute(
+            "VACUUM ANALYZE drf_reference_ticket, drf_reference_ticketevent, drf_reference_outbox"
+        )
 
 
 def main() -> None:
@@ -83,6 +91,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     _fill()
+    _vacuum()
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
