@@ -320,8 +320,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "victo_crm.api.v1.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "victo_crm.api.v1.throttles.UserWriteThrottle",
-        "victo_crm.api.v1.throttles.IpWriteThrottle",
+        "victo_crm.api.v1.throttles.WriteThrottle",
     ],
     # Counted in the cache (Redis in production). Writes per signed-in person and per IP
     # address; wrong session tokens per IP address.

@@ -15,6 +15,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from .throttles import parse_rate
+
 
 def client_ip(request: Any) -> str:
     """The caller's address as DRF's throttles see it (NUM_PROXIES aware)."""
@@ -57,12 +59,10 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
     def _count_failure(self, request: Request) -> None:
         rates: dict[str, Any] = dict(api_settings.DEFAULT_THROTTLE_RATES or {})
-        rate = str(rates.get("auth_failure") or "20/min")
-        limit_text, period = rate.split("/")
-        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+        limit, seconds = parse_rate(str(rates.get("auth_failure") or "20/min")) or (20, 60)
         key = f"api:auth-fail:{client_ip(request)}"
         count = cache.get_or_set(key, 0, seconds) or 0
-        if count >= int(limit_text):
+        if count >= limit:
             raise exceptions.Throttled(wait=seconds)
         try:
             cache.incr(key)

@@ -3,42 +3,158 @@
 
 Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``: ``write_user`` and
 ``write_ip``. Over the limit the API answers 429 with ``Retry-After``.
+
+Each limit is a sliding-window counter: a count per fixed window (a minute for ``n/min``) and
+the estimate ``previous window * the part of it still inside the last minute + this window``.
+Counting is an atomic increment (taken back when the call is refused, so only the calls let
+through count), so concurrent writes cannot slip past the limit between a read and a write of
+the counter, and it costs the same at any rate: DRF's own throttles keep the time of every
+call in the window and store the whole list again at each call. On Redis, both limits are
+checked in one round trip.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import math
+import time
+from typing import Any, cast
 
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class _WriteThrottle(SimpleRateThrottle):
-    def get_rate(self) -> str | None:
-        # Read at each request (DRF reads them once at import), so settings can change them.
-        rates: dict[str, Any] = dict(api_settings.DEFAULT_THROTTLE_RATES or {})
-        rate = rates.get(self.scope or "")
-        return str(rate) if rate else None
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """``"60/min"`` → ``(60, 60)``: the number of calls and the window in seconds."""
+    if not rate:
+        return None
+    number, period = str(rate).split("/")
+    return int(number), _PERIODS[period[0]]
+
+
+def _redis_pipeline() -> Any:
+    """A pipeline on the cache's Redis (no transaction: one round trip), or None elsewhere."""
+    backend = caches["default"]  # ``cache`` is a proxy: isinstance() needs the backend
+    if not isinstance(backend, RedisCache):
+        return None
+    client = cast(Any, backend)._cache.get_client(write=True)
+    return client.pipeline(transaction=False)
+
+
+def _counts(keys: list[str], ttl: int) -> list[int]:
+    """Increment every other key (the current windows) and read the ones between them (the
+    previous windows): ``[current, previous, current, previous, …]``."""
+    pipe = _redis_pipeline()
+    if pipe is not None:
+        for index, key in enumerate(keys):
+            full = cache.make_and_validate_key(key)
+            if index % 2 == 0:
+                pipe.incr(full)
+                pipe.expire(full, ttl)
+            else:
+                pipe.get(full)
+        replies = pipe.execute()
+        counts, position = [], 0
+        for index in range(len(keys)):
+            counts.append(int(replies[position] or 0))
+            position += 2 if index % 2 == 0 else 1
+        return counts
+    # Any other cache (the local memory of development and tests): the same, in several calls.
+    counts = []
+    for index, key in enumerate(keys):
+        if index % 2 == 0:
+            cache.add(key, 0, ttl)
+            try:
+                counts.append(cache.incr(key))
+            except ValueError:  # expired between the two calls
+                cache.set(key, 1, ttl)
+                counts.append(1)
+        else:
+            counts.append(int(cache.get(key) or 0))
+    return counts
+
+
+def _take_back(keys: list[str]) -> None:
+    """Undo the increments of a refused call (every other key: the current windows)."""
+    current = keys[::2]
+    pipe = _redis_pipeline()
+    if pipe is not None:
+        for key in current:
+            pipe.decr(cache.make_and_validate_key(key))
+        pipe.execute()
+        return
+    for key in current:
+        with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
+            cache.decr(key)
+
+
+def allowed(limit: int, previous: int, done: int, elapsed: float) -> bool:
+    """Whether one more call fits: ``done`` calls in this window, ``previous`` in the one
+    before, ``elapsed`` the part of this window gone (0 to 1)."""
+    return previous * (1 - elapsed) + done + 1 <= limit
+
+
+def wait_seconds(limit: int, period: int, previous: int, done: int, elapsed: float) -> float:
+    """Seconds until one more call fits, if no other call comes (see ``allowed``)."""
+    if done + 1 <= limit and previous > 0:
+        needed = 1 - (limit - done - 1) / previous  # part of this window to let go by
+        return max(needed - elapsed, 0) * period
+    # Only the next window helps: this window's calls become the previous ones.
+    needed = max(1 - (limit - 1) / done, 0) if done else 0
+    return (1 - elapsed + needed) * period
+
+
+class WriteThrottle(BaseThrottle):
+    """The write limits of the API, per person (``write_user``) and per IP (``write_ip``)."""
+
+    scopes = ("write_user", "write_ip")
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        return super().allow_request(request, view)
+        # Read at each request (DRF reads them once at import), so settings can change them.
+        rates: dict[str, Any] = dict(api_settings.DEFAULT_THROTTLE_RATES or {})
+        now = time.time()
+        limits: list[tuple[int, int, float]] = []
+        keys: list[str] = []
+        for scope in self.scopes:
+            parsed = parse_rate(rates.get(scope))
+            ident = self._ident(request, scope)
+            if parsed is None or ident is None:
+                continue
+            limit, period = parsed
+            window = int(now // period)
+            keys += [f"throttle:{scope}:{ident}:{window}", f"throttle:{scope}:{ident}:{window - 1}"]
+            limits.append((limit, period, (now % period) / period))
+        if not limits:
+            return True
+        ttl = 2 * max(period for _limit, period, _elapsed in limits)
+        counts = _counts(keys, ttl)
+        waits = []
+        for index, (limit, period, elapsed) in enumerate(limits):
+            done, previous = counts[2 * index] - 1, counts[2 * index + 1]
+            if not allowed(limit, previous, done, elapsed):
+                waits.append(wait_seconds(limit, period, previous, done, elapsed))
+        if waits:
+            _take_back(keys)
+            self._wait = max(1, math.ceil(max(waits)))
+            return False
+        return True
 
+    def _ident(self, request: Request, scope: str) -> str | None:
+        if scope == "write_user":
+            user = request.user
+            return str(user.pk) if user and user.is_authenticated else None
+        return self.get_ident(request)
 
-class UserWriteThrottle(_WriteThrottle):
-    scope = "write_user"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if not (request.user and request.user.is_authenticated):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
-
-
-class IpWriteThrottle(_WriteThrottle):
-    scope = "write_ip"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def wait(self) -> float | None:
+        return self._wait
