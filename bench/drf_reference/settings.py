@@ -3,6 +3,8 @@ token authentication (see the package docstring)."""
 
 import os
 
+import dj_database_url
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "drf-reference-not-secret-" + "x" * 40)
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
@@ -32,22 +34,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-_url = os.environ.get(
-    "DRF_REFERENCE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/victo_drf_reference"
-)
-_rest = _url.split("://", 1)[1]
-_credentials, _, _location = _rest.rpartition("@")
-_hostport, _, _name = _location.partition("/")
-_host, _, _port = _hostport.partition(":")
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": _name,
-        "USER": _credentials.split(":")[0] or "postgres",
-        "HOST": _host,
-        "PORT": _port or "5432",
-        "CONN_MAX_AGE": 600,
-    }
+    "default": dj_database_url.parse(
+        os.environ.get(
+            "DRF_REFERENCE_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/victo_drf_reference",
+        ),
+        conn_max_age=600,
+    )
 }
 
 REST_FRAMEWORK = {
