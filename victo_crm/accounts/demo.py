@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -168,6 +169,11 @@ def load_demo_accounts() -> list[tuple[str, str, str]]:
             citizen_index += 1
         user.set_password(account["password"])
         user.save()
+        # Verified, as a real account would be after its first confirmation: sign-in requires
+        # a verified address (ACCOUNT_EMAIL_VERIFICATION = "mandatory").
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
         for name in account["groups"]:
             group, _created = Group.objects.get_or_create(name=name)
             user.groups.add(group)

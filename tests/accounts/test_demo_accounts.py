@@ -1,0 +1,37 @@
+"""The demo accounts that ``scripts/run.sh`` prints sign in with what it prints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import Client
+from django.urls import reverse
+
+from victo_crm.accounts.demo import load_demo_accounts
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_printed_account_signs_in_on_the_portal_and_in_the_app() -> None:
+    load_demo_accounts()
+    rows = load_demo_accounts()  # run.sh loads the demo at every start
+    assert len(rows) >= 6
+    for _role, email, password in rows:
+        assert EmailAddress.objects.filter(email=email, verified=True, primary=True).count() == 1
+
+        portal = Client()
+        response = portal.post(reverse("account_login"), {"login": email, "password": password})
+        assert response.status_code == 302, email
+        assert "confirm-email" not in response["Location"]
+        assert portal.session.get("_auth_user_id"), email
+
+        app: Any = Client().post(
+            "/_allauth/app/v1/auth/login",
+            json.dumps({"email": email, "password": password}),
+            content_type="application/json",
+        )
+        assert app.status_code == 200, (email, app.content[:300])
+        assert app.json()["meta"]["session_token"]
