@@ -45,8 +45,12 @@ class AccountAdapter(DefaultAccountAdapter):
     }
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Where a sign-in without ``next`` lands: agents, supervisors and administrators on
+        their desk queue, other staff (web editors) on the site, citizens on their portal."""
         user: Any = request.user
-        if roles.is_staff_member(user) or user.is_staff:
+        if roles.is_staff_member(user):
+            return reverse("desk:queue")
+        if user.is_staff:
             return super().get_login_redirect_url(request)
         return reverse("portal:home")
 
