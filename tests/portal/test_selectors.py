@@ -69,6 +69,7 @@ def test_a_request_is_found_only_by_its_requester_or_a_follower(
 def test_a_guest_request_is_found_by_its_token_only(guest_request: Any) -> None:
     found = selectors.request_for_guest_token_or_404(guest_request.tracking_token)
     assert found == guest_request
+    assert _values(found) == _values(ServiceRequest.objects.get(pk=guest_request.pk))
     for wrong in (
         "",
         "x" * 32,

@@ -67,10 +67,6 @@ def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[S
     return qs
 
 
-def _detail_qs() -> QuerySet[ServiceRequest]:
-    return ServiceRequest.objects.select_related("address")
-
-
 # A request's page (portal and API) is the most frequent read after the list. Its statements
 # are written out once, with the models' own table names, and loaded by ``Model.objects.raw``:
 # the same instances as the ORM's (``SELECT *`` maps every column by name, converters
@@ -84,6 +80,8 @@ def _select(model: type[Any], where: str, order_by: str = "") -> str:
 _REQUEST_BY = {
     "reference": _select(ServiceRequest, '"reference" = %s'),
     "public_id": _select(ServiceRequest, '"public_id" = %s'),
+    # Not declared unique (a random token's hash): the first, as ``.first()`` would.
+    "tracking_token_hash": _select(ServiceRequest, '"tracking_token_hash" = %s', '"id"'),
 }
 _ADDRESS = _select(Address, '"id" = %s')
 _PUBLIC_EVENTS = _select(RequestEvent, '"request_id" = %s AND "is_public"', '"created_at", "id"')
@@ -95,8 +93,9 @@ def _raw(model: type[Any], sql: str, params: list[Any]) -> list[Any]:
 
 
 def _request_with_address(column: str, value: Any) -> ServiceRequest | None:
-    """One request by a unique column, with its address (``_detail_qs().filter(...).first()``
-    without the ORM's compilation; the address by a second statement, only when there is one)."""
+    """One request by a column of ``_REQUEST_BY``, with its address (what
+    ``select_related("address").filter(...).first()`` gives, without the ORM's compilation;
+    the address by a second statement, only when there is one)."""
     field = cast("Field[Any, Any]", ServiceRequest._meta.get_field(column))
     found = _raw(ServiceRequest, _REQUEST_BY[column], [field.get_db_prep_value(value, connection)])
     if not found:
@@ -158,7 +157,7 @@ def request_for_guest_token_or_404(token: str) -> ServiceRequest:
     token = (token or "").strip()
     if not token or len(token) > 100:
         raise Http404
-    request = _detail_qs().filter(tracking_token_hash=hash_token(token)).first()
+    request = _request_with_address("tracking_token_hash", hash_token(token))
     if request is None:
         raise Http404
     with_configuration(request)
