@@ -20,18 +20,15 @@ class OneStatementUser:
     """``get_user`` as Django's ``ModelBackend`` does it (an inactive user is refused), by
     one raw statement."""
 
-    _sql: str | None = None
-
     def get_user(self, user_id: Any) -> Any:
         model = get_user_model()
         try:
             pk = model._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        if OneStatementUser._sql is None:
-            table, column = model._meta.db_table, model._meta.pk.column
-            OneStatementUser._sql = f'SELECT * FROM "{table}" WHERE "{column}" = %s'  # noqa: S608
-        user = next(iter(model._default_manager.raw(OneStatementUser._sql, [pk])), None)
+        table, column = model._meta.db_table, model._meta.pk.column
+        sql = f'SELECT * FROM "{table}" WHERE "{column}" = %s'  # noqa: S608 - names from the model
+        user = next(iter(model._default_manager.raw(sql, [pk])), None)
         if user is None or not self.user_can_authenticate(user):  # type: ignore[attr-defined]
             return None
         return user
