@@ -47,51 +47,41 @@ def _redis_pipeline() -> Any:
     return client.pipeline(transaction=False)
 
 
-def _counts(keys: list[str], ttl: int) -> list[int]:
-    """Increment every other key (the current windows) and read the ones between them (the
-    previous windows): ``[current, previous, current, previous, …]``."""
+def _counts(windows: list[tuple[str, str]], ttl: int) -> list[tuple[int, int]]:
+    """For each ``(current, previous)`` pair of window keys: the current window's count once
+    this call is added, and the previous window's count."""
     pipe = _redis_pipeline()
     if pipe is not None:
-        for index, key in enumerate(keys):
-            full = cache.make_and_validate_key(key)
-            if index % 2 == 0:
-                pipe.incr(full)
-                pipe.expire(full, ttl)
-            else:
-                pipe.get(full)
-        replies = pipe.execute()
-        counts, position = [], 0
-        for index in range(len(keys)):
-            counts.append(int(replies[position] or 0))
-            position += 2 if index % 2 == 0 else 1
-        return counts
+        for current, previous in windows:
+            pipe.incr(cache.make_and_validate_key(current))
+            pipe.expire(cache.make_and_validate_key(current), ttl)
+            pipe.get(cache.make_and_validate_key(previous))
+        replies = pipe.execute()  # incr, expire, get for each pair
+        return [(int(replies[i]), int(replies[i + 2] or 0)) for i in range(0, len(replies), 3)]
     # Any other cache (the local memory of development and tests): the same, in several calls.
     counts = []
-    for index, key in enumerate(keys):
-        if index % 2 == 0:
-            cache.add(key, 0, ttl)
-            try:
-                counts.append(cache.incr(key))
-            except ValueError:  # expired between the two calls
-                cache.set(key, 1, ttl)
-                counts.append(1)
-        else:
-            counts.append(int(cache.get(key) or 0))
+    for current, previous in windows:
+        cache.add(current, 0, ttl)
+        try:
+            added = cache.incr(current)
+        except ValueError:  # expired between the two calls
+            cache.set(current, 1, ttl)
+            added = 1
+        counts.append((added, int(cache.get(previous) or 0)))
     return counts
 
 
-def _take_back(keys: list[str]) -> None:
-    """Undo the increments of a refused call (every other key: the current windows)."""
-    current = keys[::2]
+def _take_back(windows: list[tuple[str, str]]) -> None:
+    """Undo the increments of a refused call."""
     pipe = _redis_pipeline()
     if pipe is not None:
-        for key in current:
-            pipe.decr(cache.make_and_validate_key(key))
+        for current, _previous in windows:
+            pipe.decr(cache.make_and_validate_key(current))
         pipe.execute()
         return
-    for key in current:
+    for current, _previous in windows:
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
-            cache.decr(key)
+            cache.decr(current)
 
 
 def allowed(limit: int, previous: int, done: int, elapsed: float) -> bool:
@@ -125,7 +115,7 @@ class WriteThrottle(BaseThrottle):
         rates: dict[str, Any] = dict(api_settings.DEFAULT_THROTTLE_RATES or {})
         now = time.time()
         limits: list[tuple[int, int, float]] = []
-        keys: list[str] = []
+        windows: list[tuple[str, str]] = []
         for scope in self.scopes:
             parsed = parse_rate(rates.get(scope))
             ident = self._ident(request, scope)
@@ -133,19 +123,22 @@ class WriteThrottle(BaseThrottle):
                 continue
             limit, period = parsed
             window = int(now // period)
-            keys += [f"throttle:{scope}:{ident}:{window}", f"throttle:{scope}:{ident}:{window - 1}"]
+            windows.append(
+                (f"throttle:{scope}:{ident}:{window}", f"throttle:{scope}:{ident}:{window - 1}")
+            )
             limits.append((limit, period, (now % period) / period))
         if not limits:
             return True
         ttl = 2 * max(period for _limit, period, _elapsed in limits)
-        counts = _counts(keys, ttl)
         waits = []
-        for index, (limit, period, elapsed) in enumerate(limits):
-            done, previous = counts[2 * index] - 1, counts[2 * index + 1]
+        for (limit, period, elapsed), (added, previous) in zip(
+            limits, _counts(windows, ttl), strict=True
+        ):
+            done = added - 1  # the calls before this one
             if not allowed(limit, previous, done, elapsed):
                 waits.append(wait_seconds(limit, period, previous, done, elapsed))
         if waits:
-            _take_back(keys)
+            _take_back(windows)
             self._wait = max(1, math.ceil(max(waits)))
             return False
         return True
