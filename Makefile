@@ -35,12 +35,12 @@ format: bootstrap
 lock:
 	test -x $(PY) || python3 -m venv $(VENV)
 	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock --quiet
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock --quiet
 
 # French is the source language; English is the translation to fill in.
 # Needs GNU gettext (msgfmt): apt-get install -y gettext
 messages: bootstrap
-	$(PY) manage.py makemessages -l fr -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	$(PY) manage.py makemessages -l fr -l en --no-obsolete --no-location --ignore '.venv/*' --ignore '.venv-*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	$(PY) scripts/i18n.py fill-fr
 	@echo "English entries still to translate:"; $(PY) scripts/i18n.py untranslated en
 	$(PY) manage.py compilemessages --ignore '.*' --ignore 'var' --ignore 'node_modules'

@@ -4,7 +4,9 @@
 #   scripts/bootstrap.sh            # .venv in the checkout
 #   VENV_DIR=/tmp/venv scripts/bootstrap.sh
 #
-# Python 3.11 is the only thing a fresh machine needs. The install is skipped when the
+# Python 3.11, 3.12 or 3.13 is the only thing a fresh machine needs (the lock is compiled for
+# all three, with hashes). PYTHON=/path/to/python3.x chooses one; otherwise the first
+# supported of python3, python3.13, python3.12, python3.11 on the PATH. The install is skipped when the
 # virtualenv already holds the exact lock file (its sha256 is kept in a stamp file), so
 # the second run takes a fraction of a second.
 set -euo pipefail
@@ -14,7 +16,7 @@ VENV_DIR="${VENV_DIR:-$ROOT/.venv}"
 LOCK="$ROOT/requirements.lock"
 STAMP="$VENV_DIR/.requirements.lock.sha256"
 # Oldest pip known to install our lock (hash-checked, PEP 658 metadata); the pip bundled
-# with any Python 3.11.x is newer, so a fresh venv normally needs no upgrade.
+# with any Python 3.11.x to 3.13.x is newer, so a fresh venv normally needs no upgrade.
 MIN_PIP="23.1"
 
 say() { printf 'bootstrap: %s\n' "$*"; }
@@ -23,14 +25,15 @@ die() {
     exit 1
 }
 
-is_py311() {
-    "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' >/dev/null 2>&1
+# Django 5.2 and Wagtail 7.0 support Python 3.11 to 3.13; so does requirements.lock.
+is_supported() {
+    "$1" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' >/dev/null 2>&1
 }
 
 find_python() {
     local candidate
-    for candidate in ${PYTHON:-python3 python3.11}; do
-        if command -v "$candidate" >/dev/null 2>&1 && is_py311 "$candidate"; then
+    for candidate in ${PYTHON:-python3 python3.13 python3.12 python3.11}; do
+        if command -v "$candidate" >/dev/null 2>&1 && is_supported "$candidate"; then
             command -v "$candidate"
             return 0
         fi
@@ -42,24 +45,28 @@ find_python() {
 
 # --- The virtualenv ---------------------------------------------------------------------
 recreate=0
-if [ -f "$VENV_DIR/pyvenv.cfg" ] && ! is_py311 "$VENV_DIR/bin/python"; then
+if [ -f "$VENV_DIR/pyvenv.cfg" ] && ! is_supported "$VENV_DIR/bin/python"; then
     # A venv made by another Python (or whose Python was removed) cannot be repaired.
-    say "$VENV_DIR does not run Python 3.11; recreating it."
+    say "$VENV_DIR does not run Python 3.11 to 3.13; recreating it."
     recreate=1
-elif [ -e "$VENV_DIR/bin/python" ] && ! is_py311 "$VENV_DIR/bin/python"; then
-    die "$VENV_DIR is not a Python 3.11 virtualenv; move it away or set VENV_DIR."
+elif [ -e "$VENV_DIR/bin/python" ] && ! is_supported "$VENV_DIR/bin/python"; then
+    die "$VENV_DIR is not a Python 3.11 to 3.13 virtualenv; move it away or set VENV_DIR."
 fi
 
 if [ ! -x "$VENV_DIR/bin/python" ] || [ "$recreate" = 1 ]; then
     if ! PY="$(find_python)"; then
-        found="$(command -v python3 >/dev/null 2>&1 && python3 --version 2>&1 || echo 'no python3 on PATH')"
-        die "Python 3.11 is required (found: $found). Install Python 3.11 and put it on PATH as python3, or set PYTHON=/path/to/python3.11."
+        if [ -n "${PYTHON:-}" ]; then
+            found="PYTHON=$PYTHON: $("$PYTHON" --version 2>/dev/null || echo 'not found')"
+        else
+            found="$(command -v python3 >/dev/null 2>&1 && python3 --version 2>&1 || echo 'no python3 on PATH')"
+        fi
+        die "Python 3.11, 3.12 or 3.13 is required (found: $found). Install one and put it on PATH as python3, or set PYTHON=/path/to/python3.x."
     fi
     say "creating $VENV_DIR with $("$PY" --version 2>&1) ($PY)"
     if [ "$recreate" = 1 ]; then
         "$PY" -m venv --clear "$VENV_DIR"
     elif ! "$PY" -m venv "$VENV_DIR"; then
-        die "'$PY -m venv' failed. On Debian/Ubuntu: apt-get install -y python3.11-venv"
+        die "'$PY -m venv' failed. On Debian/Ubuntu: apt-get install -y python3-venv"
     fi
     rm -f "$STAMP"
 fi

@@ -38,6 +38,8 @@ step "ruff check" "$BIN/ruff" check .
 step "ruff format --check" "$BIN/ruff" format --check .
 step "mypy" "$BIN/mypy" victo_crm
 step "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
+# Known vulnerabilities in requirements.lock; says "NOT AUDITED" when no database is reachable.
+step "pip-audit" "$PY" scripts/audit.py
 
 # Browser tests drive Debian's Chromium; without it they skip (or fail under CI's
 # VICTO_REQUIRE_BROWSER=1). Only say so when some test needs a browser.
