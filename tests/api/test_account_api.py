@@ -114,7 +114,7 @@ def test_push_devices_register_list_and_unregister(
 ):
     web = {
         "kind": "webpush",
-        "endpoint": "https://push.example/abc",
+        "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/abc",
         "keys": {"p256dh": "BNc", "auth": "xyz"},
         "name": "Firefox",
     }

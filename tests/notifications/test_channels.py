@@ -73,13 +73,13 @@ class TestWebPush:
         alive = PushDevice.objects.create(
             user=citizen,
             kind="webpush",
-            endpoint="https://push.example/a",
+            endpoint="https://fcm.googleapis.com/fcm/send/a",
             keys={"p256dh": "k", "auth": "a"},
         )
         gone = PushDevice.objects.create(
             user=citizen,
             kind="webpush",
-            endpoint="https://push.example/b",
+            endpoint="https://fcm.googleapis.com/fcm/send/b",
             keys={"p256dh": "k", "auth": "a"},
         )
         sent: list[str] = []

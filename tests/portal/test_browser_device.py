@@ -341,11 +341,14 @@ def test_screenshots_of_the_device_features_and_the_account_pages(
     keys = {"p256dh": p256dh(), "auth": "c2VjcmV0LWF1dGgtMTIzNA"}
     page.context.add_init_script(
         FAKE_PUSH
-        % {"endpoint": json.dumps("https://push.example.net/send/ecran"), "keys": json.dumps(keys)}
+        % {
+            "endpoint": json.dumps("https://web.push.apple.com/send/ecran"),
+            "keys": json.dumps(keys),
+        }
     )
     web_push_device_register(
         user=world["citizen"],
-        subscription={"endpoint": "https://push.example.net/send/tablette", "keys": keys},
+        subscription={"endpoint": "https://web.push.apple.com/send/tablette", "keys": keys},
         name="Firefox · Android",
     )
     for _ in range(22):

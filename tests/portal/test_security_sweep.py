@@ -110,7 +110,7 @@ def test_nobody_else_reaches_marie_s_private_urls(
     PushDevice.objects.create(
         user=marie_request.citizen,
         kind=PushDevice.Kind.WEB_PUSH,
-        endpoint="https://push.example.net/send/marie",
+        endpoint="https://web.push.apple.com/send/marie",
         keys={"p256dh": "x", "auth": "y"},
     )
     Notification.objects.create(

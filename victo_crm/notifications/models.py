@@ -276,6 +276,11 @@ class PushDevice(models.Model):
         self.endpoint_hash = hashlib.sha256(self.endpoint.encode()).hexdigest()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def clean(self) -> None:
+        from .push_endpoints import validate_push_endpoint
+
+        validate_push_endpoint(kind=self.kind, endpoint=self.endpoint)
+
 
 class SlaAlert(models.Model):
     """The SLA scan announced this due date of this request (a warning or a breach).

@@ -811,12 +811,14 @@ def push_device_register(
     from django.utils.translation import gettext as _
 
     from .models import PushDevice
+    from .push_endpoints import validate_push_endpoint
 
     endpoint = (endpoint or "").strip()
     if kind not in PushDevice.Kind.values:
         raise ValidationError({"kind": [_("Type d’appareil inconnu.")]})
     if not endpoint:
         raise ValidationError({"endpoint": [_("Ce champ est obligatoire.")]})
+    validate_push_endpoint(kind=kind, endpoint=endpoint)
     endpoint_hash = hashlib.sha256(endpoint.encode()).hexdigest()
     device = PushDevice.objects.select_for_update().filter(endpoint_hash=endpoint_hash).first()
     created = device is None

@@ -12,13 +12,13 @@ import binascii
 import hashlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from victo_crm.notifications.push_endpoints import validate_push_endpoint
 from victo_crm.notifications.services import push_device_register, push_device_remove
 from victo_crm.service_requests.services import service_request_submit
 
@@ -84,8 +84,6 @@ def service_request_submit_once(*, token: str, **submit: Any) -> tuple[ServiceRe
 
 # --- Web Push subscriptions ---------------------------------------------------------------------
 
-MAX_ENDPOINT_LENGTH = 2000
-
 
 def _b64url_bytes(value: Any) -> bytes | None:
     if not isinstance(value, str) or not value or len(value) > 200:
@@ -109,15 +107,7 @@ def _checked_subscription(subscription: Any) -> tuple[str, dict[str, str]]:
             {"endpoint": [_("L’abonnement ne précise pas l’adresse du service de notification.")]}
         )
     endpoint = endpoint.strip()
-    parts = urlsplit(endpoint)
-    if parts.scheme != "https" or not parts.hostname or len(endpoint) > MAX_ENDPOINT_LENGTH:
-        raise ValidationError(
-            {
-                "endpoint": [
-                    _("L’adresse du service de notification doit être une adresse https valide.")
-                ]
-            }
-        )
+    validate_push_endpoint(kind="webpush", endpoint=endpoint)
     keys = subscription.get("keys")
     keys = keys if isinstance(keys, dict) else {}
     p256dh, auth = _b64url_bytes(keys.get("p256dh")), _b64url_bytes(keys.get("auth"))

@@ -420,6 +420,13 @@ VICTO_VAPID_PUBLIC_KEY = os.environ.get("VICTO_VAPID_PUBLIC_KEY", "")
 VICTO_VAPID_PRIVATE_KEY = os.environ.get("VICTO_VAPID_PRIVATE_KEY", "")
 VICTO_VAPID_SUBJECT = os.environ.get("VICTO_VAPID_SUBJECT", "mailto:info@victoriaville.ca")
 VICTO_WEBPUSH_TTL = int(os.environ.get("VICTO_WEBPUSH_TTL", "86400"))
+# The push services a browser's Web Push subscription may point at (a leading "*." allows any
+# subdomain). An endpoint elsewhere is refused when registered, and again before each send.
+VICTO_PUSH_ALLOWED_HOSTS = env_list(
+    "VICTO_PUSH_ALLOWED_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,*.notify.windows.com,"
+    "web.push.apple.com,*.push.apple.com",
+)
 # Mobile push: Firebase Cloud Messaging (HTTP v1) with a service account's JSON key (a
 # secret file outside the repository). Without it, the app's devices are not served.
 VICTO_FCM_CREDENTIALS_FILE = os.environ.get("VICTO_FCM_CREDENTIALS_FILE", "")

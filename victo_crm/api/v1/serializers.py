@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +20,7 @@ from rest_framework import serializers
 from victo_crm.accounts.models import Channel as PreferenceChannel
 from victo_crm.accounts.models import ConsentPurpose, Language, Topic
 from victo_crm.notifications.models import PushDevice
+from victo_crm.notifications.push_endpoints import validate_push_endpoint
 
 MAX_TEXT = 5000
 
@@ -327,6 +329,10 @@ class DeviceSerializer(serializers.ModelSerializer):
         return {k: v for k, v in value.items() if k in ("p256dh", "auth")}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            validate_push_endpoint(kind=attrs.get("kind", ""), endpoint=attrs.get("endpoint", ""))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
         if attrs.get("kind") == PushDevice.Kind.WEB_PUSH and not attrs.get("keys"):
             raise serializers.ValidationError(
                 {"keys": [_("Un abonnement Web Push a besoin de ses clés p256dh et auth.")]}

@@ -39,6 +39,11 @@ class DeviceGone(Exception):
     """The push service says this device will never receive anything again."""
 
 
+class DeviceRefused(DeviceGone):
+    """The device's endpoint may not be reached (not an allowed push service, or an address
+    inside the network): it is deactivated like a gone device, and the reason recorded."""
+
+
 @dataclass(frozen=True)
 class ServiceAccount:
     project_id: str

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ..models import PushDevice
 from . import Channel, DeliveryError, PermanentDeliveryError, SkipDeliveryError
 from . import webpush as web
-from .fcm import DeviceGone, FcmClient
+from .fcm import DeviceGone, DeviceRefused, FcmClient
 
 if TYPE_CHECKING:
     from ..models import Notification
@@ -63,6 +63,10 @@ class PushChannel(Channel):
                     client = self.fcm()
                     assert client is not None
                     client.send(device_token=device.endpoint, notification=notification)
+            except DeviceRefused as error:
+                PushDevice.objects.filter(pk=device.pk).update(is_active=False)
+                permanent = f"device {device.pk} refused: {error}"
+                continue
             except DeviceGone:
                 PushDevice.objects.filter(pk=device.pk).update(is_active=False)
                 continue
