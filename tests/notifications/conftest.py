@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def reseed_rules() -> None:
     importlib.import_module("victo_crm.notifications.migrations.0005_seed_rules").seed(apps, None)
+    importlib.import_module("victo_crm.notifications.migrations.0009_follower_messages").fill(
+        apps, None
+    )
 
 
 def reseed_topics() -> None:

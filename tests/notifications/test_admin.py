@@ -64,3 +64,72 @@ def test_a_valid_rule_is_saved(client, administrator):
     assert response.status_code == 302
     rule = NotificationRule.objects.get(name="Réponse du personnel (test)")
     assert rule.channels == ["email"] and rule.priorities == []
+
+
+def follower_form_data(**changes):
+    values = {
+        "to_followers": "on",
+        "follower_subject_fr": "Requête suivie {{ reference }}",
+        "follower_body_fr": "La requête {{ reference }} que vous suivez est « {{ state }} ».",
+        "follower_subject_en": "",
+        "follower_body_en": "",
+    }
+    values.update(changes)
+    return form_data(**values)
+
+
+def test_a_requester_placeholder_in_the_follower_message_is_refused_in_the_admin(
+    client, administrator
+):
+    client.force_login(administrator)
+    response = client.post(
+        "/admin/notifications/notificationrule/add/",
+        follower_form_data(follower_body_fr="Marie est {{ citizen_name }}"),
+    )
+    assert response.status_code == 200
+    assert "Le champ « citizen_name » est interdit dans le message aux abonnés" in response.text
+    assert not NotificationRule.objects.filter(name="Réponse du personnel (test)").exists()
+
+
+def test_ticking_the_followers_asks_for_their_own_message(client, administrator):
+    client.force_login(administrator)
+    response = client.post(
+        "/admin/notifications/notificationrule/add/",
+        follower_form_data(follower_subject_fr="", follower_body_fr=""),
+    )
+    assert response.status_code == 200
+    assert "Les abonnés reçoivent un message à eux" in response.text
+    assert not NotificationRule.objects.filter(name="Réponse du personnel (test)").exists()
+
+
+def test_a_rule_with_a_follower_message_is_saved(client, administrator):
+    client.force_login(administrator)
+    response = client.post("/admin/notifications/notificationrule/add/", follower_form_data())
+    assert response.status_code == 302
+    rule = NotificationRule.objects.get(name="Réponse du personnel (test)")
+    assert rule.tells_followers
+
+
+def test_the_preview_shows_what_a_follower_would_get_apart(
+    client, administrator, request_type, citizen, other_citizen, town
+):
+    from victo_crm.service_requests.models import RequestFollower
+
+    client.force_login(administrator)
+    request = submit(request_type, citizen=citizen)
+    RequestFollower.objects.create(request=request, user=other_citizen)
+    response = client.post(
+        "/admin/notifications/notificationrule/add/",
+        follower_form_data(preview_reference=request.reference, _preview="Aperçu"),
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert "Aperçu du message aux abonnés" in page
+    followers_part = page.split("Aperçu du message aux abonnés")[1]
+    assert f"La requête {request.reference} que vous suivez est « Reçue »." in followers_part
+    assert "jean@example.ca" in followers_part
+    assert "Marie" not in followers_part and "marie@example.ca" not in followers_part
+    # The requester's part still names her; Jean is not listed among its recipients.
+    requester_part = page.split("Aperçu du message aux abonnés")[0]
+    assert "Bonjour Marie Tremblay" in requester_part
+    assert "jean@example.ca" not in requester_part

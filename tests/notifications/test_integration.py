@@ -62,11 +62,13 @@ def test_a_transition_delivers_exactly_the_emails_its_rules_call_for_in_each_lan
         assert set(by_recipient) == {"marie@example.ca", "jean@example.ca"}
         french, english = by_recipient["marie@example.ca"], by_recipient["jean@example.ca"]
         assert french["Subject"] == f"Votre requête {request.reference} : Prise en charge"
-        assert english["Subject"] == f"Your request {request.reference}: Taken in charge"
+        # The follower's own message: the state, nothing of Marie.
+        assert english["Subject"] == f"Request you follow {request.reference}: Taken in charge"
         assert french["Content-Language"] == "fr" and english["Content-Language"] == "en"
         english_text = english.get_body(("plain",)).get_content()
         english_html = english.get_body(("html",)).get_content()
         assert "is now: Taken in charge" in english_text and '<html lang="en">' in english_html
+        assert "Marie" not in english_text and "Tremblay" not in english_html
         assert "/alertes/desabonnement/" in english_text
         assert wait_until(
             lambda: set(Notification.objects.values_list("status", flat=True)) == {"sent"}, 30

@@ -67,8 +67,11 @@ class TestTheSeededRules:
         }
         french = emails.get(address="marie@example.ca")
         assert french.subject == f"Votre requête {request.reference} : Prise en charge"
+        assert "Bonjour Marie Tremblay" in french.body
+        # The follower has his own words: the state, nothing of the requester.
         english = emails.get(address="jean@example.ca")
-        assert english.subject == f"Your request {request.reference}: Taken in charge"
+        assert english.subject == f"Request you follow {request.reference}: Taken in charge"
+        assert "Marie" not in english.body and "Tremblay" not in english.body
 
     def test_a_public_reply_carries_the_agents_words(self, request_type, citizen, agent, town):
         request = submit(request_type, citizen=citizen)
@@ -295,3 +298,95 @@ class TestSilentTransitions:
         }
         in_app = Notification.objects.filter(event=event, channel="in_app")
         assert {n.recipient_id for n in in_app} == {citizen.pk, other_citizen.pk}
+
+
+class TestFollowerMessages:
+    """Followers have their own words and placeholders: nothing of the requester."""
+
+    def follower_rule(self, **changes):
+        values = {
+            "name": "Avis aux abonnés",
+            "event": "state_changed",
+            "channels": ["email"],
+            "to_requester": True,
+            "to_followers": True,
+            "subject_fr": "Votre requête {{ reference }}",
+            "body_fr": "Bonjour {{ citizen_name }}",
+            "follower_subject_fr": "Requête suivie {{ reference }}",
+            "follower_body_fr": "La requête {{ reference }} est « {{ state }} ».",
+        }
+        values.update(changes)
+        return NotificationRule(**values)
+
+    def test_a_rule_with_follower_words_of_their_own_is_valid(self):
+        self.follower_rule().full_clean()
+
+    @pytest.mark.parametrize("name", ["citizen_name", "location", "assignee", "priority", "due_at"])
+    def test_a_requester_placeholder_in_the_follower_message_is_refused_by_name(self, name):
+        rule = self.follower_rule(follower_body_en=f"Hello {{{{ {name} }}}}")
+        with pytest.raises(ValidationError) as error:
+            rule.full_clean()
+        problems = " ".join(error.value.message_dict["follower_body_en"])
+        assert f"« {name} » est interdit dans le message aux abonnés" in problems
+        assert "citizen_name" not in problems.split("Champs permis :")[1]
+
+    def test_the_follower_subject_is_checked_too(self):
+        rule = self.follower_rule(follower_subject_fr="{{ citizen_name }} : {{ reference }}")
+        with pytest.raises(ValidationError) as error:
+            rule.full_clean()
+        assert "follower_subject_fr" in error.value.message_dict
+
+    def test_followers_named_without_words_of_their_own_is_refused(self):
+        rule = self.follower_rule(follower_subject_fr="", follower_body_fr="")
+        with pytest.raises(ValidationError) as error:
+            rule.full_clean()
+        assert {"follower_subject_fr", "follower_body_fr"} <= set(error.value.message_dict)
+        # Unticking the followers is the other way out.
+        self.follower_rule(
+            follower_subject_fr="", follower_body_fr="", to_followers=False
+        ).full_clean()
+
+    def test_the_follower_values_are_exactly_the_follower_placeholders(
+        self, request_type, citizen, town
+    ):
+        from victo_crm.notifications.placeholders import FOLLOWER_PLACEHOLDERS, follower_values
+
+        request = submit(request_type, citizen=citizen)
+        values = follower_values(request, request.events.get(), "fr")
+        assert set(values) == set(FOLLOWER_PLACEHOLDERS)
+        assert "Marie" not in " ".join(values.values())
+
+    def test_a_rule_saved_without_follower_words_tells_followers_nothing(
+        self, request_type, citizen, other_citizen, agent, town
+    ):
+        """A rule written outside the admin (no validation) still cannot send the
+        requester's message to a follower."""
+        NotificationRule.objects.filter(event="state_changed").update(is_active=False)
+        NotificationRule.objects.create(
+            name="Sans message aux abonnés",
+            event="state_changed",
+            channels=["email"],
+            to_followers=True,
+            subject_fr="Votre requête {{ reference }}",
+            body_fr="Bonjour {{ citizen_name }}",
+        )
+        request = submit(request_type, citizen=citizen)
+        RequestFollower.objects.create(request=request, user=other_citizen)
+        event = service_request_transition(
+            request=request, transition=transition("recue", "assignee"), actor=agent
+        )
+        assert rows(event=event) == [("marie@example.ca", "email", "fr", "pending")]
+
+    def test_a_reply_to_the_requester_reaches_no_follower_and_a_published_one_does(
+        self, request_type, citizen, other_citizen, agent, town
+    ):
+        request = submit(request_type, citizen=citizen)
+        RequestFollower.objects.create(request=request, user=other_citizen)
+        private = service_request_reply(request=request, actor=agent, text="Madame Tremblay…")
+        assert not Notification.objects.filter(event=private, recipient=other_citizen).exists()
+        public = service_request_reply(
+            request=request, actor=agent, text="Travaux jeudi.", for_followers=True
+        )
+        to_jean = Notification.objects.get(event=public, recipient=other_citizen, channel="email")
+        assert "Travaux jeudi." in to_jean.body
+        assert to_jean.subject == f"Request you follow {request.reference}: a message from the City"

@@ -147,6 +147,15 @@ class TransitionForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Visible du citoyen. Obligatoire pour certaines actions (indiqué)."),
     )
+    for_followers = forms.BooleanField(
+        label=_("Montrer aussi ce commentaire aux abonnés"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_transition_for_followers_help"}),
+        help_text=_(
+            "Les personnes qui suivent la requête voient toujours le nouvel état; le "
+            "commentaire seulement si vous cochez. N’y mettez rien de personnel."
+        ),
+    )
 
     def __init__(self, *args: Any, transitions: list[Transition] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -201,6 +210,15 @@ class ReplyForm(VersionedForm):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Visible du citoyen dans son suivi et envoyée selon ses préférences."),
+    )
+    for_followers = forms.BooleanField(
+        label=_("Publier aussi aux abonnés de la requête"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_reply_for_followers_help"}),
+        help_text=_(
+            "Sans cette case, la réponse reste entre la Ville et le demandeur. Cochez-la "
+            "seulement pour un message qui s’adresse à tous (sans nom ni détail personnel)."
+        ),
     )
 
 

@@ -286,7 +286,10 @@ def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     transitions = available_transitions(user, sr)
     form = TransitionForm(request.POST, transitions=transitions)
-    keep = {"comment": request.POST.get("comment", "")}
+    keep = {
+        "comment": request.POST.get("comment", ""),
+        "for_followers": bool(request.POST.get("for_followers")),
+    }
     posted_version = request.POST.get("version", "")
     if posted_version.isdigit() and int(posted_version) != sr.version:
         return _stale(request, reference, "transition", TransitionForm, keep)
@@ -299,6 +302,7 @@ def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=user,
                 comment=form.cleaned_data["comment"],
                 expected_version=form.cleaned_data["version"],
+                for_followers=form.cleaned_data["for_followers"],
             )
         except StaleUpdateError:
             return _stale(request, reference, "transition", TransitionForm, keep)
@@ -400,7 +404,10 @@ def request_note(request: HttpRequest, reference: str) -> HttpResponse:
 def request_reply(request: HttpRequest, reference: str) -> HttpResponse:
     sr = get_request_or_404(request, reference, to_act=True)
     form = ReplyForm(request.POST)
-    keep = {"text": request.POST.get("text", "")}
+    keep = {
+        "text": request.POST.get("text", ""),
+        "for_followers": bool(request.POST.get("for_followers")),
+    }
     posted_version = request.POST.get("version", "")
     # A reply written while someone else changed the request (closed it, answered it) may
     # no longer fit: the agent rereads first; the text is kept.
@@ -408,7 +415,12 @@ def request_reply(request: HttpRequest, reference: str) -> HttpResponse:
         return _stale(request, reference, "reply", ReplyForm, keep)
     if form.is_valid():
         try:
-            service_request_reply(request=sr, actor=_user(request), text=form.cleaned_data["text"])
+            service_request_reply(
+                request=sr,
+                actor=_user(request),
+                text=form.cleaned_data["text"],
+                for_followers=form.cleaned_data["for_followers"],
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:

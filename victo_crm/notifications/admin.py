@@ -21,12 +21,12 @@ from .models import (
     NotificationStatus,
     PushDevice,
 )
-from .placeholders import PLACEHOLDERS, template_errors
+from .placeholders import FOLLOWER_PLACEHOLDERS, FOLLOWERS, PLACEHOLDERS, REQUESTER, template_errors
 from .selectors import RuleConditions
 
 
-def _placeholder_help() -> str:
-    return "; ".join(f"{{{{ {name} }}}} : {label}" for name, label in PLACEHOLDERS.items())
+def _placeholder_help(placeholders: dict[str, Any] = PLACEHOLDERS) -> str:
+    return "; ".join(f"{{{{ {name} }}}} : {label}" for name, label in placeholders.items())
 
 
 class NotificationRuleForm(forms.ModelForm):
@@ -84,6 +84,10 @@ class NotificationRuleForm(forms.ModelForm):
             "body_fr",
             "subject_en",
             "body_en",
+            "follower_subject_fr",
+            "follower_body_fr",
+            "follower_subject_en",
+            "follower_body_en",
         )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -91,10 +95,19 @@ class NotificationRuleForm(forms.ModelForm):
         self.preview: dict[str, Any] | None = None
         for name in ("body_fr", "body_en", "subject_fr", "subject_en"):
             self.fields[name].help_text = _placeholder_help() if name == "body_fr" else ""
+        for name in (
+            "follower_subject_fr",
+            "follower_body_fr",
+            "follower_subject_en",
+            "follower_body_en",
+        ):
+            self.fields[name].help_text = (
+                _placeholder_help(FOLLOWER_PLACEHOLDERS) if name == "follower_body_fr" else ""
+            )
 
-    def _template_field(self, name: str) -> str:
+    def _template_field(self, name: str, audience: str = REQUESTER) -> str:
         value = self.cleaned_data.get(name, "")
-        problems = template_errors(value)
+        problems = template_errors(value, audience=audience)
         if problems:
             raise ValidationError(problems)
         return value
@@ -110,6 +123,18 @@ class NotificationRuleForm(forms.ModelForm):
 
     def clean_body_en(self) -> str:
         return self._template_field("body_en")
+
+    def clean_follower_subject_fr(self) -> str:
+        return self._template_field("follower_subject_fr", FOLLOWERS)
+
+    def clean_follower_subject_en(self) -> str:
+        return self._template_field("follower_subject_en", FOLLOWERS)
+
+    def clean_follower_body_fr(self) -> str:
+        return self._template_field("follower_body_fr", FOLLOWERS)
+
+    def clean_follower_body_en(self) -> str:
+        return self._template_field("follower_body_en", FOLLOWERS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -139,6 +164,10 @@ class NotificationRuleForm(forms.ModelForm):
                     "subject_en",
                     "body_fr",
                     "body_en",
+                    "follower_subject_fr",
+                    "follower_subject_en",
+                    "follower_body_fr",
+                    "follower_body_en",
                     "to_requester",
                     "to_followers",
                     "to_assignee",
@@ -158,12 +187,22 @@ class NotificationRuleForm(forms.ModelForm):
         )
         matches = conditions.match(request, request.zones.values_list("pk", flat=True))
         language = data.get("preview_language") or "fr"
+        recipients = services.rule_recipients(rule, request)
         self.preview = {
             **services.rule_preview(rule=rule, request=request, language=language),
             "matches": matches,
-            "recipients": [r.email for r in services.rule_recipients(rule, request)],
+            "recipients": [r.email for r in recipients if not r.follower],
             "reference": request.reference,
         }
+        if rule.tells_followers:
+            # The followers' own message, rendered with their values only: what the
+            # administrator checks before saving is exactly what a follower would get.
+            self.preview["followers"] = {
+                **services.rule_preview(
+                    rule=rule, request=request, language=language, audience=FOLLOWERS
+                ),
+                "recipients": [r.email for r in recipients if r.follower],
+            }
 
 
 @admin.register(NotificationRule)
@@ -205,6 +244,23 @@ class NotificationRuleAdmin(admin.ModelAdmin):
         (
             _("Canaux et messages"),
             {"fields": ("channels", "subject_fr", "body_fr", "subject_en", "body_en")},
+        ),
+        (
+            _("Message aux abonnés"),
+            {
+                "description": _(
+                    "Envoyé aux personnes qui suivent la requête d’une autre, si « les abonnés "
+                    "de la requête » est coché : seulement ce qui est public de la requête (son "
+                    "état, un message de la Ville publié aux abonnés), jamais le nom, les "
+                    "coordonnées ou les mots du demandeur."
+                ),
+                "fields": (
+                    "follower_subject_fr",
+                    "follower_body_fr",
+                    "follower_subject_en",
+                    "follower_body_en",
+                ),
+            },
         ),
         (_("Aperçu"), {"fields": ("preview_reference", "preview_language")}),
     )

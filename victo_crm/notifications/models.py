@@ -186,7 +186,14 @@ class NotificationRule(models.Model):
     )
     # Recipients ---------------------------------------------------------------------------
     to_requester = models.BooleanField(_("le demandeur"), default=True)
-    to_followers = models.BooleanField(_("les abonnés de la requête"), default=True)
+    to_followers = models.BooleanField(
+        _("les abonnés de la requête"),
+        default=False,
+        help_text=_(
+            "Les personnes qui suivent une requête faite par une autre reçoivent le message "
+            "aux abonnés ci-dessous, jamais celui du demandeur."
+        ),
+    )
     to_assignee = models.BooleanField(_("l’agent responsable"), default=False)
     to_team = models.BooleanField(
         _("l’équipe responsable"),
@@ -202,6 +209,16 @@ class NotificationRule(models.Model):
     subject_en = models.CharField(_("objet (anglais)"), max_length=255, blank=True)
     body_fr = models.TextField(_("message (français)"))
     body_en = models.TextField(_("message (anglais)"), blank=True)
+    # Followers get their own words, with their own placeholders (placeholders.
+    # FOLLOWER_PLACEHOLDERS): nothing of the requester can be put in them.
+    follower_subject_fr = models.CharField(
+        _("objet aux abonnés (français)"), max_length=255, blank=True
+    )
+    follower_subject_en = models.CharField(
+        _("objet aux abonnés (anglais)"), max_length=255, blank=True
+    )
+    follower_body_fr = models.TextField(_("message aux abonnés (français)"), blank=True)
+    follower_body_en = models.TextField(_("message aux abonnés (anglais)"), blank=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -213,6 +230,12 @@ class NotificationRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tells_followers(self) -> bool:
+        """Whether the followers are among the recipients, with words of their own (a rule
+        saved without them, outside the admin's validation, tells them nothing)."""
+        return bool(self.to_followers and self.follower_subject_fr and self.follower_body_fr)
 
     def fixed_address_list(self) -> list[str]:
         return [line.strip() for line in self.fixed_addresses.splitlines() if line.strip()]

@@ -41,19 +41,58 @@ PLACEHOLDERS: dict[str, Any] = {
 }
 
 
+# What a follower may be told: the request's public side. Not the requester's name, where
+# she typed the problem was, nor the staff's internal data (assignee, priority, due date).
+# ``message`` is, for a follower, only a staff message published to followers
+# (``RequestEvent.follower_message``), empty otherwise.
+FOLLOWER_PLACEHOLDERS: dict[str, Any] = {
+    "reference": PLACEHOLDERS["reference"],
+    "request_type": PLACEHOLDERS["request_type"],
+    "state": PLACEHOLDERS["state"],
+    "previous_state": PLACEHOLDERS["previous_state"],
+    "message": _("message de la Ville publié aux abonnés (vide sinon)"),
+    "team": PLACEHOLDERS["team"],
+    "link": PLACEHOLDERS["link"],
+}
+
+REQUESTER, FOLLOWERS = "requester", "followers"
+TEMPLATE_FIELDS = ("subject_fr", "subject_en", "body_fr", "body_en")
+FOLLOWER_TEMPLATE_FIELDS = (
+    "follower_subject_fr",
+    "follower_subject_en",
+    "follower_body_fr",
+    "follower_body_en",
+)
+
+
 class TemplateError(ValidationError):
     pass
 
 
-def template_errors(text: str) -> list[str]:
-    """Every problem of one template, worded for the administrator."""
+def template_errors(text: str, *, audience: str = REQUESTER) -> list[str]:
+    """Every problem of one template, worded for the administrator. A template for the
+    followers may name only ``FOLLOWER_PLACEHOLDERS``."""
     errors: list[str] = []
+    allowed = FOLLOWER_PLACEHOLDERS if audience == FOLLOWERS else PLACEHOLDERS
     for name in PLACEHOLDER_RE.findall(text or ""):
-        if name not in PLACEHOLDERS:
+        if name in allowed:
+            continue
+        if name in PLACEHOLDERS:
+            errors.append(
+                str(
+                    _(
+                        "Le champ « %(name)s » est interdit dans le message aux abonnés : ils ne "
+                        "voient que ce qui est public de la requête, rien du demandeur. Champs "
+                        "permis : %(allowed)s."
+                    )
+                    % {"name": name, "allowed": ", ".join(sorted(allowed))}
+                )
+            )
+        else:
             errors.append(
                 str(
                     _("Champ inconnu « %(name)s ». Champs permis : %(allowed)s.")
-                    % {"name": name, "allowed": ", ".join(sorted(PLACEHOLDERS))}
+                    % {"name": name, "allowed": ", ".join(sorted(allowed))}
                 )
             )
     leftover = PLACEHOLDER_RE.sub("", text or "")
@@ -79,13 +118,25 @@ def validate_rule(rule: NotificationRule) -> None:
     from .models import NotificationChannel
 
     errors: dict[str, list[str]] = {}
-    for field in ("subject_fr", "subject_en", "body_fr", "body_en"):
-        problems = template_errors(getattr(rule, field))
-        if problems:
-            errors[field] = problems
-    for field in ("subject_fr", "subject_en"):
+    for fields, audience in ((TEMPLATE_FIELDS, REQUESTER), (FOLLOWER_TEMPLATE_FIELDS, FOLLOWERS)):
+        for field in fields:
+            problems = template_errors(getattr(rule, field), audience=audience)
+            if problems:
+                errors[field] = problems
+    for field in ("subject_fr", "subject_en", "follower_subject_fr", "follower_subject_en"):
         if "\n" in (getattr(rule, field) or ""):
             errors.setdefault(field, []).append(str(_("L’objet tient sur une seule ligne.")))
+    if rule.to_followers:
+        for field in ("follower_subject_fr", "follower_body_fr"):
+            if not (getattr(rule, field) or "").strip():
+                errors.setdefault(field, []).append(
+                    str(
+                        _(
+                            "Les abonnés reçoivent un message à eux : écrivez-le en français, "
+                            "ou décochez « les abonnés de la requête »."
+                        )
+                    )
+                )
     channels = rule.channels or []
     if not channels:
         errors["channels"] = [str(_("Choisissez au moins un canal."))]
@@ -122,6 +173,24 @@ def request_link(request: ServiceRequest) -> str:
         except NoReverseMatch:
             continue
     return settings.SITE_URL.rstrip("/") + "/portail/"
+
+
+def follower_values(
+    request: ServiceRequest, event: RequestEvent | None, language: str
+) -> dict[str, str]:
+    """The placeholders' values for a follower: built from the request's public side only,
+    never by filtering the requester's values, so a new requester placeholder cannot leak."""
+    with translation.override(language):
+        previous = event.from_state if event is not None and event.from_state_id else None
+        return {
+            "reference": request.reference,
+            "request_type": localized(request.request_type, "name", language),
+            "state": localized(request.state, "citizen_label", language),
+            "previous_state": localized(previous, "citizen_label", language) if previous else "",
+            "message": event.follower_message if event is not None else "",
+            "team": localized(request.team, "name", language),
+            "link": request_link(request),
+        }
 
 
 def request_values(

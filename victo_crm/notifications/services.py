@@ -28,7 +28,7 @@ from victo_crm.core.models import localized
 
 from .channels import DeliveryError, PermanentDeliveryError, SkipDeliveryError, get_channel
 from .models import Notification, NotificationChannel, NotificationRule, NotificationStatus
-from .placeholders import render, request_values
+from .placeholders import FOLLOWERS, REQUESTER, follower_values, render, request_values
 from .preferences import PreferenceBook, held_for_quiet_hours
 from .selectors import rules_for_request
 
@@ -51,6 +51,7 @@ class Recipient:
     email: str
     language: str
     staff: bool = False
+    follower: bool = False  # told with the rule's follower message and values only
 
     @property
     def key(self) -> str:
@@ -73,7 +74,9 @@ def rule_recipients(
     """The people a rule names for a request, each once. ``notify_citizen=False`` (a
     transition that does not tell the citizen) leaves out the requester and followers and
     keeps the staff: assignee, team and fixed addresses. ``has_followers=False``: a request
-    just created, whose followers are not looked up."""
+    just created, whose followers are not looked up, or an event followers are not told
+    about (a reply to the requester). Followers come only with the rule's follower message
+    (``NotificationRule.tells_followers``)."""
     found: list[Recipient] = []
     if rule.to_requester and notify_citizen:
         if request.citizen_id and request.citizen is not None:
@@ -83,9 +86,11 @@ def rule_recipients(
             )
         elif request.contact_email:
             found.append(Recipient(None, request.contact_email, _language(request.language)))
-    if rule.to_followers and notify_citizen and has_followers:
+    if rule.tells_followers and notify_citizen and has_followers:
         for user in (f.user for f in request.followers.select_related("user")):
-            found.append(Recipient(user.pk, user.email, _language(user.preferred_language)))
+            found.append(
+                Recipient(user.pk, user.email, _language(user.preferred_language), follower=True)
+            )
     if rule.to_assignee and request.assignee_id and request.assignee is not None:
         agent = request.assignee
         found.append(Recipient(agent.pk, agent.email, _language(agent.preferred_language), True))
@@ -120,11 +125,27 @@ def staff_link(request: ServiceRequest) -> str:
     return settings.SITE_URL.rstrip("/")
 
 
-def rule_message(rule: NotificationRule, values: dict[str, str], language: str) -> tuple[str, str]:
-    """(subject, body) of a rule in a language; English falls back to French."""
-    subject = localized(rule, "subject", language)
-    body = localized(rule, "body", language)
+def rule_message(
+    rule: NotificationRule, values: dict[str, str], language: str, audience: str = REQUESTER
+) -> tuple[str, str]:
+    """(subject, body) of a rule in a language, for the requester and staff or for the
+    followers (the rule's follower message); English falls back to French."""
+    prefix = "follower_" if audience == FOLLOWERS else ""
+    subject = localized(rule, f"{prefix}subject", language)
+    body = localized(rule, f"{prefix}body", language)
     return render(subject, values).replace("\n", " ").strip(), render(body, values).strip()
+
+
+def followers_hear_of(kind: str, event: RequestEvent | None) -> bool:
+    """Whether an event is news for the followers: a state change, a merge, a staff message
+    published to them. Not a reply to the requester, nor the staff's SLA alerts."""
+    from .models import RuleEvent
+
+    if event is None:
+        return False
+    if kind == RuleEvent.PUBLIC_REPLY:
+        return bool(event.follower_message)
+    return kind in (RuleEvent.STATE_CHANGED, RuleEvent.REQUEST_MERGED)
 
 
 def outbox_for_request_event(
@@ -180,10 +201,11 @@ def outbox_for_request(
     rules = rules_for_request(event=kind, request=request)
     if not rules:
         return []
+    tell_followers = not new and followers_hear_of(kind, event)
     plans: list[tuple[NotificationRule, Recipient, str]] = []
     for rule in rules:
         recipients = rule_recipients(
-            rule, request, notify_citizen=notify_citizen, has_followers=not new
+            rule, request, notify_citizen=notify_citizen, has_followers=tell_followers
         )
         for recipient in recipients:
             for channel in rule.channels:
@@ -191,7 +213,7 @@ def outbox_for_request(
     book = PreferenceBook.load(
         (r.user_id for _, r, _ in plans if r.user_id), (r.email for _, r, _ in plans)
     )
-    values_cache: dict[tuple[str, bool], dict[str, str]] = {}
+    values_cache: dict[tuple[str, bool, bool], dict[str, str]] = {}
     rows: dict[str, Notification] = {}
     for rule, recipient, channel in plans:
         row_key = f"{key}:{recipient.key}:{channel}"
@@ -203,14 +225,19 @@ def outbox_for_request(
         refusal = book.refusal(
             user_id=recipient.user_id, email=recipient.email, topic=topic, channel=channel
         )
-        cache_key = (recipient.language, recipient.staff)
+        cache_key = (recipient.language, recipient.staff, recipient.follower)
         if cache_key not in values_cache:
-            values = request_values(request, event, recipient.language)
+            if recipient.follower:
+                values = follower_values(request, event, recipient.language)
+            else:
+                values = request_values(request, event, recipient.language)
             if recipient.staff:
                 values["link"] = staff_link(request)
             values_cache[cache_key] = values
         values = values_cache[cache_key]
-        subject, body = rule_message(rule, values, recipient.language)
+        subject, body = rule_message(
+            rule, values, recipient.language, FOLLOWERS if recipient.follower else REQUESTER
+        )
         rows[row_key] = Notification(
             recipient_id=recipient.user_id,
             address=recipient.email if channel == NotificationChannel.EMAIL else "",
@@ -771,16 +798,21 @@ def notifications_retry(*, ids: Iterable[int]) -> int:
 
 
 def rule_preview(
-    *, rule: NotificationRule, request: ServiceRequest, language: str
+    *, rule: NotificationRule, request: ServiceRequest, language: str, audience: str = REQUESTER
 ) -> dict[str, str]:
-    """What a rule would send about a request, without saving anything."""
+    """What a rule would send about a request (its latest event), without saving anything:
+    to the requester, or with ``audience=FOLLOWERS`` to the people who follow it."""
     from .channels.email import build_message
 
-    values = request_values(request, request.events.order_by("-pk").first(), language)
-    subject, body = rule_message(rule, values, language)
+    event = request.events.order_by("-pk").first()
+    if audience == FOLLOWERS:
+        values = follower_values(request, event, language)
+    else:
+        values = request_values(request, event, language)
+    subject, body = rule_message(rule, values, language, audience)
     probe = Notification(
         channel=NotificationChannel.EMAIL,
-        address=request.contact_email or "apercu@example.ca",
+        address=(request.contact_email if audience == REQUESTER else "") or "apercu@example.ca",
         language=language,
         kind=rule.event,
         topic=REQUEST_TOPIC,

@@ -589,6 +589,14 @@ class RequestEvent(models.Model):
         Transition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     message = models.TextField(_("message"), blank=True)
+    # A staff message is addressed to the requester unless the agent published it to the
+    # followers too (a box left unticked by default): followers never read the requester's
+    # words, nor words written for her.
+    for_followers = models.BooleanField(
+        _("publié aux abonnés"),
+        default=False,
+        help_text=_("Le message est aussi montré aux personnes qui suivent la requête."),
+    )
     data = models.JSONField(_("détails"), default=dict, blank=True)
     created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
 
@@ -600,6 +608,15 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def follower_message(self) -> str:
+        """The words of this event a follower may read: a staff message the agent published
+        to the followers, else nothing (a reopening reason, a comment or a reply to the
+        requester stays hers). Every face and the follower notifications read it here."""
+        if self.is_public and self.for_followers:  # only staff services set it
+            return self.message
+        return ""
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:

@@ -187,10 +187,13 @@ def public_timeline(
 ) -> list[TimelineEntry]:
     """The public part of the request's history, in the citizen's words, oldest first.
 
-    A follower (who did not file the request) sees the town's side only: state changes and
-    replies, not the requester's comments and photos. Two queries; none when the caller
-    hands over the whole history (``known``: the events and photos a submission has just
-    written, ``service_request_submit``'s ``new_history``)."""
+    ``for_follower``: what someone who follows a request they did not file may read of it
+    (the portal, the API and the follower notifications agree through
+    ``RequestEvent.follower_message``): that it was received, its state changes, a merge, and
+    the staff messages published to followers. Never the requester's comments, photos or
+    reopening reason, nor a reply or comment written to her. Two queries; none when the
+    caller hands over the whole history (``known``: the events and photos a submission has
+    just written, ``service_request_submit``'s ``new_history``)."""
     if known is not None:
         events = [event for event in known[0] if event.is_public]
     else:
@@ -218,15 +221,17 @@ def public_timeline(
                 event.created_at,
                 event.kind,
                 _("Nouvel état : %(state)s") % {"state": label},
-                event.message,
+                event.follower_message if for_follower else event.message,
                 from_city=event.actor_id != request.citizen_id,
             )
         elif event.kind == EventKind.PUBLIC_REPLY:
+            if for_follower and not event.follower_message:
+                continue  # a reply to the requester
             entry = TimelineEntry(
                 event.created_at,
                 event.kind,
-                _("Réponse de la Ville"),
-                event.message,
+                _("Message de la Ville") if for_follower else _("Réponse de la Ville"),
+                event.follower_message if for_follower else event.message,
                 from_city=True,
             )
         elif event.kind == EventKind.CITIZEN_COMMENT:
@@ -240,8 +245,17 @@ def public_timeline(
                 continue
             entry = TimelineEntry(event.created_at, event.kind, _("Photos ajoutées"), photos=photos)
         elif event.kind == EventKind.MERGE:
+            message = event.message
+            if for_follower:  # the note may be written to the requester: only the facts
+                survivor = (event.data or {}).get("survivor", "")
+                message = (
+                    _("Les nouvelles suivent dans la requête %(reference)s.")
+                    % {"reference": survivor}
+                    if survivor
+                    else ""
+                )
             entry = TimelineEntry(
-                event.created_at, event.kind, _("Jumelée à une autre requête"), event.message
+                event.created_at, event.kind, _("Jumelée à une autre requête"), message
             )
         else:  # internal kinds are never public; a misconfigured one shows no detail
             continue

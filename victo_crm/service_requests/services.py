@@ -341,6 +341,7 @@ def service_request_transition(
     actor: User | None,
     comment: str = "",
     expected_version: int | None = None,
+    for_followers: bool = False,
 ) -> RequestEvent:
     """Fire a workflow transition: the only way a request's state changes.
 
@@ -348,6 +349,10 @@ def service_request_transition(
     that the actor may fire it, and that a required comment is there; then writes the new
     state, the event and the outbox rows in one transaction. A concurrent change makes the
     second caller fail with ``StaleUpdateError`` and change nothing.
+
+    ``for_followers``: a staff member publishes the comment to the request's followers too;
+    otherwise they learn the new state only. The requester's own comment (a reopening
+    reason) is never published to them.
     """
     if not isinstance(transition, Transition):
         found = (
@@ -415,6 +420,7 @@ def service_request_transition(
         to_state=target,
         transition=transition,
         message=comment,
+        for_followers=bool(for_followers and comment and acting_as_staff),
     )
     # Staff rules hear about every transition; the citizen and followers only about those
     # marked "aviser le citoyen".
@@ -526,8 +532,14 @@ def service_request_add_note(*, request: ServiceRequest, actor: User, text: str)
 
 
 @transaction.atomic
-def service_request_reply(*, request: ServiceRequest, actor: User, text: str) -> RequestEvent:
-    """A public reply to the citizen, on their timeline and in their notifications."""
+def service_request_reply(
+    *, request: ServiceRequest, actor: User, text: str, for_followers: bool = False
+) -> RequestEvent:
+    """A public reply to the citizen, on their timeline and in their notifications.
+
+    ``for_followers``: the agent publishes it to the people who follow the request too (on
+    their timeline, with the rules' follower messages); by default it is the requester's
+    alone, since a reply is usually written to her."""
     _require_staff(actor, request)
     event = RequestEvent.objects.create(
         request=request,
@@ -535,6 +547,7 @@ def service_request_reply(*, request: ServiceRequest, actor: User, text: str) ->
         is_public=True,
         actor=actor,
         message=_message(text),
+        for_followers=bool(for_followers),
     )
     now = timezone.now()
     changes: dict[str, Any] = {"updated_at": now}

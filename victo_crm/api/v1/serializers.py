@@ -112,8 +112,9 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 class RequestDetailSerializer(serializers.Serializer):
-    """A request with its public timeline. A follower (not the requester) sees the town's
-    side only: no description, field values, photos or rating of the requester."""
+    """A request with its public timeline. A follower (not the requester) sees its public
+    side only: state changes and staff messages published to followers; no description,
+    field values, photos, rating or reopening reason of the requester, no reply to her."""
 
     reference = serializers.CharField(read_only=True)
     public_id = serializers.UUIDField(read_only=True)
