@@ -174,8 +174,8 @@ def main() -> int:
         )
         print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
         staff = User.objects.create_user(
-            email="bench@victoriaville.ca", password="x", is_staff=True
-        )
+            email="bench@victoriaville.ca", password="x", is_staff=True, is_superuser=True
+        )  # an emergency to the whole town needs alerts.publish_townwide_notice
         notice = notice_save_draft(
             notice=Notice(
                 topic=AlertTopic.objects.get(code="urgences"),

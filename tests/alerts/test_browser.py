@@ -15,6 +15,7 @@ from django.utils import timezone
 from tests.conftest import DESKTOP, PHONE, axe_violations, login, make_user, screenshot
 from tests.notifications.conftest import reseed_topics
 from victo_crm.accounts import roles
+from victo_crm.accounts.models import User
 from victo_crm.alerts.models import (
     AlertTopic,
     CollectionCalendar,
@@ -94,6 +95,9 @@ def world(seeded: Any, town: Any, address: Any, citizen: Any) -> dict[str, Any]:
     editor = make_user(
         "communications@victoriaville.ca", role=roles.WEB_EDITOR, first_name="Sophie"
     )
+    # Publishing notices that reach the whole town (the sector holds every address here)
+    # and emergencies is a supervisor's permission.
+    chief = make_user("direction@victoriaville.ca", role=roles.SUPERVISOR, first_name="Hélène")
     now = timezone.now()
 
     def notice(**values: Any) -> Notice:
@@ -112,7 +116,7 @@ def world(seeded: Any, town: Any, address: Any, citizen: Any) -> dict[str, Any]:
         defaults.update(values)
         return notice_save_draft(notice=Notice(**defaults), actor=editor, zones=[town["sector"]])
 
-    works = notice_publish(notice=notice(), actor=editor)
+    works = notice_publish(notice=notice(), actor=chief)
     boil = notice_publish(
         notice=notice(
             topic=topics["urgences"],
@@ -124,7 +128,7 @@ def world(seeded: Any, town: Any, address: Any, citizen: Any) -> dict[str, Any]:
             area_kind="town",
             ends_at=None,
         ),
-        actor=editor,
+        actor=chief,
     )
     draft = notice(
         severity="warning",
@@ -133,7 +137,7 @@ def world(seeded: Any, town: Any, address: Any, citizen: Any) -> dict[str, Any]:
     )
     old = notice_publish(
         notice=notice(title_fr="Collecte reportée", title_en="Collection postponed"),
-        actor=editor,
+        actor=chief,
     )
     notice_withdraw(notice=old, actor=editor)
     return {
@@ -288,3 +292,64 @@ def test_screenshots_at_phone_and_desktop_size(
                     assert screenshot(page, f"alerts-{name}-{suffix}").endswith(".png")
                 for name, shown in refused_forms(page, who).items():
                     screenshot(shown, f"alerts-{name}-{suffix}")
+
+
+def test_the_confirmation_and_approval_pages_at_phone_and_desktop_size(
+    tab: Any, world: dict[str, Any], live_server: Any
+) -> None:
+    """A supervisor about to send an emergency to the whole town sees who it reaches, per
+    channel, and a box to tick; under the two-person rule, another supervisor sees the
+    request to approve. French, 390 and 1280 pixels wide; axe-core clean."""
+    from victo_crm.alerts.models import NoticePolicy
+
+    page = tab
+    topics = {t.code: t for t in AlertTopic.objects.all()}
+    chief = User.objects.get(email="direction@victoriaville.ca")
+    second = make_user("direction.adjointe@victoriaville.ca", role=roles.SUPERVISOR)
+    emergency = notice_save_draft(
+        notice=Notice(
+            topic=topics["urgences"],
+            severity="emergency",
+            title_fr="Avis d’ébullition préventif",
+            body_fr="Faites bouillir l’eau une minute avant de la boire.",
+            area_kind="town",
+            starts_at=timezone.now(),
+        ),
+        actor=chief,
+    )
+    NoticePolicy(require_second_approval=True).save()
+    pending = notice_publish(
+        notice=notice_save_draft(
+            notice=Notice(
+                topic=topics["urgences"],
+                severity="emergency",
+                title_fr="Fermeture du pont Gamache",
+                body_fr="Le pont est fermé.",
+                area_kind="town",
+                starts_at=timezone.now(),
+            ),
+            actor=chief,
+        ),
+        actor=chief,
+    )
+    failures: dict[str, Any] = {}
+    too_wide: dict[str, int] = {}
+    for who, user, name, url in (
+        ("chief", chief, "avis-confirmer", f"/alertes/avis/{emergency.pk}/publier/"),
+        ("second", second, "avis-a-approuver", f"/alertes/avis/{pending.pk}/"),
+        ("second", second, "avis-liste-approbation", "/alertes/avis/"),
+    ):
+        page.context.clear_cookies()
+        login(page, user, live_server.url)
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            response = page.goto(url)
+            assert response is not None and response.status == 200, (who, url)
+            check(page, f"{who} {name}", size, failures, too_wide)
+            suffix = "phone" if size is PHONE else "desktop"
+            screenshot(page, f"alerts-{name}-{suffix}")
+        if name == "avis-confirmer":
+            assert page.get_by_text("Messages prévus, par canal").is_visible()
+            assert page.get_by_label(re.compile("je confirme son envoi")).is_visible()
+    assert failures == {}
+    assert too_wide == {}

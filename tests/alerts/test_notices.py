@@ -100,12 +100,14 @@ class TestAudience:
 
 
 class TestFanOut:
+    """Notices to the whole town: published by a supervisor, who holds the permission."""
+
     def test_a_notice_reaches_its_topic_subscribers_on_their_channels_in_their_language(
-        self, people, topics, agent, django_capture_on_commit_callbacks
+        self, people, topics, supervisor, django_capture_on_commit_callbacks
     ):
-        works = notice(topics["travaux"], agent, area_kind="town")
+        works = notice(topics["travaux"], supervisor, area_kind="town")
         with django_capture_on_commit_callbacks(execute=True):
-            notice_publish(notice=works, actor=agent)
+            notice_publish(notice=works, actor=supervisor)
         works.refresh_from_db()
         assert works.status == "published" and works.audience_count == 2
         rows = set(
@@ -122,11 +124,11 @@ class TestFanOut:
         assert mail.outbox[0].subject == "Travaux rue des Érables"
 
     def test_running_the_fan_out_again_writes_nothing_twice(
-        self, people, topics, agent, django_capture_on_commit_callbacks
+        self, people, topics, supervisor, django_capture_on_commit_callbacks
     ):
-        works = notice(topics["travaux"], agent, area_kind="town")
+        works = notice(topics["travaux"], supervisor, area_kind="town")
         with django_capture_on_commit_callbacks(execute=True):
-            notice_publish(notice=works, actor=agent)
+            notice_publish(notice=works, actor=supervisor)
         Notice.objects.filter(pk=works.pk).update(status="publishing", fanout_cursor=0)
         with django_capture_on_commit_callbacks(execute=True):
             notice_fanout(notice_id=works.pk)
@@ -134,7 +136,7 @@ class TestFanOut:
         assert len(mail.outbox) == 1
 
     def test_an_emergency_at_night_reaches_everyone_in_the_area_on_every_channel(
-        self, people, topics, agent, sms, django_capture_on_commit_callbacks
+        self, people, topics, supervisor, sms, django_capture_on_commit_callbacks
     ):
         jean = people["jean"]
         jean.phone = "819 758-0555"
@@ -143,7 +145,7 @@ class TestFanOut:
         Consent.objects.create(user=people["luc"], purpose="push")  # but no device
         boil = notice(
             topics["urgences"],
-            agent,
+            supervisor,
             area_kind="town",
             severity="emergency",
             title_fr="Avis d’ébullition",
@@ -153,7 +155,7 @@ class TestFanOut:
             time_machine.travel(datetime(2026, 5, 5, 2, 0, tzinfo=EASTERN)),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            notice_publish(notice=boil, actor=agent)
+            notice_publish(notice=boil, actor=supervisor)
         sent = set(
             Notification.objects.filter(group_key=f"notice:{boil.pk}", status="sent").values_list(
                 "recipient__email", "channel"
@@ -172,31 +174,31 @@ class TestFanOut:
         assert "Boil-water notice" in sms.outbox[0]["body"]  # Jean reads English
 
     def test_a_road_works_text_at_night_waits_for_the_morning(
-        self, topics, agent, west_address, sms, django_capture_on_commit_callbacks
+        self, topics, supervisor, west_address, sms, django_capture_on_commit_callbacks
     ):
         paul = make_user("paul@example.ca", phone="8195550101")
         Consent.objects.create(user=paul, purpose="sms")
         subscription_create(
             user=paul, topic=topics["travaux"], address=west_address, channels=["sms"]
         )
-        works = notice(topics["travaux"], agent, area_kind="town")
+        works = notice(topics["travaux"], supervisor, area_kind="town")
         with (
             time_machine.travel(datetime(2026, 5, 5, 22, 0, tzinfo=EASTERN)),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            notice_publish(notice=works, actor=agent)
+            notice_publish(notice=works, actor=supervisor)
         row = Notification.objects.get(group_key=f"notice:{works.pk}")
         assert row.status == "pending" and sms.outbox == []
 
     def test_an_explicit_no_is_respected_even_for_a_subscription(
-        self, people, topics, agent, django_capture_on_commit_callbacks
+        self, people, topics, supervisor, django_capture_on_commit_callbacks
     ):
         CommunicationPreference.objects.filter(
             user=people["marie"], topic="road_works", channel="email"
         ).update(enabled=False)
-        works = notice(topics["travaux"], agent, area_kind="town")
+        works = notice(topics["travaux"], supervisor, area_kind="town")
         with django_capture_on_commit_callbacks(execute=True):
-            notice_publish(notice=works, actor=agent)
+            notice_publish(notice=works, actor=supervisor)
         assert not Notification.objects.filter(
             group_key=f"notice:{works.pk}", recipient=people["marie"], channel="email"
         ).exists()
@@ -229,7 +231,7 @@ class TestTheStaffPage:
         assert "Cet avis joindra 1 personne." in detail.text
         pk = int(response["Location"].rstrip("/").split("/")[-1])
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(f"/alertes/avis/{pk}/publier/")
+            client.post(f"/alertes/avis/{pk}/publier/", {"confirm": "yes"})
         assert Notice.objects.get(pk=pk).status == "published"
         assert len(mail.outbox) == 1
 

@@ -58,7 +58,9 @@ def test_topics_are_public_in_french_and_in_english(anonymous_api: Any):
 
 
 @pytest.fixture
-def roadworks(address: Any, agent: Any) -> Notice:
+def roadworks(address: Any, supervisor: Any) -> Notice:
+    """Its street holds every address of the registry so far: the whole town, which a
+    supervisor may publish."""
     notice = notice_save_draft(
         notice=Notice(
             topic=AlertTopic.objects.get(code="travaux"),
@@ -70,9 +72,9 @@ def roadworks(address: Any, agent: Any) -> Notice:
             streets=address.street,
             starts_at=timezone.now() - timedelta(hours=1),
         ),
-        actor=agent,
+        actor=supervisor,
     )
-    return notice_publish(notice=notice, actor=agent)
+    return notice_publish(notice=notice, actor=supervisor)
 
 
 def test_notices_in_force_are_public_and_filtered_by_address(

@@ -13,8 +13,10 @@ import time
 from collections import Counter
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from victo_crm.accounts import roles
 from victo_crm.accounts.models import User
 from victo_crm.alerts.models import AlertTopic, Notice, Subscription
 from victo_crm.alerts.services import notice_publish, notice_save_draft
@@ -56,7 +58,10 @@ def test_a_redis_outage_and_a_killed_worker_lose_nothing_and_duplicate_nothing(
     redis = broker_for_this_process
     topic = AlertTopic.objects.get(code="travaux")
     make_subscribers(topic, SUBSCRIBERS)
+    # Its street is the whole registry here: a notice to the whole town, which needs the
+    # permission of its own (a supervisor's).
     agent = User.objects.create_user(email="agent@victoriaville.ca", password="x", is_staff=True)
+    agent.groups.add(Group.objects.get(name=roles.SUPERVISOR))
     notice = notice_save_draft(
         notice=Notice(
             topic=topic,

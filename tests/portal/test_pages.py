@@ -191,7 +191,7 @@ def test_address_lookup_returns_registry_addresses(client: Any, address: Any) ->
 
 
 def test_the_home_page_shows_the_notices_in_force_emergencies_first(
-    client: Any, agent: Any, town: Any
+    client: Any, supervisor: Any, town: Any
 ) -> None:
     from datetime import timedelta
 
@@ -210,9 +210,9 @@ def test_the_home_page_shows_the_notices_in_force_emergencies_first(
                 starts_at=timezone.now() - timedelta(minutes=5),
                 **extra,
             ),
-            actor=agent,
+            actor=supervisor,
         )
-        return notice_publish(notice=notice, actor=agent)
+        return notice_publish(notice=notice, actor=supervisor)
 
     publish("Travaux rue Notre-Dame", "travaux")
     boil = publish("Avis d’ébullition", "travaux", severity="emergency")

@@ -20,9 +20,13 @@ def ensure_role_permissions(**kwargs: Any) -> None:
     }
     in_config = Q(content_type__app_label__in=CONFIG_APPS)
     groups[roles.ADMINISTRATOR].permissions.set(Permission.objects.filter(in_config))
-    # Supervisors read the configuration (to understand a workflow) but change none of it.
+    # Supervisors read the configuration (to understand a workflow) but change none of it;
+    # they may publish notices to the whole town and emergencies (and approve another's).
+    # Agents and web editors publish local notices only; an administrator may give the
+    # permission to a person in the admin (the person's own permissions, which stay).
     groups[roles.SUPERVISOR].permissions.set(
-        Permission.objects.filter(in_config, codename__startswith="view_").exclude(
-            content_type__app_label="auth"
-        )
+        Permission.objects.filter(
+            in_config & Q(codename__startswith="view_")
+            | Q(content_type__app_label="alerts", codename="publish_townwide_notice")
+        ).exclude(content_type__app_label="auth")
     )

@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import AlertTopic, CollectionCalendar, CollectionException, Notice, Subscription
+from .models import (
+    AlertTopic,
+    CollectionCalendar,
+    CollectionException,
+    Notice,
+    NoticeEvent,
+    NoticePolicy,
+    Subscription,
+)
 from .services import EVERY_CHANNEL
 
 
@@ -69,18 +80,51 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
-    """Read and correct notices here; publishing goes through the page at /alertes/avis/,
-    which shows the audience first and fans out in the background."""
+    """Read notices here. They are written, published, approved and withdrawn only on the
+    pages at /alertes/avis/ (the services): those show the audience first, check the
+    permission to reach the whole town, and log each step. Changing a notice here would
+    go around all of that (and change the audience of a fan-out under way)."""
 
-    list_display = ("title_fr", "topic", "severity", "status", "starts_at", "audience_count")
-    list_filter = ("status", "severity", "topic")
+    list_display = ("title_fr", "topic", "severity", "area_kind", "status", "audience_count")
+    list_filter = ("status", "severity", "area_kind", "topic")
     search_fields = ("title_fr", "title_en")
-    filter_horizontal = ("zones",)
-    readonly_fields = (
-        "status",
-        "published_at",
-        "published_by",
-        "audience_count",
-        "fanout_done_at",
-        "created_by",
-    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(NoticeEvent)
+class NoticeEventAdmin(admin.ModelAdmin):
+    """The notices' audit log: who asked, approved, refused, published or withdrew which
+    notice, when, with which reach. Rows are only ever added, by the services."""
+
+    list_display = ("at", "kind", "notice", "actor_email", "severity", "area", "audience_count")
+    list_filter = ("kind", "is_broad", "severity")
+    search_fields = ("actor_email", "notice__title_fr")
+    date_hierarchy = "at"
+    list_select_related = ("notice",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(NoticePolicy)
+class NoticePolicyAdmin(admin.ModelAdmin):
+    """One row: added once, never deleted (its absence means the defaults)."""
+
+    list_display = ("__str__", "require_second_approval", "broad_audience_from", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not NoticePolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

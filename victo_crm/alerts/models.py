@@ -4,6 +4,7 @@ edits in the admin, read by the reminders, the iCal feed and the notice fan-out.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -287,6 +288,7 @@ class AreaKind(models.TextChoices):
 
 class NoticeStatus(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
+    PENDING = "pending", _("En attente d’approbation")
     PUBLISHING = "publishing", _("Envoi en cours")
     PUBLISHED = "published", _("Publié")
     WITHDRAWN = "withdrawn", _("Retiré")
@@ -328,6 +330,15 @@ class Notice(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("publication demandée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("publication demandée le"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("publié par"),
@@ -345,6 +356,15 @@ class Notice(TimeStampedModel):
         verbose_name = _("avis")
         verbose_name_plural = _("avis")
         ordering = ("-starts_at", "-pk")
+        # A permission of its own: drafting and publishing a local notice is every staff
+        # member's job; reaching the whole town, or everyone on every channel past quiet
+        # hours, is not (see alerts.selectors.notice_is_broad).
+        permissions = [
+            (
+                "publish_townwide_notice",
+                _("Peut publier un avis à toute la ville ou un avis d’urgence"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -380,3 +400,92 @@ class Notice(TimeStampedModel):
                 % {"radius": self.radius_m, "latitude": self.latitude, "longitude": self.longitude}
             )
         return str(AreaKind.RADIUS.label)
+
+
+class NoticePolicy(models.Model):
+    """How wide notices are published: one row, edited by an administrator in the admin."""
+
+    require_second_approval = models.BooleanField(
+        _("exiger l’approbation d’une deuxième personne"),
+        default=False,
+        help_text=_(
+            "Un avis à toute la ville ou d’urgence n’est envoyé qu’après l’approbation d’une "
+            "autre personne qui a la permission de publier ces avis."
+        ),
+    )
+    broad_audience_from = models.PositiveIntegerField(
+        _("avis large à partir de (personnes visées)"),
+        null=True,
+        blank=True,
+        # Without it, an area drawn round all the town but one street would be local.
+        default=5000,
+        help_text=_(
+            "À partir de ce nombre de personnes visées, un avis est traité comme un avis à "
+            "toute la ville, quel que soit son secteur. Vide : seuls les avis à toute la "
+            "ville (ou couvrant toutes les adresses) et les avis d’urgence le sont."
+        ),
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("règle de publication des avis")
+        verbose_name_plural = _("règle de publication des avis")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="notice_policy_single")
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Règle de publication des avis"))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> NoticePolicy:
+        """The policy in force; its defaults (no second approval) until an administrator
+        saves it."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class NoticeEventKind(models.TextChoices):
+    REQUESTED = "requested", _("Approbation demandée")
+    APPROVED = "approved", _("Approuvé")
+    REJECTED = "rejected", _("Refusé")
+    PUBLISHED = "published", _("Publié")
+    WITHDRAWN = "withdrawn", _("Retiré")
+
+
+class NoticeEvent(models.Model):
+    """The audit log of notices: one row per publication request, approval, refusal,
+    publication and withdrawal, with who, when, and what reach the notice had then. Rows
+    are only ever added; a notice that has one can no longer be deleted."""
+
+    notice = models.ForeignKey(
+        Notice, verbose_name=_("avis"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("action"), max_length=12, choices=NoticeEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre du personnel"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_email = models.EmailField(_("courriel du membre du personnel"), blank=True)
+    at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+    area_kind = models.CharField(_("secteur visé"), max_length=10, choices=AreaKind.choices)
+    area = models.CharField(_("secteur"), max_length=255, blank=True)
+    severity = models.CharField(_("gravité"), max_length=10, choices=Severity.choices)
+    is_broad = models.BooleanField(_("toute la ville ou urgence"), default=False)
+    audience_count = models.PositiveIntegerField(_("personnes visées"), default=0)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        verbose_name = _("événement d’un avis")
+        verbose_name_plural = _("journal des avis")
+        ordering = ("-at", "-pk")
+        indexes = [models.Index(fields=["notice", "at"], name="notice_event_notice_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.notice_id}"

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, When
 from django.utils import timezone
 
 from victo_crm.core.text import fold
+from victo_crm.notifications.models import NotificationChannel
+from victo_crm.notifications.preferences import PreferenceBook, among
 from victo_crm.places.geometry import bbox_around, distance_m
 from victo_crm.places.models import Address
 
-from .models import AreaKind, Notice, NoticeStatus, Severity, Subscription
+from .models import AreaKind, Notice, NoticePolicy, NoticeStatus, Severity, Subscription
+
+if TYPE_CHECKING:
+    from victo_crm.accounts.models import User
+
+EVERY_CHANNEL = [
+    NotificationChannel.EMAIL.value,
+    NotificationChannel.IN_APP.value,
+    NotificationChannel.SMS.value,
+    NotificationChannel.PUSH.value,
+]
+PUBLISH_TOWNWIDE = "alerts.publish_townwide_notice"
 
 
 def area_addresses(notice: Notice) -> QuerySet[Address]:
@@ -60,6 +76,119 @@ def audience_subscriptions(notice: Notice) -> QuerySet[Subscription]:
 def notice_audience_count(notice: Notice) -> int:
     """How many people the notice will reach (shown before sending)."""
     return audience_subscriptions(notice).values("user_id").distinct().count()
+
+
+def notice_is_broad(
+    notice: Notice, *, audience: int | None = None, policy: NoticePolicy | None = None
+) -> bool:
+    """Whether publishing the notice needs the permission ``publish_townwide_notice``: an
+    emergency (every subscriber of the area, every channel, past quiet hours), a notice to
+    the whole town, one whose area covers every address of the registry however it is
+    drawn (every zone, a radius round the town), or, when the policy sets a threshold, one
+    that reaches at least that many people."""
+    if notice.is_emergency or notice.area_kind == AreaKind.TOWN:
+        return True
+    policy = policy or NoticePolicy.current()
+    if policy.broad_audience_from is not None:
+        if audience is None:
+            audience = notice_audience_count(notice)
+        if audience >= policy.broad_audience_from:
+            return True
+    everywhere = Address.objects.count()
+    return bool(everywhere) and area_addresses(notice).count() >= everywhere
+
+
+def may_publish_broad(user: User) -> bool:
+    return user.has_perm(PUBLISH_TOWNWIDE)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    email: str
+    language: str
+    channels: tuple[str, ...]
+
+
+def notice_recipients(
+    notice: Notice, user_ids: Sequence[int], base: QuerySet[Subscription] | None = None
+) -> list[Recipient]:
+    """Who among ``user_ids`` (people of the notice's audience) gets the notice, on which
+    channels, in which language: their subscriptions' channels (every channel for an
+    emergency), less what their preferences, consents, means and unsubscribes refuse. The
+    fan-out writes exactly these; the confirmation page counts them."""
+    if not user_ids:
+        return []
+    from victo_crm.accounts.models import User
+
+    base = audience_subscriptions(notice) if base is None else base
+    emergency = notice.is_emergency
+    topic = notice.topic.preference_topic
+    chosen: dict[int, set[str]] = defaultdict(set)
+    if emergency:
+        for uid in user_ids:
+            chosen[uid] = set(EVERY_CHANNEL)
+    else:
+        for uid, channels in base.filter(among("user_id", user_ids)).values_list(
+            "user_id", "channels"
+        ):
+            chosen[uid].update(channels or [])
+    people = {
+        pk: (email, lang)
+        for pk, email, lang in User.objects.filter(among("pk", user_ids)).values_list(
+            "pk", "email", "preferred_language"
+        )
+    }
+    book = PreferenceBook.load(user_ids, (email for email, _lang in people.values()))
+    recipients = []
+    for uid in user_ids:
+        email, language = people[uid]
+        channels = tuple(
+            channel
+            for channel in sorted(chosen[uid])
+            if not book.refusal_code(
+                user_id=uid,
+                email=email,
+                topic=topic,
+                channel=channel,
+                is_emergency=emergency,
+                subscribed=True,
+            )
+        )
+        recipients.append(
+            Recipient(uid, email, language if language in ("fr", "en") else "fr", channels)
+        )
+    return recipients
+
+
+def notice_channel_counts(notice: Notice, *, chunk: int = 5000) -> dict[str, int]:
+    """How many messages the notice's fan-out would write on each channel now, by the rule
+    the fan-out itself applies (``notice_recipients``), read in chunks of people."""
+    counts: Counter[str] = Counter()
+    base = audience_subscriptions(notice)
+    after = 0
+    while True:
+        user_ids = list(
+            base.filter(user_id__gt=after)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+            .distinct()[:chunk]
+        )
+        if not user_ids:
+            break
+        for recipient in notice_recipients(notice, user_ids, base):
+            counts.update(recipient.channels)
+        after = user_ids[-1]
+    return {channel: counts[channel] for channel in EVERY_CHANNEL}
+
+
+def pending_notices() -> QuerySet[Notice]:
+    """Notices waiting for a second person's approval, oldest request first."""
+    return (
+        Notice.objects.filter(status=NoticeStatus.PENDING)
+        .select_related("topic", "requested_by")
+        .order_by("requested_at", "pk")
+    )
 
 
 def subscriptions_for(user: Any) -> QuerySet[Subscription]:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from victo_crm.accounts.models import ConsentPurpose
 from victo_crm.core.models import localized
 from victo_crm.notifications.models import Notification, NotificationChannel, NotificationStatus
-from victo_crm.notifications.preferences import PreferenceBook, among
+from victo_crm.notifications.preferences import PreferenceBook
 from victo_crm.notifications.services import outbox_bulk_insert, outbox_row, queue_delivery
 
 from .calendar import occurrences
@@ -27,10 +27,20 @@ from .models import (
     AreaKind,
     CollectionCalendar,
     Notice,
+    NoticeEvent,
+    NoticeEventKind,
+    NoticePolicy,
     NoticeStatus,
     Subscription,
 )
-from .selectors import audience_subscriptions, notice_audience_count
+from .selectors import (
+    EVERY_CHANNEL,
+    audience_subscriptions,
+    may_publish_broad,
+    notice_audience_count,
+    notice_is_broad,
+    notice_recipients,
+)
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
@@ -39,12 +49,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CHANNELS = [c for c in NotificationChannel.values]
-EVERY_CHANNEL = [
-    NotificationChannel.EMAIL.value,
-    NotificationChannel.IN_APP.value,
-    NotificationChannel.SMS.value,
-    NotificationChannel.PUSH.value,
-]
 
 
 # --- Subscriptions ----------------------------------------------------------------------------
@@ -186,24 +190,149 @@ def notice_save_draft(*, notice: Notice, actor: User, zones: Iterable[Any] | Non
     return notice
 
 
+def _log(
+    notice: Notice,
+    kind: str,
+    actor: User,
+    *,
+    broad: bool,
+    audience: int,
+    comment: str = "",
+) -> NoticeEvent:
+    return NoticeEvent.objects.create(
+        notice=notice,
+        kind=kind,
+        actor=actor,
+        actor_email=actor.email,
+        area_kind=notice.area_kind,
+        area=notice.area_summary()[:255],
+        severity=notice.severity,
+        is_broad=broad,
+        audience_count=audience,
+        comment=comment,
+    )
+
+
+def refuse_without_broad_permission(actor: User) -> None:
+    """Raise ``PermissionDenied`` with its reason unless the person may publish broad notices."""
+    if not may_publish_broad(actor):
+        raise PermissionDenied(
+            _(
+                "Publier un avis à toute la ville ou un avis d’urgence demande une permission "
+                "que vous n’avez pas. Demandez à une personne qui l’a (superviseur ou "
+                "administrateur)."
+            )
+        )
+
+
 @transaction.atomic
 def notice_publish(*, notice: Notice, actor: User) -> Notice:
     """Publish a draft: it shows on the portal at once and fans out to its audience in the
-    background, in chunks that survive a worker or broker outage (see ``notice_fanout``)."""
+    background, in chunks that survive a worker or broker outage (see ``notice_fanout``).
+
+    A broad notice (to the whole town, or an emergency: ``notice_is_broad``) needs the
+    permission ``alerts.publish_townwide_notice``; when the notice policy asks for a second
+    person, it waits for their approval (``notice_approve``) instead of being sent. Every
+    publication and request is written to the notices' audit log (``NoticeEvent``)."""
     locked = Notice.objects.select_for_update().get(pk=notice.pk)
+    if locked.status == NoticeStatus.PENDING:
+        raise ValidationError(_("Cet avis attend déjà l’approbation d’une autre personne."))
     if locked.status != NoticeStatus.DRAFT:
         raise ValidationError(_("Cet avis a déjà été publié."))
     _clean_notice(locked)
+    policy = NoticePolicy.current()
+    audience = notice_audience_count(locked)
+    broad = notice_is_broad(locked, audience=audience, policy=policy)
+    if broad:
+        refuse_without_broad_permission(actor)
+    if broad and policy.require_second_approval:
+        locked.status = NoticeStatus.PENDING
+        locked.requested_by = actor
+        locked.requested_at = timezone.now()
+        locked.audience_count = audience
+        locked.save(
+            update_fields=["status", "requested_by", "requested_at", "audience_count", "updated_at"]
+        )
+        _log(locked, NoticeEventKind.REQUESTED, actor, broad=True, audience=audience)
+        return locked
+    now = timezone.now()
     locked.status = NoticeStatus.PUBLISHING
-    locked.published_at = timezone.now()
+    locked.published_at = now
     locked.published_by = actor
-    locked.audience_count = notice_audience_count(locked)
+    locked.audience_count = audience
     locked.save(
         update_fields=["status", "published_at", "published_by", "audience_count", "updated_at"]
     )
+    _log(locked, NoticeEventKind.PUBLISHED, actor, broad=broad, audience=audience)
     notice_id = locked.pk
     transaction.on_commit(lambda: _queue_fanout(notice_id))
     return locked
+
+
+@transaction.atomic
+def notice_approve(*, notice: Notice, actor: User) -> Notice:
+    """A second person, with the permission, approves a pending notice: it is published and
+    fans out. The person who asked cannot approve their own request. Two approvals at once
+    send it once: only the one whose conditional UPDATE moves it out of "pending" goes on."""
+    refuse_without_broad_permission(actor)
+    current = Notice.objects.get(pk=notice.pk)
+    if current.status != NoticeStatus.PENDING:
+        raise ValidationError(_("Cet avis n’attend plus d’approbation."))
+    if current.requested_by_id == actor.pk:
+        raise PermissionDenied(
+            _("Vous avez demandé cette publication : une autre personne doit l’approuver.")
+        )
+    audience = notice_audience_count(current)
+    now = timezone.now()
+    claimed = (
+        Notice.objects.filter(pk=current.pk, status=NoticeStatus.PENDING)
+        .exclude(requested_by=actor)
+        .update(
+            status=NoticeStatus.PUBLISHING,
+            published_by=actor,
+            published_at=now,
+            audience_count=audience,
+            updated_at=now,
+        )
+    )
+    if claimed != 1:
+        raise ValidationError(_("Cet avis n’attend plus d’approbation."))
+    current.refresh_from_db()
+    _log(current, NoticeEventKind.APPROVED, actor, broad=True, audience=audience)
+    _log(current, NoticeEventKind.PUBLISHED, actor, broad=True, audience=audience)
+    notice_id = current.pk
+    transaction.on_commit(lambda: _queue_fanout(notice_id))
+    return current
+
+
+@transaction.atomic
+def notice_reject(*, notice: Notice, actor: User, reason: str = "") -> Notice:
+    """Refuse a pending notice: it goes back to draft, nothing is sent. The person who asked
+    may take their request back; anyone else needs the permission and says why."""
+    current = Notice.objects.get(pk=notice.pk)
+    if current.status != NoticeStatus.PENDING:
+        raise ValidationError(_("Cet avis n’attend plus d’approbation."))
+    own = current.requested_by_id == actor.pk
+    if not own:
+        refuse_without_broad_permission(actor)
+    reason = reason.strip()
+    if not own and not reason:
+        raise ValidationError({"reason": [_("Dites pourquoi vous refusez cet avis.")]})
+    updated = Notice.objects.filter(pk=current.pk, status=NoticeStatus.PENDING).update(
+        status=NoticeStatus.DRAFT, requested_by=None, requested_at=None, updated_at=timezone.now()
+    )
+    if updated != 1:
+        raise ValidationError(_("Cet avis n’attend plus d’approbation."))
+    current.refresh_from_db()
+    _log(
+        current,
+        NoticeEventKind.REJECTED,
+        actor,
+        broad=True,
+        audience=current.audience_count,
+        comment=reason[:2000],
+    )
+    return current
 
 
 def _queue_fanout(notice_id: int) -> None:
@@ -225,7 +354,8 @@ def _broker_error(error: Exception) -> bool:
 
 @transaction.atomic
 def notice_withdraw(*, notice: Notice, actor: User) -> Notice:
-    """Take a notice off the portal; pending messages about it are not sent any more."""
+    """Take a notice off the portal (or a request for approval back); pending messages about
+    it are not sent any more."""
     Notice.objects.filter(pk=notice.pk).update(
         status=NoticeStatus.WITHDRAWN, ends_at=timezone.now(), updated_at=timezone.now()
     )
@@ -233,6 +363,13 @@ def notice_withdraw(*, notice: Notice, actor: User) -> Notice:
         group_key=f"notice:{notice.pk}", status=NotificationStatus.PENDING
     ).update(status=NotificationStatus.SKIPPED, last_error=_("Avis retiré."))
     notice.refresh_from_db()
+    _log(
+        notice,
+        NoticeEventKind.WITHDRAWN,
+        actor,
+        broad=notice_is_broad(notice, audience=notice.audience_count),
+        audience=notice.audience_count,
+    )
     return notice
 
 
@@ -277,47 +414,18 @@ def notice_fanout(*, notice_id: int) -> int:
                 current.fanout_done_at = timezone.now()
                 current.save(update_fields=["status", "fanout_done_at", "updated_at"])
                 return written
-            chosen: dict[int, set[str]] = defaultdict(set)
-            if emergency:
-                for uid in user_ids:
-                    chosen[uid] = set(EVERY_CHANNEL)
-            else:
-                for uid, channels in base.filter(among("user_id", user_ids)).values_list(
-                    "user_id", "channels"
-                ):
-                    chosen[uid].update(channels or [])
-            from victo_crm.accounts.models import User
-
-            people = dict(
-                (pk, (email, lang))
-                for pk, email, lang in User.objects.filter(among("pk", user_ids)).values_list(
-                    "pk", "email", "preferred_language"
-                )
-            )
-            book = PreferenceBook.load(user_ids, (email for email, _ in people.values()))
             rows = []
             now = timezone.now()
-            for uid in user_ids:
-                email, language = people[uid]
-                language = language if language in ("fr", "en") else "fr"
-                subject, body = texts[language]
-                for channel in sorted(chosen[uid]):
-                    if book.refusal_code(
-                        user_id=uid,
-                        email=email,
-                        topic=topic,
-                        channel=channel,
-                        is_emergency=emergency,
-                        subscribed=True,
-                    ):
-                        continue
+            for recipient in notice_recipients(notice, user_ids, base):
+                subject, body = texts[recipient.language]
+                for channel in recipient.channels:
                     rows.append(
                         outbox_row(
                             now=now,
-                            recipient_id=uid,
-                            address=email if channel == NotificationChannel.EMAIL else "",
+                            recipient_id=recipient.user_id,
+                            address=recipient.email if channel == NotificationChannel.EMAIL else "",
                             channel=channel,
-                            language=language,
+                            language=recipient.language,
                             kind="notice",
                             topic=topic,
                             group_key=group,
@@ -326,7 +434,7 @@ def notice_fanout(*, notice_id: int) -> int:
                             body=body,
                             link=link,
                             context={"notice": notice.pk},
-                            dedup_key=f"{group}:u{uid}:{channel}",
+                            dedup_key=f"{group}:u{recipient.user_id}:{channel}",
                             delivered=channel == NotificationChannel.IN_APP,
                         )
                     )

@@ -18,5 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("avis/<int:pk>/", views.notice_detail, name="notice_detail"),
     path("avis/<int:pk>/modifier/", views.notice_edit, name="notice_edit"),
     path("avis/<int:pk>/publier/", views.notice_publish, name="notice_publish"),
+    path("avis/<int:pk>/approuver/", views.notice_approve, name="notice_approve"),
+    path("avis/<int:pk>/refuser/", views.notice_reject, name="notice_reject"),
     path("avis/<int:pk>/retirer/", views.notice_withdraw, name="notice_withdraw"),
 ]

@@ -21,9 +21,23 @@ from victo_crm.places.models import Address
 
 from . import ical, services
 from .calendar import upcoming_collections
-from .forms import AddressSearchForm, NoticeForm, SubscriptionForm, resolve_address
-from .models import AlertTopic, Notice, NoticeStatus, Subscription
-from .selectors import active_notices, notice_audience_count, subscriptions_for
+from .forms import (
+    CHANNEL_LABELS,
+    AddressSearchForm,
+    NoticeForm,
+    SubscriptionForm,
+    resolve_address,
+)
+from .models import AlertTopic, Notice, NoticePolicy, NoticeStatus, Subscription
+from .selectors import (
+    active_notices,
+    may_publish_broad,
+    notice_audience_count,
+    notice_channel_counts,
+    notice_is_broad,
+    pending_notices,
+    subscriptions_for,
+)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -39,6 +53,8 @@ def notice_public(request: HttpRequest, pk: int) -> HttpResponse:
         Notice.objects.select_related("topic"),
         pk=pk,
         status__in=[NoticeStatus.PUBLISHING, NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN],
+        # A draft or a request for approval taken back is withdrawn without ever being public.
+        published_at__isnull=False,
     )
     return render(request, "alerts/notice_public.html", {"notice": notice})
 
@@ -220,7 +236,15 @@ def staff_view(view: Any) -> Any:
 @staff_view
 def notice_list(request: HttpRequest) -> HttpResponse:
     notices = Notice.objects.select_related("topic").order_by("-created_at")[:100]
-    return render(request, "alerts/staff/notice_list.html", {"notices": notices})
+    return render(
+        request,
+        "alerts/staff/notice_list.html",
+        {
+            "notices": notices,
+            "pending": list(pending_notices()),
+            "may_approve": may_publish_broad(request.user),  # type: ignore[arg-type]
+        },
+    )
 
 
 @staff_view
@@ -246,12 +270,22 @@ def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "alerts/staff/notice_form.html", {"form": form, "notice": notice})
 
 
-@staff_view
-def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(Notice.objects.select_related("topic"), pk=pk)
-    audience = notice_audience_count(notice) if notice.status == NoticeStatus.DRAFT else None
+def _channel_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"channel": CHANNEL_LABELS[c], "n": counts[c]} for c in counts]
+
+
+def _detail(
+    request: HttpRequest, notice: Notice, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    user = request.user
+    audience = broad = counts = None
+    if notice.status in (NoticeStatus.DRAFT, NoticeStatus.PENDING):
+        audience = notice_audience_count(notice)
+        broad = notice_is_broad(notice, audience=audience)
+    if notice.status == NoticeStatus.PENDING:
+        counts = _channel_rows(notice_channel_counts(notice))
     delivery = None
-    if notice.status != NoticeStatus.DRAFT:
+    if notice.status in (NoticeStatus.PUBLISHING, NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN):
         from django.db.models import Count
 
         from victo_crm.notifications.models import (
@@ -272,27 +306,128 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .annotate(n=Count("pk"))
             .order_by("channel", "status")
         ]
+    may_broad = may_publish_broad(user)  # type: ignore[arg-type]
     return render(
         request,
         "alerts/staff/notice_detail.html",
-        {"notice": notice, "audience": audience, "delivery": delivery},
+        {
+            "notice": notice,
+            "audience": audience,
+            "broad": broad,
+            "counts": counts,
+            "delivery": delivery,
+            "may_publish": not broad or may_broad,
+            "may_approve": may_broad and notice.requested_by_id != user.pk,
+            "is_requester": notice.requested_by_id == user.pk,
+            "events": notice.events.select_related("actor").order_by("at", "pk"),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@staff_view
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice.objects.select_related("topic"), pk=pk)
+    return _detail(request, notice)
+
+
+@staff_view
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation page: who the notice reaches, on which channels, then "send"."""
+    notice = get_object_or_404(Notice.objects.select_related("topic"), pk=pk)
+    if notice.status != NoticeStatus.DRAFT:
+        return redirect("alerts:notice_detail", pk=pk)
+    policy = NoticePolicy.current()
+    audience = notice_audience_count(notice)
+    broad = notice_is_broad(notice, audience=audience, policy=policy)
+    error, status = "", 200
+    if broad:
+        try:
+            services.refuse_without_broad_permission(request.user)  # type: ignore[arg-type]
+        except PermissionDenied as refusal:
+            error, status = str(refusal), 403
+    if not error and request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            error, status = _("Cochez la case pour confirmer l’envoi."), 400
+        else:
+            try:
+                published = services.notice_publish(notice=notice, actor=request.user)  # type: ignore[arg-type]
+            except PermissionDenied as refusal:
+                error, status = str(refusal), 403
+            except ValidationError as invalid:
+                messages.error(request, " ".join(invalid.messages))
+                return redirect("alerts:notice_detail", pk=pk)
+            else:
+                if published.status == NoticeStatus.PENDING:
+                    messages.success(
+                        request,
+                        _(
+                            "Demande envoyée : l’avis partira quand une autre personne "
+                            "l’aura approuvé."
+                        ),
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Avis publié; envoi en cours à %(count)d personne(s).")
+                        % {"count": published.audience_count},
+                    )
+                return redirect("alerts:notice_detail", pk=pk)
+    return render(
+        request,
+        "alerts/staff/notice_confirm.html",
+        {
+            "notice": notice,
+            "audience": audience,
+            "broad": broad,
+            "needs_approval": broad and policy.require_second_approval,
+            "counts": None if status == 403 else _channel_rows(notice_channel_counts(notice)),
+            "error": error,
+            "allowed": status != 403,
+        },
+        status=status,
     )
 
 
 @staff_view
 @require_POST
-def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(Notice, pk=pk)
+def notice_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice.objects.select_related("topic"), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        return _detail(
+            request, notice, error=_("Cochez la case pour confirmer l’envoi."), status=400
+        )
     try:
-        published = services.notice_publish(notice=notice, actor=request.user)  # type: ignore[arg-type]
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        approved = services.notice_approve(notice=notice, actor=request.user)  # type: ignore[arg-type]
+    except PermissionDenied as refusal:
+        return _detail(request, notice, error=str(refusal), status=403)
+    except ValidationError as invalid:
+        messages.error(request, " ".join(invalid.messages))
     else:
         messages.success(
             request,
-            _("Avis publié; envoi en cours à %(count)d personne(s).")
-            % {"count": published.audience_count},
+            _("Avis approuvé et publié : envoi en cours à %(count)d personne(s).")
+            % {"count": approved.audience_count},
         )
+    return redirect("alerts:notice_detail", pk=pk)
+
+
+@staff_view
+@require_POST
+def notice_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice.objects.select_related("topic"), pk=pk)
+    try:
+        services.notice_reject(
+            notice=notice,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", "")[:2000],
+        )
+    except PermissionDenied as refusal:
+        return _detail(request, notice, error=str(refusal), status=403)
+    except ValidationError as invalid:
+        return _detail(request, notice, error=" ".join(invalid.messages), status=400)
+    messages.success(request, _("Demande refusée : l’avis est revenu au brouillon."))
     return redirect("alerts:notice_detail", pk=pk)
 
 
