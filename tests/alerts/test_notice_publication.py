@@ -409,3 +409,62 @@ class TestTheAuditLogAndTheAdmin:
         policy = NoticePolicy.current()
         assert policy.require_second_approval and policy.broad_audience_from == 3000
         assert client.get("/admin/alerts/noticepolicy/add/").status_code == 403  # one row
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_at_the_same_instant_send_it_once(town: Any, teams: Any) -> None:
+    """Two supervisors click "approve" together: one conditional UPDATE moves the notice out
+    of "pending", the other finds nothing to approve; one approval, one fan-out."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.notifications.conftest import reseed_topics
+
+    assert connection.vendor == "postgresql"
+    reseed_topics()
+    NoticePolicy(require_second_approval=True).save()
+    author = make_user("auteur@victoriaville.ca", role=roles.SUPERVISOR)
+    approvers = [
+        make_user(f"approbateur{i}@victoriaville.ca", role=roles.SUPERVISOR) for i in range(2)
+    ]
+    subscriber = make_user("marie@example.ca")
+    from victo_crm.alerts.models import AlertTopic
+
+    from .conftest import make_address
+
+    topic = AlertTopic.objects.get(code="travaux")
+    subscription_create(
+        user=subscriber,
+        topic=topic,
+        address=make_address(10, "rue des Érables"),
+        channels=["email"],
+    )
+    pending = notice_publish(notice=draft(topic, author, area_kind="town"), actor=author)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(user: Any) -> None:
+        try:
+            barrier.wait(timeout=30)
+            notice_approve(notice=pending, actor=user)
+            outcomes.append("approved")
+        except ValidationError:
+            outcomes.append("refused")
+        except BaseException as error:  # collected and asserted below
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve, args=(u,)) for u in approvers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert NoticeEvent.objects.filter(notice=pending, kind="approved").count() == 1
+    assert NoticeEvent.objects.filter(notice=pending, kind="published").count() == 1
+    assert Notification.objects.filter(group_key=f"notice:{pending.pk}").count() == 1
+    assert len(mail.outbox) == 1
