@@ -352,13 +352,69 @@ def screenshot(page: Any, name: str) -> str:
     return path
 
 
+def enrol_totp(user: User) -> str:
+    """Turn two-factor authentication on for ``user`` as allauth's activation page does (an
+    authenticator app and its recovery codes); return the app's secret, for ``totp_code``."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.mfa.utils import decrypt
+
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return decrypt(existing.data["secret"])
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The six digits the person's authenticator app shows now."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+def sign_in(client: Any, user: User) -> Any:
+    """Sign ``user`` in as the sign-in page would, without typing: the password step, and for
+    staff (``roles.requires_two_factor``) the two-factor step with their authenticator app,
+    enrolled first if needed. allauth records both steps in the session; the middleware reads
+    that record, so a bare ``force_login`` leaves a staff member at the enrolment page."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.test import RequestFactory
+
+    client.force_login(user)
+    if roles.requires_two_factor(user):
+        enrol_totp(user)
+        totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+        request = RequestFactory().get("/")
+        request.session = client.session
+        record_authentication(request, user, "password", email=user.email)
+        record_authentication(request, user, "mfa", id=totp.pk, type=totp.type)
+        request.session.save()
+    return client
+
+
+@pytest.fixture
+def admin_client(db: None, admin_user: User) -> Any:
+    """pytest-django's, signed in with both factors like every staff member."""
+    from django.test import Client
+
+    return sign_in(Client(), admin_user)
+
+
 def login(page: Any, user: User, base_url: str) -> None:
     """Sign a user in by giving the browser a session cookie (faster than the form)."""
     from django.conf import settings as django_settings
     from django.test import Client
 
-    client = Client()
-    client.force_login(user)
+    client = sign_in(Client(), user)
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     page.context.add_cookies(
         [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]

@@ -30,6 +30,12 @@ def test_every_printed_account_signs_in_on_the_portal_and_in_the_app() -> None:
         # Staff land on their desk queue, citizens on their portal.
         staff = User.objects.get(email=email).is_staff
         assert response["Location"] == reverse("desk:queue" if staff else "portal:home"), email
+        # Staff turn two-factor authentication on before anything else (first sign-in).
+        landed = portal.get(response["Location"])
+        if staff:
+            assert landed["Location"] == reverse("mfa_activate_totp"), email
+        else:
+            assert landed.status_code == 200, email
 
         app: Any = Client().post(
             "/_allauth/app/v1/auth/login",

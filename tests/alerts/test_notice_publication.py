@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tests.conftest import make_user
+from tests.conftest import make_user, sign_in
 from victo_crm.accounts import roles
 from victo_crm.accounts.models import Consent
 from victo_crm.alerts.models import Notice, NoticeEvent, NoticePolicy, NoticeStatus
@@ -111,7 +111,7 @@ class TestWhoMayPublishToTheWholeTown:
     ) -> None:
         user = request.getfixturevalue(persona)
         notice = broad_drafts[kind]
-        client.force_login(user)
+        sign_in(client, user)
         url = f"/alertes/avis/{notice.pk}/publier/"
 
         shown = client.get(url)
@@ -129,7 +129,7 @@ class TestWhoMayPublishToTheWholeTown:
     def test_the_draft_page_does_not_offer_them_the_button(
         self, client: Any, agent: Any, broad_drafts: Any
     ) -> None:
-        client.force_login(agent)
+        sign_in(client, agent)
         page = client.get(f"/alertes/avis/{broad_drafts['town'].pk}/").text
         assert "Seule une personne qui a la permission" in page
         assert f"/alertes/avis/{broad_drafts['town'].pk}/publier/" not in page
@@ -139,7 +139,7 @@ class TestWhoMayPublishToTheWholeTown:
     ) -> None:
         agent.preferred_language = "en"
         agent.save(update_fields=["preferred_language"])
-        client.force_login(agent)
+        sign_in(client, agent)
         client.cookies["django_language"] = "en"
         page = client.get(f"/alertes/avis/{broad_drafts['town'].pk}/publier/")
         assert page.status_code == 403
@@ -155,7 +155,7 @@ class TestWhoMayPublishToTheWholeTown:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         notice = draft(topics["travaux"], agent, zones=[town["west"]], title_fr="Rue fermée")
-        client.force_login(agent)
+        sign_in(client, agent)
         url = f"/alertes/avis/{notice.pk}/publier/"
         assert "Cet avis joindra 1 personne." in client.get(url).text
         with django_capture_on_commit_callbacks(execute=True):
@@ -218,7 +218,7 @@ class TestTheConfirmationPage:
     ) -> None:
         topic = broad_drafts["town"].topic
         everyone = draft(topic, supervisor, area_kind="town", severity="emergency")
-        client.force_login(supervisor)
+        sign_in(client, supervisor)
         url = f"/alertes/avis/{everyone.pk}/publier/"
 
         page = client.get(url)
@@ -240,7 +240,7 @@ class TestTheConfirmationPage:
         self, client: Any, supervisor: Any, broad_drafts: Any
     ) -> None:
         notice = broad_drafts["town"]
-        client.force_login(supervisor)
+        sign_in(client, supervisor)
         response = client.post(f"/alertes/avis/{notice.pk}/publier/")
         assert response.status_code == 400
         assert "Cochez la case pour confirmer l’envoi." in response.text
@@ -253,7 +253,7 @@ class TestTheTwoPersonRule:
         self, client: Any, supervisor: Any, broad_drafts: Any, two_person_rule: Any
     ) -> None:
         notice = broad_drafts["town"]
-        client.force_login(supervisor)
+        sign_in(client, supervisor)
         client.post(f"/alertes/avis/{notice.pk}/publier/", {"confirm": "yes"})
         notice.refresh_from_db()
         assert notice.status == NoticeStatus.PENDING and notice.requested_by == supervisor
@@ -275,7 +275,7 @@ class TestTheTwoPersonRule:
         self, client: Any, supervisor: Any, agent: Any, broad_drafts: Any, two_person_rule: Any
     ) -> None:
         notice = notice_publish(notice=broad_drafts["town"], actor=supervisor)
-        client.force_login(agent)
+        sign_in(client, agent)
         response = client.post(f"/alertes/avis/{notice.pk}/approuver/", {"confirm": "yes"})
         assert response.status_code == 403 and REFUSAL in response.text
         assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.PENDING
@@ -290,7 +290,7 @@ class TestTheTwoPersonRule:
         django_capture_on_commit_callbacks: Any,
     ) -> None:
         notice = notice_publish(notice=broad_drafts["town"], actor=supervisor)
-        client.force_login(administrator)
+        sign_in(client, administrator)
         listed = client.get("/alertes/avis/").text
         detail = client.get(f"/alertes/avis/{notice.pk}/").text
         assert "En attente d’approbation" in listed and "à approuver" in listed
@@ -331,7 +331,7 @@ class TestTheTwoPersonRule:
         two_person_rule: Any,
     ) -> None:
         notice = notice_publish(notice=broad_drafts["town"], actor=supervisor)
-        client.force_login(other_supervisor)
+        sign_in(client, other_supervisor)
         without = client.post(f"/alertes/avis/{notice.pk}/refuser/", {"reason": "  "})
         assert without.status_code == 400 and "Dites pourquoi" in without.text
 
@@ -374,7 +374,7 @@ class TestTheAuditLogAndTheAdmin:
     ) -> None:
         local = draft(topics["travaux"], agent, zones=[town["west"]])
         notice_publish(notice=local, actor=agent)
-        client.force_login(administrator)
+        sign_in(client, administrator)
         change = f"/admin/alerts/notice/{local.pk}/change/"
         page = client.get(change)
         posted = client.post(change, {"area_kind": "town", "severity": "emergency"})
@@ -389,7 +389,7 @@ class TestTheAuditLogAndTheAdmin:
     ) -> None:
         notice_publish(notice=broad_drafts["town"], actor=supervisor)
         event = NoticeEvent.objects.get()
-        client.force_login(administrator)
+        sign_in(client, administrator)
         listed = client.get("/admin/alerts/noticeevent/")
         assert listed.status_code == 200 and supervisor.email in listed.text
         assert client.get(f"/admin/alerts/noticeevent/{event.pk}/delete/").status_code == 403
@@ -400,7 +400,7 @@ class TestTheAuditLogAndTheAdmin:
     def test_an_administrator_turns_the_two_person_rule_on_without_code(
         self, client: Any, administrator: Any
     ) -> None:
-        client.force_login(administrator)
+        sign_in(client, administrator)
         response = client.post(
             "/admin/alerts/noticepolicy/add/",
             {"require_second_approval": "on", "broad_audience_from": "3000"},

@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from tests.conftest import make_user
+from tests.conftest import make_user, sign_in
 from victo_crm.accounts.models import CommunicationPreference, Consent
 from victo_crm.alerts.models import Notice, NoticeStatus
 from victo_crm.alerts.selectors import (
@@ -213,7 +213,7 @@ class TestTheStaffPage:
     def test_an_agent_drafts_sees_the_audience_then_publishes(
         self, client, agent, people, topics, town, django_capture_on_commit_callbacks
     ):
-        client.force_login(agent)
+        sign_in(client, agent)
         response = client.post(
             "/alertes/avis/nouveau/",
             {
@@ -236,7 +236,7 @@ class TestTheStaffPage:
         assert len(mail.outbox) == 1
 
     def test_a_zone_notice_without_zone_is_refused(self, client, agent, topics):
-        client.force_login(agent)
+        sign_in(client, agent)
         response = client.post(
             "/alertes/avis/nouveau/",
             {

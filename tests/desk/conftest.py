@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import CENTRE_LAT, CENTRE_LON, make_user
+from tests.conftest import CENTRE_LAT, CENTRE_LON, make_user, sign_in
 from victo_crm.accounts import roles
 from victo_crm.desk.models import AccessGrant, CannedResponse, GrantLevel
 from victo_crm.service_requests.models import ServiceRequest, Transition
@@ -55,7 +55,7 @@ def canned(db: None) -> CannedResponse:
 def client_for(user: Any) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import sign_in
 from victo_crm.notifications.models import NotificationRule
 
 from .helpers import submit
@@ -33,7 +34,7 @@ def form_data(**changes):
 def test_a_preview_renders_the_rule_for_a_request_without_saving(
     client, administrator, request_type, citizen, town
 ):
-    client.force_login(administrator)
+    sign_in(client, administrator)
     request = submit(request_type, citizen=citizen)
     before = NotificationRule.objects.count()
     response = client.post(
@@ -49,7 +50,7 @@ def test_a_preview_renders_the_rule_for_a_request_without_saving(
 
 
 def test_an_invalid_template_is_refused_with_its_error(client, administrator):
-    client.force_login(administrator)
+    sign_in(client, administrator)
     response = client.post(
         "/admin/notifications/notificationrule/add/", form_data(body_fr="Bonjour {{ nom }}")
     )
@@ -59,7 +60,7 @@ def test_an_invalid_template_is_refused_with_its_error(client, administrator):
 
 
 def test_a_valid_rule_is_saved(client, administrator):
-    client.force_login(administrator)
+    sign_in(client, administrator)
     response = client.post("/admin/notifications/notificationrule/add/", form_data())
     assert response.status_code == 302
     rule = NotificationRule.objects.get(name="Réponse du personnel (test)")
@@ -81,7 +82,7 @@ def follower_form_data(**changes):
 def test_a_requester_placeholder_in_the_follower_message_is_refused_in_the_admin(
     client, administrator
 ):
-    client.force_login(administrator)
+    sign_in(client, administrator)
     response = client.post(
         "/admin/notifications/notificationrule/add/",
         follower_form_data(follower_body_fr="Marie est {{ citizen_name }}"),
@@ -92,7 +93,7 @@ def test_a_requester_placeholder_in_the_follower_message_is_refused_in_the_admin
 
 
 def test_ticking_the_followers_asks_for_their_own_message(client, administrator):
-    client.force_login(administrator)
+    sign_in(client, administrator)
     response = client.post(
         "/admin/notifications/notificationrule/add/",
         follower_form_data(follower_subject_fr="", follower_body_fr=""),
@@ -103,7 +104,7 @@ def test_ticking_the_followers_asks_for_their_own_message(client, administrator)
 
 
 def test_a_rule_with_a_follower_message_is_saved(client, administrator):
-    client.force_login(administrator)
+    sign_in(client, administrator)
     response = client.post("/admin/notifications/notificationrule/add/", follower_form_data())
     assert response.status_code == 302
     rule = NotificationRule.objects.get(name="Réponse du personnel (test)")
@@ -115,7 +116,7 @@ def test_the_preview_shows_what_a_follower_would_get_apart(
 ):
     from victo_crm.service_requests.models import RequestFollower
 
-    client.force_login(administrator)
+    sign_in(client, administrator)
     request = submit(request_type, citizen=citizen)
     RequestFollower.objects.create(request=request, user=other_citizen)
     response = client.post(

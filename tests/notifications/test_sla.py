@@ -17,6 +17,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 
+from tests.conftest import sign_in
 from victo_crm.notifications.models import Notification, NotificationRule, SlaAlert
 from victo_crm.notifications.sla import sla_scan, warning_window
 from victo_crm.notifications.tasks import scan_sla
@@ -224,7 +225,7 @@ class TestWhereItShows:
         with at(DUE + timedelta(minutes=1)):
             sla_scan()
         client = Client()
-        client.force_login(agent)
+        sign_in(client, agent)
         page = client.get(f"/bureau/requetes/{pothole.reference}/", HTTP_ACCEPT_LANGUAGE="fr")
         assert page.status_code == 200
         html = page.content.decode()

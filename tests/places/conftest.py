@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.conftest import sign_in
 from victo_crm.accounts.models import User
 
 # The lead's ``town`` fixture (tests/conftest.py): a boundary square from 46.00 to 46.12 N and
@@ -56,5 +57,5 @@ def superuser(db: None) -> User:
 def admin_client_fr(superuser: User) -> Client:
     """A browser signed in as a superuser, in French like the town's staff."""
     client = Client(HTTP_ACCEPT_LANGUAGE="fr")
-    client.force_login(superuser)
+    sign_in(client, superuser)
     return client

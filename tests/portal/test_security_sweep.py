@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
+from tests.conftest import sign_in
 from victo_crm.notifications.models import Notification, PushDevice
 from victo_crm.service_requests.models import Attachment
 
@@ -99,7 +100,7 @@ def _kwargs(name: str, sr: Any, guest: Any, *, wrong_token: bool = False) -> dic
 
 def _visitors(jean: Client, agent: Any) -> dict[str, Client]:
     staff = Client()
-    staff.force_login(agent)
+    sign_in(staff, agent)
     return {"Jean": jean, "un agent": staff, "un anonyme": Client()}
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from tests.conftest import CENTRE_LAT, CENTRE_LON
+from tests.conftest import CENTRE_LAT, CENTRE_LON, sign_in
 from victo_crm.service_requests.models import (
     RequestType,
     ServiceRequest,
@@ -154,7 +154,7 @@ def errors_of(response) -> str:
 
 @pytest.fixture
 def admin_client(client, administrator):
-    client.force_login(administrator)
+    sign_in(client, administrator)
     return client
 
 

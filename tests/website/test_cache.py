@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
 
+from tests.conftest import sign_in
 from victo_crm.website import cache as page_cache
 from victo_crm.website.services import publish
 
@@ -133,7 +134,7 @@ def test_a_browser_revalidating_its_own_copy_gets_304_and_no_one_else_does(site,
 
 def test_a_signed_in_person_never_gets_the_anonymous_copy(client, site, steady, moderator):
     Client().get("/collectes/")
-    client.force_login(moderator)
+    sign_in(client, moderator)
     response = client.get("/collectes/")
     assert response["Cache-Control"] == "private, no-cache"
     assert "X-Website-Cache" not in response
@@ -141,7 +142,7 @@ def test_a_signed_in_person_never_gets_the_anonymous_copy(client, site, steady, 
 
 
 def test_an_anonymous_visitor_never_gets_a_signed_in_copy(client, site, steady, moderator):
-    client.force_login(moderator)
+    sign_in(client, moderator)
     client.get("/collectes/")
     client.get("/collectes/")
     anonymous = Client().get("/collectes/")

@@ -10,6 +10,7 @@ from django.test import Client
 from wagtail.models import Page, WorkflowState
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
+from tests.conftest import sign_in
 from victo_crm.website.models import InformationPage
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_editor_drafts_submits_and_moderator_publishes_then_the_public_finds_it(
 ):
     parent = site["home"]
     sophie = Client()
-    sophie.force_login(web_editor)
+    sign_in(sophie, web_editor)
     assert sophie.get("/cms/").status_code == 200
 
     # Sophie writes a draft.
@@ -75,7 +76,7 @@ def test_editor_drafts_submits_and_moderator_publishes_then_the_public_finds_it(
 
     # Marc, a moderator, sees it waiting and approves it: it is published.
     marc = Client()
-    marc.force_login(moderator)
+    sign_in(marc, moderator)
     assert "Vente de garage" in marc.get("/cms/").content.decode()
     task_state = state.current_task_state
     with django_capture_on_commit_callbacks(execute=True):
@@ -101,7 +102,7 @@ def test_editor_drafts_submits_and_moderator_publishes_then_the_public_finds_it(
 
 def test_the_cms_is_in_french_and_a_citizen_cannot_enter_it(site, web_editor, citizen):
     editor = Client()
-    editor.force_login(web_editor)
+    sign_in(editor, web_editor)
     html = editor.get("/cms/").content.decode()
     assert 'lang="fr"' in html
     outsider = Client()

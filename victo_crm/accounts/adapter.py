@@ -65,6 +65,27 @@ class AccountAdapter(DefaultAccountAdapter):
         user.preferred_language = language if language in ("fr", "en") else "fr"
         return super().save_user(request, user, form, commit=commit)
 
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A staff member held at the activation page (``TwoFactorRequiredMiddleware``) just
+        typed their password to sign in: asking for it again before they may enrol would
+        only slow the first sign-in down. Any other change of the second factor (a citizen's,
+        or a later one) still asks, as allauth does."""
+        import time
+
+        from allauth.account import app_settings as account_settings
+        from allauth.account.authentication import get_authentication_records
+        from allauth.core import context
+
+        request = context.request
+        if app == "allauth.mfa" and getattr(request, "two_factor_pending", False):
+            records = get_authentication_records(request, request.user)
+            signed_in_at = max(
+                (r.get("at", 0) for r in records if r.get("method") == "password"), default=0
+            )
+            if time.time() - signed_in_at < account_settings.REAUTHENTICATION_TIMEOUT:
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """Over the failed-login limit, the app's API answers 429 with Retry-After (its
         contract for every limit); the portal's form keeps allauth's message on the page."""
@@ -98,3 +119,9 @@ class MFAAdapter(DefaultMFAAdapter):
             "Vérifiez d’abord votre adresse courriel pour activer la vérification en deux étapes."
         ),
     }
+
+    def can_delete_authenticator(self, authenticator: Any) -> bool:
+        """Staff keep their second factor: it is mandatory for them (``roles``). One who lost
+        their phone signs in with a recovery code, or an administrator deletes the lost
+        authenticator in the admin so that the next sign-in enrols a new one."""
+        return not roles.requires_two_factor(authenticator.user)

@@ -103,6 +103,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff (anyone with a power beyond their own data) reach nothing before their second
+    # factor: enrolment on first sign-in, a code on a session that signed in without one.
+    "victo_crm.accounts.middleware.TwoFactorRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -215,6 +218,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ville de Victoriaville"
+# One sign-in for everyone (allauth's, with the limits above and its two-factor step): the
+# admin's and the CMS's sign-in, sign-out and password pages send there (victo_crm.urls), and
+# the CMS manages neither passwords nor e-mail addresses (allauth verifies those).
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # --- Portal (issue 3): allauth's forms and messages in the portal's own French ----------
 ACCOUNT_FORMS = {
     "login": "victo_crm.accounts.forms.LoginForm",

@@ -192,3 +192,8 @@ class Command(BaseCommand):
             site = str(getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
             self.stdout.write("")
             self.stdout.write(f"  Site : {site}/   Administration (personnel) : {site}/admin/")
+            self.stdout.write(
+                "  Le personnel active la vérification en deux étapes à sa première connexion "
+                "(une application d’authentification sur le téléphone, puis des codes de "
+                "récupération)."
+            )
