@@ -197,6 +197,8 @@ def request_type(teams: dict[str, Team], default_workflow: Workflow) -> RequestT
         team=teams["tp"],
         workflow=default_workflow,
         sla_hours=72,
+        # A pothole is a public place: published, description once a summary is approved.
+        public_visibility="published",
     )
     RequestTypeField.objects.create(
         request_type=rtype,
@@ -223,6 +225,26 @@ def request_type(teams: dict[str, Team], default_workflow: Workflow) -> RequestT
         choices="nord | Nord\nsud | Sud",
     )
     return rtype
+
+
+@pytest.fixture
+def make_type(request_type: RequestType) -> Callable[..., RequestType]:
+    """Another type like the pothole, with its own public visibility:
+    ``make_type("nuisance-sonore", sensitive=True)``, ``make_type("bac-brise")`` (hidden,
+    the default), ``make_type("graffiti", visibility="no_description")``."""
+
+    def _make(code: str, *, visibility: str = "hidden", sensitive: bool = False) -> RequestType:
+        return RequestType.objects.create(
+            code=code,
+            name_fr=code.replace("-", " ").capitalize(),
+            group=request_type.group,
+            team=request_type.team,
+            workflow=request_type.workflow,
+            public_visibility=visibility,
+            is_sensitive=sensitive,
+        )
+
+    return _make
 
 
 # --- Files ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from victo_crm.service_requests.models import (
 )
 from victo_crm.service_requests.services import (
     service_request_add_note,
+    service_request_approve_public_summary,
     service_request_reply,
     service_request_transition,
 )
@@ -445,9 +446,12 @@ def test_public_reads_never_expose_personal_data(
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_request_reads_with_the_specified_fields(
-    client: Client, file_request: Any, citizen: Any, fmt: str
+    client: Client, file_request: Any, citizen: Any, agent: Any, fmt: str
 ) -> None:
     sr = file_request(citizen)
+    service_request_approve_public_summary(
+        request=sr, actor=agent, summary="Nid-de-poule signalé sur la chaussée"
+    )
 
     response = client.get(f"{BASE}/requests/{sr.reference}.{fmt}")
 
@@ -458,7 +462,7 @@ def test_a_request_reads_with_the_specified_fields(
     assert found["service_code"] == "nid-de-poule"
     assert found["service_name"] == "Nid-de-poule"
     assert found["agency_responsible"] == "Travaux publics"
-    assert found["description"] == "Un gros trou devant le 12"
+    assert found["description"] == "Nid-de-poule signalé sur la chaussée"
     assert float(found["lat"]) == CENTRE_LAT
     assert float(found["long"]) == CENTRE_LON
     requested = dt.datetime.fromisoformat(found["requested_datetime"])

@@ -112,19 +112,19 @@ def test_nearby_open_requests_of_the_same_type(
     found = selectors.nearby_open_requests(
         request_type=request_type, latitude=CENTRE_LAT, longitude=CENTRE_LON
     )
-    assert [sr for sr, _d in found] == [marie_request, guest_request]
+    assert [view.pk for view, _d in found] == [marie_request.pk, guest_request.pk]
     assert found[0][1] < 1 and 30 < found[1][1] < 40
     assert (
         selectors.nearby_open_requests(
             request_type=request_type, latitude=CENTRE_LAT, longitude=CENTRE_LON, radius_m=10
-        )[0][0]
-        == marie_request
+        )[0][0].pk
+        == marie_request.pk
     )
     close_request(marie_request, agent)
     found = selectors.nearby_open_requests(
         request_type=request_type, latitude=CENTRE_LAT, longitude=CENTRE_LON
     )
-    assert [sr for sr, _d in found] == [guest_request]
+    assert [view.pk for view, _d in found] == [guest_request.pk]
     far = selectors.nearby_open_requests(
         request_type=request_type, latitude=CENTRE_LAT + 0.01, longitude=CENTRE_LON
     )

@@ -223,6 +223,7 @@ class TestAnAdministratorBuildsATypeAndWorkflowInTheAdminAlone:
             "is_active": "on",
             "order": 0,
             "keywords": "lumière, poteau",
+            "public_visibility": "published",
             "fields-TOTAL_FORMS": 3,
             "fields-INITIAL_FORMS": 0,
             "fields-MIN_NUM_FORMS": 0,
@@ -230,10 +231,18 @@ class TestAnAdministratorBuildsATypeAndWorkflowInTheAdminAlone:
         }
         for i, field in enumerate(fields):
             data.update({f"fields-{i}-{k}": v for k, v in field.items()})
+        # A sensitive type cannot be published: refused with a message, nothing saved.
+        refused = admin_client.post(
+            reverse("admin:service_requests_requesttype_add"), {**data, "is_sensitive": "on"}
+        )
+        assert refused.status_code == 200
+        assert "Un type sensible n’est jamais publié" in errors_of(refused)
+        assert not RequestType.objects.filter(code="lampadaire").exists()
         response = admin_client.post(reverse("admin:service_requests_requesttype_add"), data)
         assert response.status_code == 302, errors_of(response)
         rtype = RequestType.objects.get(code="lampadaire")
         assert [f.code for f in rtype.fields.all()] == ["poteau", "hauteur", "etat"]
+        assert rtype.public_visibility == "published" and not rtype.is_sensitive
 
         request = service_request_submit(
             request_type=rtype,

@@ -17,6 +17,12 @@ open311_patterns: list[URLPattern | URLResolver] = [
     re_path(r"^requests/(?P<reference>[^/]+?)" + FMT, open311.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, open311.token_detail, name="token"),
     re_path(r"^servicerequestupdates" + FMT, open311.request_updates, name="updates"),
+    # media_url: a photo's public copy, checked at each read (MEDIA_ROOT is never served).
+    re_path(
+        r"^media/(?P<public_id>[0-9a-fA-F-]{32,36})/(?P<name>[A-Za-z0-9_-]+\.[a-z]{3,4})$",
+        open311.media,
+        name="media",
+    ),
     re_path(r"^(?P<rest>.*)$", open311.not_found, name="not_found"),
 ]
 

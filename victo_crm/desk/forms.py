@@ -193,6 +193,22 @@ class PriorityForm(VersionedForm):
     priority = forms.TypedChoiceField(label=_("Priorité"), choices=Priority.choices, coerce=int)
 
 
+class PublicSummaryForm(VersionedForm):
+    id_prefix = "public"
+    summary = forms.CharField(
+        label=_("Résumé public"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Ce que le public peut lire de cette requête à la place de la description du "
+            "citoyen (Open311, cartes publiques), si le type est publié avec sa description. "
+            "N’y mettez ni nom, ni numéro de téléphone, ni adresse d’une personne. Laissez vide "
+            "pour retirer le résumé approuvé."
+        ),
+    )
+
+
 class NoteForm(DeskForm):
     id_prefix = "note"
     text = forms.CharField(

@@ -13,6 +13,11 @@ urlpatterns = [
     path("requetes/<str:reference>/attribuer/", views.request_assign, name="assign"),
     path("requetes/<str:reference>/priorite/", views.request_priority, name="priority"),
     path("requetes/<str:reference>/note/", views.request_note, name="note"),
+    path(
+        "requetes/<str:reference>/resume-public/",
+        views.request_public_summary,
+        name="public_summary",
+    ),
     path("requetes/<str:reference>/reponse/", views.request_reply, name="reply"),
     path(
         "requetes/<str:reference>/reponses-types/<int:pk>/",

@@ -22,6 +22,7 @@ from victo_crm.service_requests.merge import service_requests_merge
 from victo_crm.service_requests.models import Attachment, EventKind, ServiceRequest
 from victo_crm.service_requests.services import (
     service_request_add_note,
+    service_request_approve_public_summary,
     service_request_assign,
     service_request_reply,
     service_request_set_priority,
@@ -36,6 +37,7 @@ from .forms import (
     MergeForm,
     NoteForm,
     PriorityForm,
+    PublicSummaryForm,
     QueueFilterForm,
     ReplyForm,
     TransitionForm,
@@ -182,6 +184,8 @@ def _request_context(
         "priority_form": forms.get("priority")
         or PriorityForm(initial={**version, "priority": sr.priority}),
         "note_form": forms.get("note") or NoteForm(),
+        "public_summary_form": forms.get("public_summary")
+        or PublicSummaryForm(initial={**version, "summary": sr.public_summary}),
         "reply_form": forms.get("reply") or ReplyForm(initial=reply_initial),
         "merge_form": forms.get("merge") or MergeForm(),
         "canned": canned,
@@ -397,6 +401,33 @@ def request_note(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, _("Note interne ajoutée."))
             return _back(sr, "historique")
     return _render_request(request, sr, forms={"note": form}, status=400)
+
+
+@desk_view
+@require_POST
+def request_public_summary(request: HttpRequest, reference: str) -> HttpResponse:
+    sr = get_request_or_404(request, reference, to_act=True)
+    form = PublicSummaryForm(request.POST)
+    if form.is_valid():
+        try:
+            service_request_approve_public_summary(
+                request=sr,
+                actor=_user(request),
+                summary=form.cleaned_data["summary"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleUpdateError:
+            keep = {"summary": request.POST.get("summary", "")}
+            return _stale(request, reference, "public_summary", PublicSummaryForm, keep)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if sr.public_summary:
+                messages.success(request, _("Résumé public approuvé."))
+            else:
+                messages.success(request, _("Résumé public retiré."))
+            return _back(sr, "resume-public")
+    return _render_request(request, sr, forms={"public_summary": form}, status=400)
 
 
 @desk_view

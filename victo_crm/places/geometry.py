@@ -72,3 +72,16 @@ def bbox_around(
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
     dlon = math.degrees(radius_m / (EARTH_RADIUS_M * math.cos(math.radians(latitude))))
     return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+
+
+def snap_to_grid(latitude: float, longitude: float, cell_m: float) -> tuple[float, float]:
+    """The centre of the cell of a square grid (``cell_m`` metres a side) holding the point:
+    every point of a cell gives the same answer, so the exact position cannot be read back
+    (averaging many answers does not help either)."""
+    dlat = math.degrees(cell_m / EARTH_RADIUS_M)
+    row = math.floor(latitude / dlat)
+    centre_lat = (row + 0.5) * dlat
+    # The longitude step of a row is fixed by the row's centre, so one cell is one answer.
+    dlon = math.degrees(cell_m / (EARTH_RADIUS_M * math.cos(math.radians(centre_lat))))
+    centre_lon = (math.floor(longitude / dlon) + 0.5) * dlon
+    return round(centre_lat, 6), round(centre_lon, 6)

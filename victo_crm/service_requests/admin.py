@@ -367,8 +367,18 @@ class RequestGroupAdmin(admin.ModelAdmin):
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
     inlines = (RequestTypeFieldInline,)
-    list_display = ("name_fr", "code", "group", "team", "workflow", "sla_hours", "is_active")
-    list_filter = ("is_active", "group", "team", "workflow")
+    list_display = (
+        "name_fr",
+        "code",
+        "group",
+        "team",
+        "workflow",
+        "sla_hours",
+        "public_visibility",
+        "is_sensitive",
+        "is_active",
+    )
+    list_filter = ("is_active", "public_visibility", "is_sensitive", "group", "team", "workflow")
     list_select_related = ("group", "team", "workflow")
     search_fields = ("name_fr", "name_en", "code", "keywords")
     fieldsets = (
@@ -384,6 +394,10 @@ class RequestTypeAdmin(admin.ModelAdmin):
         (
             _lazy("Lieu et photos"),
             {"fields": ("location_required", "location_allowed", "photos_allowed")},
+        ),
+        (
+            _lazy("Publication (Open311, cartes publiques, suggestions de doublons)"),
+            {"fields": ("public_visibility", "is_sensitive")},
         ),
     )
 
@@ -418,7 +432,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     search_fields = ("reference",)
     show_full_result_count = False
     inlines = (EventInline,)
-    exclude = ("tracking_token_hash",)
+    exclude = ("tracking_token_hash", "open311_token_hash")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -15,6 +15,7 @@ from victo_crm.accounts.demo import load_demo_teams
 from victo_crm.service_requests.models import (
     FieldDatatype,
     Priority,
+    PublicVisibility,
     RequestGroup,
     RequestType,
     RequestTypeField,
@@ -56,6 +57,10 @@ class TypeDef(TypedDict):
     location_required: NotRequired[bool]
     location_allowed: NotRequired[bool]
     photos_allowed: NotRequired[bool]
+    # What the public sees of its requests (RequestType.public_visibility); absent: nothing.
+    public_visibility: NotRequired[str]
+    # Complaints about a neighbour, noise, parking: never published, positions coarsened.
+    sensitive: NotRequired[bool]
     fields: list[FieldDef]
 
 
@@ -93,6 +98,7 @@ REQUEST_TYPES: list[TypeDef] = [
     # --- Rues et trottoirs ----------------------------------------------------------------
     {
         "code": "nid-de-poule",
+        "public_visibility": "published",
         "group": "voirie",
         "team": "travaux-publics",
         "name_fr": "Nid-de-poule",
@@ -136,6 +142,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "trottoir-endommage",
+        "public_visibility": "published",
         "group": "voirie",
         "team": "travaux-publics",
         "name_fr": "Trottoir ou bordure endommagé",
@@ -172,6 +179,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "deneigement",
+        "public_visibility": "published",
         "group": "voirie",
         "team": "travaux-publics",
         "name_fr": "Déneigement ou déglaçage",
@@ -214,6 +222,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "lampadaire-defectueux",
+        "public_visibility": "published",
         "group": "voirie",
         "team": "travaux-publics",
         "name_fr": "Lampadaire défectueux",
@@ -257,6 +266,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "animal-mort",
+        "public_visibility": "no_description",
         "group": "voirie",
         "team": "travaux-publics",
         "name_fr": "Animal mort sur la voie publique",
@@ -294,6 +304,7 @@ REQUEST_TYPES: list[TypeDef] = [
     # --- Circulation et stationnement -------------------------------------------------------
     {
         "code": "signalisation",
+        "public_visibility": "published",
         "group": "circulation",
         "team": "travaux-publics",
         "name_fr": "Panneau de signalisation endommagé",
@@ -350,6 +361,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "feu-de-circulation",
+        "public_visibility": "published",
         "group": "circulation",
         "team": "travaux-publics",
         "name_fr": "Feu de circulation défectueux",
@@ -388,6 +400,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "stationnement-illegal",
+        "sensitive": True,
         "group": "circulation",
         "team": "securite-publique",
         "name_fr": "Stationnement illégal",
@@ -443,6 +456,7 @@ REQUEST_TYPES: list[TypeDef] = [
     # --- Collectes et matières résiduelles ---------------------------------------------------
     {
         "code": "bac-brise",
+        "public_visibility": "hidden",
         "group": "matieres-residuelles",
         "team": "environnement",
         "name_fr": "Bac roulant brisé, volé ou manquant",
@@ -504,6 +518,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "collecte-manquee",
+        "public_visibility": "hidden",
         "group": "matieres-residuelles",
         "team": "environnement",
         "name_fr": "Collecte manquée",
@@ -548,6 +563,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "depot-sauvage",
+        "public_visibility": "no_description",
         "group": "matieres-residuelles",
         "team": "environnement",
         "name_fr": "Dépôt sauvage de déchets",
@@ -596,6 +612,7 @@ REQUEST_TYPES: list[TypeDef] = [
     # --- Eau et égouts -----------------------------------------------------------------------
     {
         "code": "fuite-eau",
+        "public_visibility": "published",
         "group": "eau",
         "team": "travaux-publics",
         "name_fr": "Fuite d’eau",
@@ -648,6 +665,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "egout-refoule",
+        "public_visibility": "hidden",
         "group": "eau",
         "team": "travaux-publics",
         "name_fr": "Égout refoulé ou bouché",
@@ -701,6 +719,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "qualite-eau",
+        "public_visibility": "hidden",
         "group": "eau",
         "team": "travaux-publics",
         "name_fr": "Eau du robinet : couleur, goût ou pression",
@@ -744,6 +763,7 @@ REQUEST_TYPES: list[TypeDef] = [
     # --- Parcs et espaces verts ----------------------------------------------------------------
     {
         "code": "arbre-dangereux",
+        "public_visibility": "no_description",
         "group": "parcs",
         "team": "environnement",
         "name_fr": "Arbre dangereux ou branche cassée",
@@ -800,6 +820,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "parc-equipement-brise",
+        "public_visibility": "published",
         "group": "parcs",
         "team": "loisirs",
         "name_fr": "Équipement de parc brisé",
@@ -849,6 +870,7 @@ REQUEST_TYPES: list[TypeDef] = [
     # --- Nuisances et sécurité -----------------------------------------------------------------
     {
         "code": "nuisance-sonore",
+        "sensitive": True,
         "group": "nuisances",
         "team": "securite-publique",
         "name_fr": "Nuisance sonore",
@@ -904,6 +926,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "graffiti",
+        "public_visibility": "no_description",
         "group": "nuisances",
         "team": "travaux-publics",
         "name_fr": "Graffiti",
@@ -953,6 +976,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "terrain-mal-entretenu",
+        "sensitive": True,
         "group": "nuisances",
         "team": "urbanisme",
         "name_fr": "Herbe haute ou terrain mal entretenu",
@@ -1003,6 +1027,7 @@ REQUEST_TYPES: list[TypeDef] = [
     # --- Permis et renseignements --------------------------------------------------------------
     {
         "code": "permis-question",
+        "public_visibility": "hidden",
         "group": "permis-info",
         "team": "urbanisme",
         "name_fr": "Question sur un permis ou un règlement",
@@ -1054,6 +1079,7 @@ REQUEST_TYPES: list[TypeDef] = [
     },
     {
         "code": "plainte-generale",
+        "sensitive": True,
         "group": "permis-info",
         "team": "greffe",
         "name_fr": "Plainte ou commentaire général",
@@ -1135,6 +1161,8 @@ def load_demo_catalogue() -> dict[str, RequestType]:
                 "location_required": type_def.get("location_required", True),
                 "location_allowed": type_def.get("location_allowed", True),
                 "photos_allowed": type_def.get("photos_allowed", True),
+                "public_visibility": type_def.get("public_visibility", PublicVisibility.HIDDEN),
+                "is_sensitive": type_def.get("sensitive", False),
                 "is_active": True,
                 "order": order_in_group[type_def["group"]],
             },

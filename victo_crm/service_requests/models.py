@@ -175,6 +175,15 @@ class Priority(models.IntegerChoices):
     URGENT = 4, _("Urgente")
 
 
+class PublicVisibility(models.TextChoices):
+    """What anyone (an anonymous caller, another citizen, a partner system) may see of the
+    requests of a type: Open311 reads, duplicate suggestions, public maps."""
+
+    HIDDEN = "hidden", _("Non publiées")
+    WITHOUT_DESCRIPTION = "no_description", _("Publiées sans description")
+    PUBLISHED = "published", _("Publiées")
+
+
 class RequestType(TimeStampedModel):
     """What a citizen can ask for; an Open311 "service"."""
 
@@ -221,11 +230,43 @@ class RequestType(TimeStampedModel):
     photos_allowed = models.BooleanField(_("photos acceptées"), default=True)
     is_active = models.BooleanField(_("offert aux citoyens"), default=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    # Privacy by default (Law 25, s. 63.7): a new type publishes nothing until an
+    # administrator decides otherwise. The rule is applied in one place:
+    # ``selectors.public_requests`` and ``selectors.request_public_view``.
+    public_visibility = models.CharField(
+        _("visibilité publique"),
+        max_length=16,
+        choices=PublicVisibility.choices,
+        default=PublicVisibility.HIDDEN,
+        help_text=_(
+            "Ce que le flux public Open311, les suggestions de doublons et les cartes publiques "
+            "montrent des requêtes de ce type. « Non publiées » par défaut (confidentialité par "
+            "défaut, Loi 25). Même « Publiées », la description n’est montrée qu’une fois son "
+            "résumé public approuvé par un agent ; les photos ne le sont qu’avec « Publiées »."
+        ),
+    )
+    is_sensitive = models.BooleanField(
+        _("type sensible"),
+        default=False,
+        help_text=_(
+            "Plaintes de bruit, de stationnement, entre voisins… : les requêtes d’un type "
+            "sensible ne sont jamais publiées, et leur position n’est montrée qu’arrondie "
+            "(à environ 200 m) à quiconque n’est ni le demandeur ni le personnel."
+        ),
+    )
 
     class Meta:
         verbose_name = _("type de requête")
         verbose_name_plural = _("types de requête")
         ordering = ("group__order", "order", "name_fr")
+        constraints = [
+            # What clean() explains to the administrator, the database holds for every writer.
+            models.CheckConstraint(
+                condition=models.Q(is_sensitive=False)
+                | models.Q(public_visibility=PublicVisibility.HIDDEN),
+                name="request_type_sensitive_never_published",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -248,6 +289,15 @@ class RequestType(TimeStampedModel):
         if self.workflow_id and not self.workflow.is_active:
             raise ValidationError(
                 {"workflow": _("Ce flux de travail est un brouillon : activez-le d’abord.")}
+            )
+        if self.is_sensitive and self.public_visibility != PublicVisibility.HIDDEN:
+            raise ValidationError(
+                {
+                    "public_visibility": _(
+                        "Un type sensible n’est jamais publié : choisissez « Non publiées » ou "
+                        "décochez « type sensible »."
+                    )
+                }
             )
 
 
@@ -426,8 +476,26 @@ class ServiceRequest(TimeStampedModel):
     rating_comment = models.TextField(_("commentaire de satisfaction"), blank=True)
     rated_at = models.DateTimeField(_("évaluée le"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # What the public may read instead of the description (which is the citizen's own words,
+    # never published): written or redacted by an agent and approved by them
+    # (``service_request_approve_public_summary``). Empty approval: nothing is published.
+    public_summary = models.TextField(_("résumé public"), blank=True)
+    public_summary_approved_at = models.DateTimeField(
+        _("résumé public approuvé le"), null=True, blank=True
+    )
+    public_summary_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("résumé public approuvé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Only guests' requests have one: a partial index in Meta.indexes.
     tracking_token_hash = models.CharField(max_length=64, blank=True)
+    # The Open311 token handed to the partner on POST (random; only its hash is kept):
+    # a partial index in Meta.indexes serves ``GET tokens/{token}``.
+    open311_token_hash = models.CharField(max_length=64, blank=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Full-text search of the desk (PostgreSQL): kept current by a database trigger from the
     # description and contact fields (migration 0004), so no writer has to remember it.
@@ -453,6 +521,11 @@ class ServiceRequest(TimeStampedModel):
                 fields=["merged_into"],
                 condition=models.Q(merged_into__isnull=False),
                 name="service_request_merged_into",
+            ),
+            models.Index(
+                fields=["open311_token_hash"],
+                condition=~models.Q(open311_token_hash=""),
+                name="service_request_open311_token",
             ),
             models.Index(fields=["citizen", "-created_at"]),
             models.Index(fields=["team", "state", "-created_at"]),
@@ -557,6 +630,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Pièce jointe")
     PRIORITY = "priority", _("Priorité")
     MERGE = "merge", _("Fusion")
+    PUBLIC_SUMMARY = "public_summary", _("Résumé public")
 
 
 class RequestEvent(models.Model):

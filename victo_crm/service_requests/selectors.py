@@ -7,6 +7,7 @@ A citizen reads their own requests and the ones they follow; anything else is ``
 
 from __future__ import annotations
 
+import posixpath
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,17 +19,20 @@ from django.db.models import Field, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from victo_crm.places.geometry import bbox_around, distance_m
+from victo_crm.accounts.models import Team
+from victo_crm.places.geometry import bbox_around, distance_m, snap_to_grid
 from victo_crm.places.models import Address
 
 from .configuration import catalogue
 from .models import (
     Attachment,
     EventKind,
+    PublicVisibility,
     RequestEvent,
     RequestFollower,
     RequestType,
     ServiceRequest,
+    State,
 )
 from .services import hash_token
 
@@ -283,6 +287,204 @@ def public_attachment_or_404(request: ServiceRequest, attachment_id: int | str) 
     return attachment
 
 
+# --- What the public may see -------------------------------------------------------------------
+#
+# One rule for every face that shows requests to someone who is neither the requester nor
+# staff: Open311 reads, the duplicate suggestions (portal and API), any public map.
+# - a type publishes nothing unless an administrator chose a public visibility
+#   (``RequestType.public_visibility``, "hidden" by default: privacy by default, Law 25);
+# - a sensitive type is never published (``RequestType.is_sensitive``; the database refuses
+#   the combination), and wherever its position is shown to another person, it is snapped to
+#   a grid of ``SENSITIVE_GRID_M`` metres;
+# - the citizen's words are never published: the description shown is the public summary an
+#   agent approved, and only for types "published" with their description;
+# - the place shown is the registry address (without its unit), never the citizen's text;
+# - photos (their EXIF-free copies) only for types "published" with their description.
+
+SENSITIVE_GRID_M = 200
+_PUBLISHED_LEVELS = (PublicVisibility.WITHOUT_DESCRIPTION, PublicVisibility.PUBLISHED)
+
+
+def type_is_published(rtype: RequestType) -> bool:
+    """Whether requests of ``rtype`` appear in public feeds at all."""
+    return rtype.public_visibility in _PUBLISHED_LEVELS and not rtype.is_sensitive
+
+
+def _with_text(rtype: RequestType) -> bool:
+    return type_is_published(rtype) and rtype.public_visibility == PublicVisibility.PUBLISHED
+
+
+def published_type_ids() -> list[int]:
+    return sorted(pk for pk, rtype in catalogue().by_pk.items() if type_is_published(rtype))
+
+
+def public_requests(qs: QuerySet[ServiceRequest] | None = None) -> QuerySet[ServiceRequest]:
+    """The requests anyone may know of (``qs`` narrowed, or all of them)."""
+    qs = ServiceRequest.objects.all() if qs is None else qs
+    return qs.filter(request_type_id__in=published_type_ids())
+
+
+def public_position(
+    rtype: RequestType, latitude: float | None, longitude: float | None
+) -> tuple[float | None, float | None]:
+    """The position another person may see: exact, or snapped to the grid for a sensitive
+    type (for a follower's view, say: sensitive types are in no public feed)."""
+    if latitude is None or longitude is None:
+        return None, None
+    if rtype.is_sensitive:
+        return snap_to_grid(latitude, longitude, SENSITIVE_GRID_M)
+    return latitude, longitude
+
+
+def public_address_label(
+    rtype: RequestType,
+    *,
+    civic_number: int | None,
+    civic_suffix: str | None = "",
+    street: str | None = "",
+    city: str | None = "",
+) -> str:
+    """The registry address without its unit (a dwelling is not a place the public needs);
+    nothing for a sensitive type, whose exact address would name the person."""
+    if civic_number is None or rtype.is_sensitive:
+        return ""
+    return f"{civic_number}{civic_suffix or ''}, {street}, {city}"
+
+
+@dataclass(frozen=True)
+class PublicRequestView:
+    """A request as the public sees it. ``photo``: the file name of its first public photo
+    copy (the last part of its public address), when the type publishes photos."""
+
+    pk: int
+    reference: str
+    public_id: uuid.UUID
+    request_type: RequestType
+    state: State
+    team: Team
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    description: str
+    address: str
+    address_id: int | None
+    postal_code: str | None
+    latitude: float | None
+    longitude: float | None
+    photo: str | None = None
+
+
+# The columns a public view is made of: no name, e-mail, phone, account, description or
+# free-text place is read.
+PUBLIC_COLUMNS = (
+    "pk",
+    "reference",
+    "public_id",
+    "created_at",
+    "updated_at",
+    "due_at",
+    "public_summary",
+    "public_summary_approved_at",
+    "latitude",
+    "longitude",
+    "address_id",
+    "address__civic_number",
+    "address__civic_suffix",
+    "address__street",
+    "address__city",
+    "address__postal_code",
+    "request_type_id",
+    "state_id",
+    "team_id",
+)
+
+
+def _view(row: dict[str, Any], rtype: RequestType, photo: str | None) -> PublicRequestView:
+    config = catalogue()
+    latitude, longitude = public_position(rtype, row["latitude"], row["longitude"])
+    approved = row["public_summary_approved_at"] is not None
+    return PublicRequestView(
+        pk=row["pk"],
+        reference=row["reference"],
+        public_id=row["public_id"],
+        request_type=rtype,
+        state=config.state(row["state_id"]),
+        team=config.team(row["team_id"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        due_at=row["due_at"],
+        description=row["public_summary"] if approved and _with_text(rtype) else "",
+        address=public_address_label(
+            rtype,
+            civic_number=row["address__civic_number"],
+            civic_suffix=row["address__civic_suffix"],
+            street=row["address__street"],
+            city=row["address__city"],
+        ),
+        address_id=None if rtype.is_sensitive else row["address_id"],
+        postal_code=None if rtype.is_sensitive else row["address__postal_code"],
+        latitude=latitude,
+        longitude=longitude,
+        photo=photo if _with_text(rtype) else None,
+    )
+
+
+def public_request_views(
+    qs: QuerySet[ServiceRequest], *, with_photos: bool = True
+) -> list[PublicRequestView]:
+    """Public views of the requests of ``qs`` (built on ``public_requests()``, ordered and
+    sliced by the caller), as flat rows: up to a thousand of them per call. A row whose type
+    is not published is dropped all the same."""
+    config = catalogue()
+    rows = [
+        row
+        for row in qs.values(*PUBLIC_COLUMNS)
+        if type_is_published(config.request_type(row["request_type_id"]))
+    ]
+    if not rows:
+        return []
+    photos: dict[int, str] = {}
+    if with_photos:
+        with_text = [
+            row["pk"] for row in rows if _with_text(config.request_type(row["request_type_id"]))
+        ]
+        found = (
+            Attachment.objects.filter(request_id__in=with_text, is_public=True)
+            .exclude(public_file="")
+            .values_list("request_id", "public_file")
+        )
+        for request_id, path in found:  # oldest first (Attachment's ordering): keep the first
+            photos.setdefault(request_id, posixpath.basename(path))
+    return [
+        _view(row, config.request_type(row["request_type_id"]), photos.get(row["pk"]))
+        for row in rows
+    ]
+
+
+def request_public_view(request: ServiceRequest) -> PublicRequestView | None:
+    """What the public may see of ``request``, or ``None`` when its type is not published."""
+    found = public_request_views(ServiceRequest.objects.filter(pk=request.pk))
+    return found[0] if found else None
+
+
+def public_photo_or_404(public_id: Any, name: str) -> Attachment:
+    """The public (EXIF-free) copy named ``name`` of a photo of the request ``public_id``,
+    when the public may see it: the request's type publishes photos and the photo is public."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    found = public_requests().filter(public_id=key).values_list("pk", "request_type_id").first()
+    if found is None or not _with_text(catalogue().request_type(found[1])):
+        raise Http404
+    for attachment in Attachment.objects.filter(request_id=found[0], is_public=True).exclude(
+        public_file=""
+    ):
+        if posixpath.basename(attachment.public_file.name) == name:
+            return attachment
+    raise Http404
+
+
 # --- Duplicates ---------------------------------------------------------------------------------
 
 
@@ -293,12 +495,16 @@ def nearby_open_requests(
     longitude: float,
     radius_m: float | None = None,
     limit: int = 5,
-) -> list[tuple[ServiceRequest, float]]:
+) -> list[tuple[PublicRequestView, float]]:
     """Open requests of the same type within ``radius_m`` metres, nearest first, with their
-    distance: a bounding-box query on the coordinates, then the exact distance."""
+    distance, as the public sees them: none for a type that is not published (a neighbour
+    must not learn that someone complained about them). A bounding-box query on the
+    coordinates, then the exact distance."""
+    if not type_is_published(request_type):
+        return []
     radius = float(radius_m if radius_m is not None else settings.VICTO_DUPLICATE_RADIUS_METERS)
     min_lat, max_lat, min_lon, max_lon = bbox_around(latitude, longitude, radius)
-    candidates = (
+    candidates = public_requests(
         ServiceRequest.objects.filter(
             request_type=request_type,
             state__is_final=False,
@@ -308,15 +514,13 @@ def nearby_open_requests(
             longitude__gte=min_lon,
             longitude__lte=max_lon,
         )
-        .select_related("state", "request_type")
-        .order_by("-created_at")[:200]
-    )
+    ).order_by("-created_at")[:200]
     found = []
-    for candidate in candidates:
-        assert candidate.latitude is not None and candidate.longitude is not None
-        distance = distance_m(latitude, longitude, candidate.latitude, candidate.longitude)
+    for view in public_request_views(candidates, with_photos=False):
+        assert view.latitude is not None and view.longitude is not None
+        distance = distance_m(latitude, longitude, view.latitude, view.longitude)
         if distance <= radius:
-            found.append((candidate, distance))
+            found.append((view, distance))
     found.sort(key=lambda pair: pair[1])
     return found[:limit]
 

@@ -198,6 +198,7 @@ def service_request_submit(
     Everything is checked before anything is written; a refusal raises one
     ValidationError with a message per field, and leaves no trace. A guest request gets
     ``tracking_token`` set on the returned instance: the only time it is known in clear.
+    A request filed through Open311 gets ``open311_token`` likewise.
     """
     errors: dict[str, list[str]] = {}
     rtype = _resolve_type(request_type)
@@ -279,6 +280,12 @@ def service_request_submit(
         request.contact_email = contact.email.strip().lower()
         request.contact_phone = (contact.phone or "").strip()[:32]
         request.tracking_token_hash = hash_token(token)
+    open311_token = ""
+    if channel == Channel.OPEN311:
+        # The Open311 token: random, so it tells nothing and cannot be derived from an id;
+        # only its hash is kept (``GET tokens/{token}`` looks it up).
+        open311_token = secrets.token_urlsafe(24)
+        request.open311_token_hash = hash_token(open311_token)
     if not workflow_initial.sla_running:
         request.sla_paused_at = now
     request.save()
@@ -298,6 +305,7 @@ def service_request_submit(
     photos = _store_attachments(request, images, event=event, actor=actor or citizen)
     outbox_for_request_event(event=event, kind="request_received", request=request)
     request.tracking_token = token  # type: ignore[attr-defined]
+    request.open311_token = open311_token  # type: ignore[attr-defined]
     # Its whole history so far, for a caller that shows it at once (the API's 201) without
     # reading it back: the submission event and its photos.
     request.new_history = ([event], [p for p in photos if p.is_public])  # type: ignore[attr-defined]
@@ -497,6 +505,48 @@ def service_request_set_priority(
         kind=EventKind.PRIORITY,
         actor=actor,
         data={"before": before, "after": priority},
+    )
+
+
+MAX_PUBLIC_SUMMARY = 1000
+
+
+@transaction.atomic
+def service_request_approve_public_summary(
+    *, request: ServiceRequest, actor: User, summary: str, expected_version: int | None = None
+) -> RequestEvent:
+    """Approve ``summary`` as what the public may read of the request instead of its
+    description (the citizen's own words, never published); an empty ``summary`` withdraws
+    the approved one. Whether it is shown still depends on the type's public visibility.
+    The event is internal: the history says who approved what, and when."""
+    _require_staff(actor, request)
+    text = (summary or "").replace("\x00", "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_PUBLIC_SUMMARY:
+        raise ValidationError(
+            {
+                "summary": [
+                    _("Ce texte est trop long (%(limit)d caractères au maximum).")
+                    % {"limit": MAX_PUBLIC_SUMMARY}
+                ]
+            }
+        )
+    if not text and request.public_summary_approved_at is None:
+        raise ValidationError({"summary": [_("Écrivez le résumé à publier.")]})
+    now = timezone.now()
+    _conditional_update(
+        request,
+        expected_version=request.version if expected_version is None else expected_version,
+        public_summary=text,
+        public_summary_approved_at=now if text else None,
+        public_summary_approved_by=actor if text else None,
+    )
+    return RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.PUBLIC_SUMMARY,
+        is_public=False,
+        actor=actor,
+        message=text,
+        data={"withdrawn": not text},
     )
 
 

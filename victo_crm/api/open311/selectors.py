@@ -4,21 +4,23 @@ e-mail address, a phone number or an account."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
 
-from victo_crm.accounts.models import Team
-from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.models import (
-    Attachment,
     EventKind,
     RequestEvent,
     RequestType,
     ServiceRequest,
-    State,
 )
+from victo_crm.service_requests.selectors import (
+    PublicRequestView,
+    public_request_views,
+    public_requests,
+    published_type_ids,
+)
+from victo_crm.service_requests.services import hash_token
 
 MAX_RESULTS = 1000
 PUBLIC_UPDATE_KINDS = (EventKind.SUBMITTED, EventKind.TRANSITION)
@@ -37,63 +39,6 @@ def open311_service(code: str) -> RequestType | None:
     return open311_services().filter(code=code).first()
 
 
-# The public columns of a request; names, e-mail addresses and phones are never read.
-_PUBLIC_COLUMNS = (
-    "pk",
-    "reference",
-    "created_at",
-    "updated_at",
-    "due_at",
-    "description",
-    "location_text",
-    "latitude",
-    "longitude",
-    "address_id",
-    "address__postal_code",
-    "request_type_id",
-    "state_id",
-    "team_id",
-)
-
-
-@dataclass(frozen=True)
-class PublicRequest:
-    """What Open311 shows of a request: flat columns, with its type, state and team from the
-    configuration kept in memory and the path of its first public photo. Up to 1,000 of
-    them per call, so no model instances."""
-
-    row: dict[str, Any]
-    request_type: RequestType
-    state: State
-    team: Team
-    media_path: str | None
-
-
-def _public(qs: QuerySet[ServiceRequest]) -> list[PublicRequest]:
-    rows = list(qs.values(*_PUBLIC_COLUMNS))
-    if not rows:
-        return []
-    media: dict[int, str] = {}
-    photos = (
-        Attachment.objects.filter(request_id__in=[row["pk"] for row in rows], is_public=True)
-        .exclude(public_file="")
-        .values_list("request_id", "public_file")
-    )
-    for request_id, path in photos:  # oldest first (Attachment's ordering): keep the first
-        media.setdefault(request_id, path)
-    config = catalogue()
-    return [
-        PublicRequest(
-            row=row,
-            request_type=config.by_pk[row["request_type_id"]],
-            state=config.states[row["state_id"]],
-            team=config.teams[row["team_id"]],
-            media_path=media.get(row["pk"]),
-        )
-        for row in rows
-    ]
-
-
 def open311_requests(
     *,
     references: list[str] | None = None,
@@ -103,8 +48,10 @@ def open311_requests(
     end: dt.datetime | None = None,
     offset: int = 0,
     limit: int = MAX_RESULTS,
-) -> list[PublicRequest]:
-    qs = ServiceRequest.objects.all()
+) -> list[PublicRequestView]:
+    """Requests as the public sees them (``service_requests.selectors.public_requests``):
+    those of unpublished types are not there at all."""
+    qs = public_requests()
     if references:
         qs = qs.filter(reference__in=references)
     else:
@@ -116,12 +63,25 @@ def open311_requests(
             qs = qs.filter(created_at__gte=start)
         if end is not None:
             qs = qs.filter(created_at__lte=end)
-    return _public(qs.order_by("-created_at", "-pk")[offset : offset + limit])
+    return public_request_views(qs.order_by("-created_at", "-pk")[offset : offset + limit])
 
 
-def open311_request(reference: str) -> PublicRequest | None:
-    found = _public(ServiceRequest.objects.filter(reference=reference)[:1])
+def open311_request(reference: str) -> PublicRequestView | None:
+    found = public_request_views(public_requests().filter(reference=reference)[:1])
     return found[0] if found else None
+
+
+def open311_reference_for_token(token: str) -> str | None:
+    """The reference of the request a POST answered with ``token`` (random; only its hash
+    is stored, so the database cannot hand tokens out)."""
+    token = (token or "").strip()
+    if not token or len(token) > 100:
+        return None
+    return (
+        ServiceRequest.objects.filter(open311_token_hash=hash_token(token))
+        .values_list("reference", flat=True)
+        .first()
+    )
 
 
 def open311_updates(
@@ -129,6 +89,8 @@ def open311_updates(
 ) -> list[RequestEvent]:
     qs: QuerySet[Any] = (
         RequestEvent.objects.filter(
+            # Updates of requests of unpublished types would disclose that they exist.
+            request__request_type_id__in=published_type_ids(),
             is_public=True,
             kind__in=PUBLIC_UPDATE_KINDS,
             created_at__gte=start,

@@ -5,7 +5,8 @@ Every endpoint answers in XML or JSON after the suffix of its path. Errors follo
 specification: 404 for an unknown service, request or token; 403 for a missing or wrong
 ``api_key`` on POST; 400 for anything else, always as the error array. An empty parameter
 counts as absent. Nothing personal is ever read out (names, e-mail, phone, device or account
-identifiers): requests are described by their type, place, status and dates.
+identifiers): requests are described by their type, place, status and dates, and only those
+of types an administrator published (``service_requests.selectors.public_requests``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -28,15 +29,14 @@ from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_search
 from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.models import (
-    Attachment,
     Channel,
     EventKind,
     FieldDatatype,
     RequestEvent,
     RequestType,
     RequestTypeField,
-    ServiceRequest,
 )
+from victo_crm.service_requests.selectors import PublicRequestView, public_photo_or_404
 from victo_crm.service_requests.services import Contact, service_request_submit
 
 from ..services import api_key_authenticate
@@ -44,9 +44,6 @@ from . import selectors
 from .formats import render, render_errors, w3c
 
 DEFAULT_WINDOW = timedelta(days=90)
-# Where the public copies of photos are stored (their URL, from the path alone).
-PUBLIC_FILES = Attachment._meta.get_field("public_file").storage
-TOKEN_SALT = "victo_crm.open311.token"  # noqa: S105 - a signing namespace, not a secret
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00-05:00"
 
@@ -271,10 +268,11 @@ def service_definition(request: HttpRequest, *, fmt: str, code: str) -> HttpResp
 
 
 def _public_request(
-    request: HttpRequest, public: selectors.PublicRequest, labels: dict[Any, str] | None = None
+    request: HttpRequest, public: PublicRequestView, labels: dict[Any, str] | None = None
 ) -> dict[str, Any]:
-    """One request as Open311 shows it. ``labels`` memoises names in the current language
-    across the rows of one answer (up to a thousand rows share a few dozen names)."""
+    """One request as Open311 shows it: its public view (``service_requests.selectors``),
+    never the citizen's words. ``labels`` memoises names in the current language across the
+    rows of one answer (up to a thousand rows share a few dozen names)."""
     labels = {} if labels is None else labels
 
     def label(obj: Any, attribute: str) -> str:
@@ -283,35 +281,32 @@ def _public_request(
             labels[key] = getattr(obj, attribute)
         return labels[key]
 
-    row = public.row
     media_url = (
-        request.build_absolute_uri(PUBLIC_FILES.url(public.media_path))
-        if public.media_path
+        request.build_absolute_uri(
+            reverse("api:open311:media", args=[str(public.public_id), public.photo])
+        )
+        if public.photo
         else None
     )
     return {
-        "service_request_id": row["reference"],
+        "service_request_id": public.reference,
         "status": public.state.open311_status,
         "status_notes": label(public.state, "citizen_label"),
         "service_name": label(public.request_type, "name"),
         "service_code": public.request_type.code,
-        "description": row["description"],
+        "description": public.description,
         "agency_responsible": label(public.team, "name"),
         "service_notice": None,
-        "requested_datetime": w3c(row["created_at"]),
-        "updated_datetime": w3c(row["updated_at"]),
-        "expected_datetime": w3c(row["due_at"]),
-        "address": row["location_text"] or None,
-        "address_id": row["address_id"],
-        "zipcode": row["address__postal_code"],
-        "lat": row["latitude"],
-        "long": row["longitude"],
+        "requested_datetime": w3c(public.created_at),
+        "updated_datetime": w3c(public.updated_at),
+        "expected_datetime": w3c(public.due_at),
+        "address": public.address or None,
+        "address_id": public.address_id,
+        "zipcode": public.postal_code,
+        "lat": public.latitude,
+        "long": public.longitude,
         "media_url": media_url,
     }
-
-
-def token_for(sr: ServiceRequest) -> str:
-    return signing.dumps(sr.pk, salt=TOKEN_SALT)
 
 
 @csrf_exempt
@@ -360,20 +355,29 @@ def request_detail(request: HttpRequest, *, fmt: str, reference: str) -> HttpRes
 
 @endpoint(("GET",))
 def token_detail(request: HttpRequest, *, fmt: str, token: str) -> HttpResponse:
-    try:
-        pk = signing.loads(token, salt=TOKEN_SALT)
-    except signing.BadSignature:
-        pk = None
-    reference = (
-        ServiceRequest.objects.filter(pk=pk).values_list("reference", flat=True).first()
-        if isinstance(pk, int)
-        else None
-    )
+    reference = selectors.open311_reference_for_token(token)
     if reference is None:
         raise Open311Error(404, _("Jeton inconnu."))
     return render(
         [{"service_request_id": reference, "token": token}], fmt=fmt, root="service_requests"
     )
+
+
+def media(request: HttpRequest, public_id: str, name: str) -> HttpResponseBase:
+    """The public copy (re-encoded without EXIF) of a photo, for ``media_url``: served by the
+    application, which checks the rule each time (``MEDIA_ROOT`` is never published); 404
+    unless the request's type publishes photos and the photo is public."""
+    if request.method not in ("GET", "HEAD"):
+        refused = HttpResponse(status=405)
+        refused["Allow"] = "GET, HEAD"
+        return refused
+    attachment = public_photo_or_404(public_id, name)
+    response = FileResponse(attachment.public_file.open("rb"), content_type=attachment.content_type)
+    # Short: an administrator who unpublishes a type is obeyed within minutes.
+    response["Cache-Control"] = "public, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 def _attributes(data: QueryDict, fields: list[RequestTypeField]) -> dict[str, Any]:
@@ -500,7 +504,7 @@ def _create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
     body = [
         {
             "service_request_id": sr.reference,
-            "token": token_for(sr),
+            "token": sr.open311_token,  # type: ignore[attr-defined]
             "service_notice": None,
             "account_id": None,
         }

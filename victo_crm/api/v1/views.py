@@ -580,25 +580,32 @@ class NearbyRequests(APIView):
             latitude=query.validated_data["latitude"],
             longitude=query.validated_data["longitude"],
         )
-        followed = set(
-            RequestFollower.objects.filter(
-                user=me(request), request_id__in=[sr.pk for sr, _d in found]
-            ).values_list("request_id", flat=True)
+        ids = [view.pk for view, _d in found]
+        # Which of them the caller filed or follows (the public view says nothing of who
+        # filed a request).
+        mine = set(
+            ServiceRequest.objects.filter(pk__in=ids, citizen=me(request)).values_list(
+                "pk", flat=True
+            )
+        ) | set(
+            RequestFollower.objects.filter(user=me(request), request_id__in=ids).values_list(
+                "request_id", flat=True
+            )
         )
         return Response(
             [
                 {
-                    "id": sr.public_id,
+                    "id": view.public_id,
                     "request_type": type_document(rtype),
-                    "status": status_document(sr.state),
-                    "created_at": sr.created_at,
-                    "location_text": sr.location_text,
-                    "latitude": sr.latitude,
-                    "longitude": sr.longitude,
+                    "status": status_document(view.state),
+                    "created_at": view.created_at,
+                    "location_text": view.address,
+                    "latitude": view.latitude,
+                    "longitude": view.longitude,
                     "distance_m": round(distance),
-                    "followed": sr.pk in followed or sr.citizen_id == me(request).pk,
+                    "followed": view.pk in mine,
                 }
-                for sr, distance in found
+                for view, distance in found
             ]
         )
 

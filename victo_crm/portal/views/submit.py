@@ -273,7 +273,7 @@ def _details_context(
     *,
     guest: bool,
 ) -> dict[str, Any]:
-    duplicates: list[tuple[ServiceRequest, float]] = []
+    duplicates: list[tuple[selectors.PublicRequestView, float]] = []
     if draft.get("latitude") is not None and draft.get("longitude") is not None:
         duplicates = selectors.nearby_open_requests(
             request_type=rtype, latitude=draft["latitude"], longitude=draft["longitude"]
@@ -283,12 +283,17 @@ def _details_context(
     if not guest and duplicates:
         from victo_crm.service_requests.models import RequestFollower
 
+        ids = [d.pk for d, _m in duplicates]
         followed_ids = set(
-            RequestFollower.objects.filter(
-                user=me(request), request__in=[d for d, _m in duplicates]
-            ).values_list("request_id", flat=True)
+            RequestFollower.objects.filter(user=me(request), request_id__in=ids).values_list(
+                "request_id", flat=True
+            )
         )
-        own_ids = {d.pk for d, _m in duplicates if d.citizen_id == me(request).pk}
+        own_ids = set(
+            ServiceRequest.objects.filter(pk__in=ids, citizen=me(request)).values_list(
+                "pk", flat=True
+            )
+        )
     return {
         "rtype": rtype,
         "form": form,
