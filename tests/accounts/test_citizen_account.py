@@ -1,12 +1,8 @@
 """A citizen's account: most private by default, profile, preferences, consents, guest
-requests joining the account, export and deletion (Law 25)."""
+requests joining the account. (Export and deletion: tests/privacy.)"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import zipfile
 from typing import Any
 
 import pytest
@@ -19,8 +15,6 @@ from tests.conftest import make_user
 from victo_crm.accounts import services
 from victo_crm.accounts.models import Consent, User
 from victo_crm.accounts.preferences import DEFAULTS, effective_preferences, wants
-from victo_crm.notifications.models import Notification
-from victo_crm.service_requests.models import Attachment, RequestFollower, ServiceRequest
 from victo_crm.service_requests.services import Contact, service_request_submit
 
 pytestmark = pytest.mark.django_db
@@ -121,85 +115,6 @@ def test_guest_requests_join_the_account_when_the_same_email_is_verified(
     assert guest.citizen == lucie and other.citizen is None
 
 
-def _marie_with_history(
-    citizen: User, other_citizen: User, request_type: Any, address: Any, make_image: Any
-) -> ServiceRequest:
-    EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
-    services.consent_give(user=citizen, purpose="surveys")
-    services.user_preferences_set(user=citizen, preferences={("collections", "email"): True})
-    sr = service_request_submit(
-        request_type=request_type,
-        citizen=citizen,
-        description='=HYPERLINK("http://x") trou <script>alert(1)</script>',
-        field_values={"taille": "grand"},
-        address=address,
-        photos=[make_image("maison.jpg", exif=True)],
-    )
-    theirs = service_request_submit(
-        request_type=request_type,
-        citizen=other_citizen,
-        field_values={"taille": "petit"},
-        address=address,
-    )
-    RequestFollower.objects.create(request=theirs, user=citizen)
-    return sr
-
-
-def test_marie_downloads_everything_she_gave_as_json_and_csv(
-    citizen: User, other_citizen: User, request_type: Any, address: Any, make_image: Any
-) -> None:
-    sr = _marie_with_history(citizen, other_citizen, request_type, address, make_image)
-    data = json.loads(services.user_data_export_json(user=citizen))
-    assert data["profile"]["email"] == "marie@example.ca"
-    assert [r["reference"] for r in data["requests"]] == [sr.reference]
-    assert data["requests"][0]["photos"] == ["maison.jpg"]
-    assert data["consents"][0]["purpose"] == "surveys"
-    assert {"topic": "collections", "channel": "email", "enabled": True} in data["preferences"]
-    assert len(data["followed_requests"]) == 1
-    assert "jean@example.ca" not in json.dumps(data)
-    archive = zipfile.ZipFile(io.BytesIO(services.user_data_export_csv(user=citizen)))
-    assert "requetes.csv" in archive.namelist() and "consentements.csv" in archive.namelist()
-    rows = list(csv.DictReader(io.StringIO(archive.read("requetes.csv").decode("utf-8-sig"))))
-    assert rows[0]["reference"] == sr.reference
-    # A formula would run in a spreadsheet: it is neutralised.
-    assert rows[0]["description"].startswith("'=")
-
-
-def test_deleting_the_account_needs_the_password_again(citizen: User) -> None:
-    with pytest.raises(ValidationError) as error:
-        services.user_delete(user=citizen, password="wrong")
-    assert error.value.message_dict == {"password": ["Mot de passe incorrect."]}
-    assert User.objects.filter(pk=citizen.pk).exists()
-
-
-def test_deleting_the_account_anonymises_the_requests_and_keeps_them(
-    citizen: User, other_citizen: User, request_type: Any, address: Any, make_image: Any
-) -> None:
-    sr = _marie_with_history(citizen, other_citizen, request_type, address, make_image)
-    attachment = Attachment.objects.get(request=sr)
-    original_path = attachment.file.path
-    assert services.user_delete(user=citizen, password="correct horse battery") == 1
-    assert not User.objects.filter(email="marie@example.ca").exists()
-    sr.refresh_from_db()
-    assert (
-        sr.citizen is None
-        and sr.contact_email == ""
-        and sr.contact_name == ""
-        and sr.contact_phone == ""
-    )
-    assert sr.description.startswith("=HYPERLINK")  # the town's record stays
-    attachment.refresh_from_db()
-    assert attachment.file.name == attachment.public_file.name
-    import os
-
-    assert not os.path.exists(original_path)  # the original carried the EXIF position
-    assert (
-        not Consent.objects.exists()
-        and not RequestFollower.objects.filter(user_id=citizen.pk).exists()
-    )
-    assert not Notification.objects.filter(address__iexact="marie@example.ca").exists()
-
-
 def test_the_accounts_app_connects_the_guest_claim_when_it_is_ready() -> None:
     from django.apps import apps
 
@@ -210,20 +125,3 @@ def test_the_accounts_app_connects_the_guest_claim_when_it_is_ready() -> None:
     assert "victo_guest_requests_claim" not in uids()
     apps.get_app_config("accounts").ready()
     assert uids().count("victo_guest_requests_claim") == 1
-
-
-def test_deleting_the_account_forgets_the_portal_s_resend_receipts(
-    citizen: User, other_citizen: User, request_type: Any, address: Any
-) -> None:
-    from victo_crm.portal.models import SubmissionReceipt
-    from victo_crm.portal.services import service_request_submit_once
-
-    common = {"request_type": request_type, "field_values": {"taille": "petit"}, "address": address}
-    service_request_submit_once(token="compte-1", citizen=citizen, **common)
-    service_request_submit_once(
-        token="invite-1", contact=Contact(name="Marie", email="MARIE@example.ca"), **common
-    )
-    service_request_submit_once(token="jean-1", citizen=other_citizen, **common)
-    assert SubmissionReceipt.objects.count() == 3
-    services.user_delete(user=citizen, password="correct horse battery")
-    assert list(SubmissionReceipt.objects.values_list("token", flat=True)) == ["jean-1"]

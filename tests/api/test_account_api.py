@@ -80,17 +80,19 @@ def test_preferences_and_consents(marie_api: Any, citizen: Any):
     assert Consent.objects.filter(user=citizen).count() == 1
 
 
-def test_marie_exports_her_data_as_json_and_csv(marie_api: Any, citizen: Any, file_request: Any):
+def test_marie_exports_her_data_as_one_archive(marie_api: Any, citizen: Any, file_request: Any):
     sr = file_request(citizen)
 
     exported = marie_api.get(f"{API}/me/export/")
-    archive = marie_api.get(f"{API}/me/export/csv/")
 
     assert exported.status_code == 200
-    assert exported.json()["requests"][0]["reference"] == sr.reference
+    assert exported["Content-Type"] == "application/zip"
     assert exported["Cache-Control"] == "private, no-store"
-    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
-        assert "requetes.csv" in zipped.namelist()
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as zipped:
+        data = json.loads(zipped.read("data.json"))
+        assert "csv/requests.csv" in zipped.namelist()
+    assert data["requests"][0]["reference"] == sr.reference
+    assert marie_api.get(f"{API}/me/export/csv/").status_code == 404  # one archive now
 
 
 def test_marie_deletes_her_account_and_her_requests_stay_anonymised(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from tests.api.conftest import ApiClient, session_token_for
 from tests.api.test_requests_api import API, POTHOLE, post_json, problem
 from victo_crm.api.models import IdempotencyKey, IdempotencyStatus
-from victo_crm.api.services import api_cleanup
+from victo_crm.privacy.services import retention_purge
 from victo_crm.service_requests.models import ServiceRequest
 
 
@@ -83,7 +83,7 @@ def test_a_retry_while_the_first_call_runs_is_409(
 
     assert body["type"] == "urn:victo:problem:idempotency-in-progress"
     assert not ServiceRequest.objects.exists()
-    assert timedelta(hours=24) == idempotency.TTL
+    assert timedelta(hours=24) == idempotency.ttl()
 
 
 def _fingerprint_of(client: Any, body: Any) -> str:
@@ -116,7 +116,7 @@ def test_keys_expire_after_24_hours(marie_api: Any, request_type: Any, town: Any
     submit(marie_api, POTHOLE)
     IdempotencyKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    assert api_cleanup()["idempotency_keys"] == 1
+    assert retention_purge()["api_replays.expired"] == 1
     assert submit(marie_api, POTHOLE).status_code == 201
     assert ServiceRequest.objects.count() == 2
 

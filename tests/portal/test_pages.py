@@ -143,12 +143,13 @@ def test_preferences_and_consents_from_the_portal(marie: Any, citizen: Any) -> N
     assert not Consent.objects.filter(user=citizen, withdrawn_at__isnull=True).exists()
 
 
-def test_my_data_downloads_json_and_csv(marie: Any, marie_request: Any) -> None:
-    data = json.loads(marie.get(reverse("portal:export_json")).content)
-    assert data["requests"][0]["reference"] == marie_request.reference
-    archive = marie.get(reverse("portal:export_csv"))
+def test_my_data_downloads_one_archive_with_json_and_csv(marie: Any, marie_request: Any) -> None:
+    archive = marie.get(reverse("portal:export"))
     assert archive["Content-Type"] == "application/zip"
-    assert "requetes.csv" in zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    zipped = zipfile.ZipFile(io.BytesIO(archive.content))
+    data = json.loads(zipped.read("data.json"))
+    assert data["requests"][0]["reference"] == marie_request.reference
+    assert "csv/requests.csv" in zipped.namelist()
 
 
 def test_deleting_the_account_from_the_portal(marie: Any, citizen: Any, marie_request: Any) -> None:

@@ -12,9 +12,11 @@ class ApiConfig(AppConfig):
 
         from victo_crm.service_requests.models import RequestGroup, RequestType, RequestTypeField
 
-        from . import v1  # noqa: F401 - registers the OpenAPI authentication extension
+        from . import privacy, v1  # noqa: F401 - v1 registers the OpenAPI authentication extension
         from .v1.authentication import SessionTokenScheme  # noqa: F401
         from .v1.catalogue import catalogue_forget
+
+        privacy.register_contributions()
 
         # The cached catalogue of the mobile API is emptied by any change to what it shows.
         for model in (RequestType, RequestTypeField, RequestGroup):

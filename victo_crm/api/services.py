@@ -1,5 +1,5 @@
-"""Writes of the API app: Open311 keys, uploads ahead of a submission, and the clean-up of
-expired idempotency records and uploads."""
+"""Writes of the API app: Open311 keys and uploads ahead of a submission. Expired uploads
+and idempotency records are purged with the other retention periods (``api.privacy``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,13 +16,12 @@ from django.utils.translation import gettext as _
 
 from victo_crm.core.uploads import check_image
 
-from .models import ApiKey, IdempotencyKey, Upload
+from .models import ApiKey, Upload
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
 
 KEY_PREFIX = "v311_"
-UPLOAD_LIFETIME = timedelta(hours=24)
 MAX_PENDING_UPLOADS = 20
 
 
@@ -78,7 +78,7 @@ def upload_create(*, owner: User, file: Any) -> Upload:
         original_name=image.original_name,
         content_type=image.content_type,
         size=image.size,
-        expires_at=timezone.now() + UPLOAD_LIFETIME,
+        expires_at=timezone.now() + settings.VICTO_RETENTION["pending_uploads"],
     )
     upload.file.save("upload", image.original, save=False)
     upload.save()
@@ -128,15 +128,6 @@ def uploads_consume(*, uploads: list[Upload]) -> None:
             storage.delete(name)
 
     transaction.on_commit(delete_files)
-
-
-def api_cleanup(*, now: Any = None) -> dict[str, int]:
-    """Forget expired idempotency records and uploads (run hourly by cron or beat)."""
-    now = now or timezone.now()
-    keys, _detail = IdempotencyKey.objects.filter(expires_at__lte=now).delete()
-    expired = list(Upload.objects.filter(expires_at__lte=now))
-    uploads_consume(uploads=expired)
-    return {"idempotency_keys": keys, "uploads": len(expired)}
 
 
 # --- Push devices ---------------------------------------------------------------------------

@@ -45,7 +45,10 @@ class DeskConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
+        from . import privacy
         from .checks import map_tiles_check
+
+        privacy.register_contributions()
 
         checks.register(map_tiles_check, checks.Tags.compatibility)
 

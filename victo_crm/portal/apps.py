@@ -6,3 +6,8 @@ class PortalConfig(AppConfig):
     name = "victo_crm.portal"
     label = "portal"
     verbose_name = _("Portail citoyen")
+
+    def ready(self) -> None:
+        from . import privacy
+
+        privacy.register_contributions()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from victo_crm.notifications.models import PushDevice
     from victo_crm.service_requests.models import ServiceRequest
 
-# A receipt only has to outlive the retries of one form; the offline queue of a device may
-# wait days for a connection, so a month leaves a wide margin.
-RECEIPT_DAYS = 30
 MAX_TOKEN_LENGTH = 64
 
 
@@ -76,8 +73,10 @@ def service_request_submit_once(*, token: str, **submit: Any) -> tuple[ServiceRe
         service_request = service_request_submit(**submit)
         receipt.service_request = service_request
         receipt.save(update_fields=["service_request"])
+        # A receipt only has to outlive the retries of one form; the offline queue of a
+        # device may wait days for a connection (VICTO_RETENTION_RECEIPT_DAYS, a month).
         SubmissionReceipt.objects.filter(
-            created_at__lt=timezone.now() - timedelta(days=RECEIPT_DAYS)
+            created_at__lt=timezone.now() - settings.VICTO_RETENTION["submission_receipts"]
         ).delete()
     return service_request, True
 

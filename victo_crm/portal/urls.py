@@ -52,7 +52,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="push_unsubscribe",
     ),
     path("mes-donnees/", account.my_data, name="my_data"),
-    path("mes-donnees/export.json", account.export_json, name="export_json"),
-    path("mes-donnees/export-csv.zip", account.export_csv, name="export_csv"),
+    path("mes-donnees/export.zip", account.export, name="export"),
     path("mes-donnees/supprimer/", account.delete_account, name="delete_account"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "victo_crm.service_requests",
     "victo_crm.notifications",
     "victo_crm.alerts",
+    "victo_crm.privacy",
     "victo_crm.portal",
     "victo_crm.desk",
     "victo_crm.api",
@@ -452,6 +454,35 @@ VICTO_SLA_WARNING_FRACTION = float(os.environ.get("VICTO_SLA_WARNING_FRACTION", 
 VICTO_SLA_BREACH_LOOKBACK_HOURS = float(os.environ.get("VICTO_SLA_BREACH_LOOKBACK_HOURS", "72"))
 VICTO_SLA_SCAN_INTERVAL_SECONDS = float(os.environ.get("VICTO_SLA_SCAN_INTERVAL_SECONDS", "300"))
 VICTO_SLA_SCAN_BATCH = int(os.environ.get("VICTO_SLA_SCAN_BATCH", "500"))
+# --- Law 25: retention periods (victo_crm.privacy) ---------------------------------------
+# How long personal data is kept once its purpose is met; `privacy.purge` (beat, hourly by
+# default) applies them. See docs/operations.md.
+VICTO_RETENTION = {
+    # Closed requests: a guest's contact details and tracking link, every original photo.
+    "closed_request_personal_data": timedelta(
+        days=int(os.environ.get("VICTO_RETENTION_CLOSED_REQUEST_DAYS", "1095"))
+    ),
+    # Photos sent ahead of a submission that never came.
+    "pending_uploads": timedelta(hours=int(os.environ.get("VICTO_RETENTION_UPLOAD_HOURS", "24"))),
+    # Stored API responses replayed for a retried POST.
+    "idempotency_records": timedelta(
+        hours=int(os.environ.get("VICTO_RETENTION_IDEMPOTENCY_HOURS", "24"))
+    ),
+    # What a delivered e-mail, text or push said and to whom (the row itself stays).
+    "outbox_bodies": timedelta(days=int(os.environ.get("VICTO_RETENTION_OUTBOX_DAYS", "90"))),
+    # Messages in the portal's inbox.
+    "in_app_notifications": timedelta(
+        days=int(os.environ.get("VICTO_RETENTION_IN_APP_DAYS", "365"))
+    ),
+    # The portal's resend receipts (a form resent from an offline queue).
+    "submission_receipts": timedelta(
+        days=int(os.environ.get("VICTO_RETENTION_RECEIPT_DAYS", "30"))
+    ),
+}
+VICTO_PRIVACY_PURGE_INTERVAL_SECONDS = float(
+    os.environ.get("VICTO_PRIVACY_PURGE_INTERVAL_SECONDS", "3600")
+)
+
 CELERY_BEAT_SCHEDULE.update(
     {
         "notifications-relay": {
@@ -473,6 +504,10 @@ CELERY_BEAT_SCHEDULE.update(
         "website-publish-scheduled": {
             "task": "website.publish_scheduled",
             "schedule": 5 * 60.0,
+        },
+        "privacy-purge": {
+            "task": "privacy.purge",
+            "schedule": VICTO_PRIVACY_PURGE_INTERVAL_SECONDS,
         },
     }
 )

@@ -8,7 +8,8 @@
 - A retry with the same key and the same body gets the first response again
   (``Idempotent-Replayed: true``) and creates nothing; the same key with another body (or on
   another endpoint) → 422; a retry while the first call is still running → 409.
-- Keys are scoped to the caller and forgotten after ``TTL`` (24 hours). A call that failed
+- Keys are scoped to the caller and forgotten after ``ttl()`` (``VICTO_RETENTION_IDEMPOTENCY_HOURS``,
+  24 by default; ``privacy.purge`` deletes the expired records). A call that failed
   (an error response, or a crash) stores nothing, so that it can be retried.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -32,7 +34,13 @@ from ..models import IdempotencyKey, IdempotencyStatus
 from .problems import Problem
 
 HEADER = "Idempotency-Key"
-TTL = timedelta(hours=24)
+
+
+def ttl() -> timedelta:
+    """How long a response is kept for replay (it holds the caller's data, so not forever)."""
+    return settings.VICTO_RETENTION["idempotency_records"]
+
+
 # A claim older than this whose call never finished belongs to a process that died: the
 # work was rolled back with it, so a retry may take the key over.
 ABANDONED_AFTER = timedelta(minutes=2)
@@ -174,7 +182,7 @@ def _record(caller: str, key: str, print_: str, response: Response) -> None:
         response_body=json.dumps(response.data, cls=JSONEncoder, ensure_ascii=False),
         response_headers={name: response[name] for name in REPLAYED_HEADERS if name in response},
         created_at=now,
-        expires_at=now + TTL,
+        expires_at=now + ttl(),
     )
     table = IdempotencyKey._meta.db_table
     columns = [

@@ -53,7 +53,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/me/preferences/", views.Preferences.as_view(), name="me-preferences"),
     path("api/v1/me/consents/", views.Consents.as_view(), name="me-consents"),
     path("api/v1/me/export/", views.DataExport.as_view(), name="me-export"),
-    path("api/v1/me/export/csv/", views.DataExportCsv.as_view(), name="me-export-csv"),
     path("api/v1/devices/", views.DeviceListCreate.as_view(), name="devices"),
     path("api/v1/devices/<int:device_id>/", views.DeviceDelete.as_view(), name="device"),
     # Alerts, subscriptions and collection days; the in-app inbox.

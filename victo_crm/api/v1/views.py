@@ -36,6 +36,7 @@ from victo_crm.accounts.selectors import consents_overview
 from victo_crm.notifications import services as notification_services
 from victo_crm.notifications.models import PushDevice
 from victo_crm.places.selectors import address_search
+from victo_crm.privacy import services as privacy_services
 from victo_crm.service_requests import citizen as citizen_services
 from victo_crm.service_requests import selectors as request_selectors
 from victo_crm.service_requests.configuration import catalogue as request_catalogue
@@ -798,7 +799,7 @@ class AccountDeletion(APIView):
     def post(self, request: Request) -> Response:
         serializer = s.AccountDeletionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        account_services.user_delete(
+        privacy_services.account_delete(
             user=me(request), password=serializer.validated_data["password"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -896,27 +897,18 @@ class Consents(APIView):
 class DataExport(APIView):
     @extend_schema(
         operation_id="me_export",
-        summary="Everything we hold about me (Law 25), as JSON",
-        responses={200: OpenApiTypes.OBJECT},
-        tags=["account"],
-    )
-    def get(self, request: Request) -> HttpResponse:
-        body = account_services.user_data_export_json(user=me(request))
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-
-class DataExportCsv(APIView):
-    @extend_schema(
-        operation_id="me_export_csv",
-        summary="The same data as CSV files in a ZIP archive",
+        summary="Everything we hold about me (Law 25): one ZIP archive",
+        description=(
+            "`data.json` (every piece of personal data, machine-readable), the same lists as "
+            "CSV files under `csv/`, and the files: the originals of my photos under "
+            "`photos/<reference>/`, photos sent ahead of a submission under `uploads/`. "
+            "The portal's « Mes données » page serves the same archive."
+        ),
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
         tags=["account"],
     )
     def get(self, request: Request) -> HttpResponse:
-        body = account_services.user_data_export_csv(user=me(request))
+        body = privacy_services.personal_data_archive(user=me(request))
         response = HttpResponse(body, content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="mes-donnees.zip"'
         response["Cache-Control"] = "private, no-store"

@@ -22,6 +22,7 @@ from victo_crm.notifications.models import PushDevice
 from victo_crm.portal import ratelimit
 from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
+from victo_crm.privacy import services as privacy_services
 
 from .common import citizen_required, error_dict, error_messages, me, private
 
@@ -230,21 +231,12 @@ def _download(content: bytes, *, filename: str, content_type: str) -> HttpRespon
 
 
 @private("GET")
-def export_json(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponse:
+    """The one archive of everything we hold about her, the same as the API's."""
     stamp = timezone.localdate().isoformat()
     return _download(
-        account_services.user_data_export_json(user=me(request)),
-        filename=f"mes-donnees-victoriaville-{stamp}.json",
-        content_type="application/json; charset=utf-8",
-    )
-
-
-@private("GET")
-def export_csv(request: HttpRequest) -> HttpResponse:
-    stamp = timezone.localdate().isoformat()
-    return _download(
-        account_services.user_data_export_csv(user=me(request)),
-        filename=f"mes-donnees-victoriaville-{stamp}-csv.zip",
+        privacy_services.personal_data_archive(user=me(request)),
+        filename=f"mes-donnees-victoriaville-{stamp}.zip",
         content_type="application/zip",
     )
 
@@ -256,7 +248,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         form = DeleteAccountForm(request.POST)
         if form.is_valid():
             try:
-                count = account_services.user_delete(
+                count = privacy_services.account_delete(
                     user=me(request),
                     password=form.cleaned_data["password"],
                 )
