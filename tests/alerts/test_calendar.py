@@ -182,7 +182,7 @@ class TestThePublicPage:
     def test_an_unknown_address_says_so(self, town, client):
         page = client.get("/alertes/collectes/", {"q": "999 rue Inexistante"})
         assert page.status_code == 200
-        assert "Aucune adresse du registre ne correspond." in page.text
+        assert "Aucune adresse du registre ne correspond à « 999 rue Inexistante »." in page.text
         assert 'aria-describedby="id_q-help id_q-errors"' in page.text
 
 
@@ -198,3 +198,49 @@ def test_a_date_of_another_year_shows_its_year(garbage_monday, west_address, cli
     with time_machine.travel(datetime(2026, 12, 20, 12, 0, tzinfo=EASTERN)):
         page = client.get(f"/alertes/collectes/adresse/{west_address.pk}/")
     assert "lundi 28 décembre<" in page.text and "lundi 11 janvier 2027<" in page.text
+
+
+class TestTheAddressLookupReadsAddressesAsWritten:
+    """Issue 15, point 4: the page's own example and its usual spellings work."""
+
+    @pytest.fixture
+    def notre_dame(self, town):
+        from tests.alerts.conftest import make_address
+
+        return {n: make_address(n, "rue Notre-Dame Est") for n in (1, 2, 10, 12, 20)} | {
+            "2 ouest": make_address(2, "rue Notre-Dame Ouest")
+        }
+
+    @pytest.mark.parametrize(
+        "typed",
+        ["2 rue Notre-Dame Est", "2, rue Notre-Dame Est", "2 rue Notre-Dame E.", "2 notre dame e"],
+    )
+    def test_the_spellings_of_one_address_lead_to_its_days(self, notre_dame, client, typed):
+        response = client.get("/alertes/collectes/", {"q": typed})
+        assert response.status_code == 302
+        assert response["Location"] == f"/alertes/collectes/adresse/{notre_dame[2].pk}/"
+
+    def test_the_example_given_on_the_page_works(self, notre_dame, client):
+        page = client.get("/alertes/collectes/")
+        example = page.text.split("Par exemple : ")[1].split("<")[0].strip()
+        assert client.get("/alertes/collectes/", {"q": example}).status_code == 302
+
+    def test_several_matches_are_listed_to_choose_from(self, notre_dame, client):
+        page = client.get("/alertes/collectes/", {"q": "2 rue Notre-Dame"})
+        assert page.status_code == 200
+        assert "choisissez la vôtre dans la liste" in page.text
+        for address in (notre_dame[2], notre_dame["2 ouest"]):
+            assert f'href="/alertes/collectes/adresse/{address.pk}/"' in page.text
+        assert 'aria-labelledby="candidates-title"' in page.text
+
+    def test_in_english_too(self, notre_dame, client):
+        client.post("/i18n/setlang/", {"language": "en", "next": "/alertes/collectes/"})
+        page = client.get("/alertes/collectes/", {"q": "2 Notre-Dame"})
+        assert "Choose your address" in page.text
+        assert "Several addresses match" in page.text
+        assert f'href="/alertes/collectes/adresse/{notre_dame[2].pk}/"' in page.text
+
+    def test_a_missing_number_offers_the_nearest(self, notre_dame, client):
+        page = client.get("/alertes/collectes/", {"q": "11 rue Notre-Dame Est"})
+        assert "Ce numéro n’existe pas au registre sur cette rue" in page.text
+        assert f'href="/alertes/collectes/adresse/{notre_dame[10].pk}/"' in page.text

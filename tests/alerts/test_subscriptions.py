@@ -107,3 +107,25 @@ def test_the_demo_calendars_load_idempotently(town):
     load_demo_alerts()
     assert count == len(first) == CollectionCalendar.objects.count() == 6
     assert CollectionCalendar.objects.filter(topic__code="sapins").get().exceptions.count() == 2
+
+
+def test_an_address_naming_several_offers_them_and_the_choice_subscribes(
+    client, citizen, topics, town
+):
+    """Issue 15, point 4: "2 rue Notre-Dame" is two addresses; the form lists both."""
+    from tests.alerts.conftest import make_address
+
+    east = make_address(2, "rue Notre-Dame Est")
+    west = make_address(2, "rue Notre-Dame Ouest")
+    client.force_login(citizen)
+    form = {"topic": topics["ordures"].pk, "address": "2 rue Notre-Dame", "channels": ["email"]}
+    page = client.post("/alertes/abonnements/", form)
+    assert page.status_code == 200 and not Subscription.objects.exists()
+    assert "choisissez la vôtre dans la liste" in page.text
+    for address in (east, west):
+        assert f'name="address_id" id="candidate-{address.pk}" value="{address.pk}"' in page.text
+    assert client.post("/alertes/abonnements/", {**form, "address_id": west.pk}).status_code == 302
+    assert Subscription.objects.get(user=citizen).address == west
+    # The abbreviated spelling of one address needs no choice.
+    client.post("/alertes/abonnements/", {**form, "address": "2, Notre-Dame E."})
+    assert {s.address for s in Subscription.objects.filter(user=citizen)} == {east, west}

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.places.models import Address, Zone
-from victo_crm.places.selectors import address_search
+from victo_crm.places.selectors import AddressMatch, address_resolve
 
 from .models import AlertTopic, AreaKind, Notice
 from .services import EVERY_CHANNEL
@@ -23,22 +24,22 @@ class AddressSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Votre adresse"),
         max_length=150,
-        help_text=_("Par exemple : 1 rue Notre-Dame Est"),
+        help_text=_("Par exemple : 2 rue Notre-Dame Est"),
     )
 
 
-def resolve_address(query: str) -> Address:
-    matches = list(address_search(query, limit=2))
-    if not matches:
-        raise forms.ValidationError(_("Aucune adresse du registre ne correspond."))
-    if len(matches) > 1:
-        exact = [m for m in matches if m.label.lower().startswith(query.strip().lower())]
-        if len(exact) != 1:
-            raise forms.ValidationError(
-                _("Plusieurs adresses correspondent : précisez le numéro et la rue.")
-            )
-        return exact[0]
-    return matches[0]
+def address_match_error(match: AddressMatch, query: str) -> str:
+    """Why a query did not name one address, in words a citizen can act on."""
+    if match.address is not None:
+        return ""
+    if match.number_missing:
+        return gettext(
+            "Ce numéro n’existe pas au registre sur cette rue : vérifiez-le ou choisissez une "
+            "adresse proche dans la liste."
+        )
+    if match.candidates:
+        return gettext("Plusieurs adresses correspondent : choisissez la vôtre dans la liste.")
+    return gettext("Aucune adresse du registre ne correspond à « %(query)s ».") % {"query": query}
 
 
 class SubscriptionForm(forms.Form):
@@ -48,8 +49,10 @@ class SubscriptionForm(forms.Form):
     address = forms.CharField(
         label=_("Adresse"),
         max_length=150,
-        help_text=_("La vôtre ou celle d’un proche, par exemple : 1 rue Notre-Dame Est"),
+        help_text=_("La vôtre ou celle d’un proche, par exemple : 2 rue Notre-Dame Est"),
     )
+    # Set by the radio buttons listing the candidates when the address typed named several.
+    address_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     label = forms.CharField(label=_("Nom de l’adresse (facultatif)"), max_length=80, required=False)
     channels = forms.MultipleChoiceField(
         label=_("Me prévenir par"),
@@ -58,8 +61,27 @@ class SubscriptionForm(forms.Form):
         initial=["email", "in_app"],
     )
 
-    def clean_address(self) -> Address:
-        return resolve_address(self.cleaned_data["address"])
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.candidates: list[Address] = []
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        query = data.get("address")
+        if not isinstance(query, str):
+            return data
+        chosen = data.get("address_id")
+        address = Address.objects.filter(pk=chosen).first() if chosen else None
+        if address is None:
+            match = address_resolve(query)
+            address = match.address
+            self.candidates = match.candidates
+            error = address_match_error(match, query)
+            if error:
+                self.add_error("address", error)
+                return data
+        data["address"] = address
+        return data
 
 
 class NoticeForm(forms.ModelForm):

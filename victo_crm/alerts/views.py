@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from victo_crm.accounts import roles
 from victo_crm.notifications.unsubscribe import read_token, unsubscribe_apply
 from victo_crm.places.models import Address
+from victo_crm.places.selectors import address_resolve
 
 from . import ical, services
 from .calendar import upcoming_collections
@@ -26,7 +27,7 @@ from .forms import (
     AddressSearchForm,
     NoticeForm,
     SubscriptionForm,
-    resolve_address,
+    address_match_error,
 )
 from .models import AlertTopic, Notice, NoticePolicy, NoticeStatus, Subscription
 from .selectors import (
@@ -64,14 +65,17 @@ def notice_public(request: HttpRequest, pk: int) -> HttpResponse:
 
 def collection_search(request: HttpRequest) -> HttpResponse:
     form = AddressSearchForm(request.GET or None)
+    candidates: list[Address] = []
     if form.is_valid():
-        try:
-            address = resolve_address(form.cleaned_data["q"])
-        except ValidationError as error:
-            form.add_error("q", error)
-        else:
-            return redirect("alerts:collection_days", address_id=address.pk)
-    return render(request, "alerts/collection_search.html", {"form": form})
+        query = form.cleaned_data["q"]
+        match = address_resolve(query)
+        if match.address is not None:
+            return redirect("alerts:collection_days", address_id=match.address.pk)
+        candidates = match.candidates
+        form.add_error("q", address_match_error(match, query))
+    return render(
+        request, "alerts/collection_search.html", {"form": form, "candidates": candidates}
+    )
 
 
 def collection_days(request: HttpRequest, address_id: int) -> HttpResponse:

@@ -28,7 +28,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts import roles
-from victo_crm.core.text import fold
+from victo_crm.core.text import fold, normalize_address
 from victo_crm.service_requests.models import ServiceRequest
 
 from .scope import staff_scope
@@ -583,7 +583,7 @@ def citizen_search(text: str, *, limit: int = 10) -> list[User]:
             qs = qs.filter(
                 Q(first_name__icontains=word)
                 | Q(last_name__icontains=word)
-                | Q(address__search_text__contains=fold(word))
+                | Q(address__search_text__contains=normalize_address(word))
             )
     return list(qs.select_related("address").order_by("last_name", "first_name")[:limit])
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from victo_crm.core.text import fold
+from victo_crm.core.text import address_words
 
 from .imports import coordinates_check, postal_code_normalize
 from .models import Address, Zone, ZoneKind
@@ -166,8 +166,8 @@ class AddressAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Address], search_term: str
     ) -> tuple[QuerySet[Address], bool]:
-        # search_text is folded (no accents, lower case): fold the words typed the same way.
-        for word in fold(search_term).replace(",", " ").split():
+        # search_text is address_words joined: cut the words typed the same way.
+        for word in address_words(search_term):
             queryset = queryset.filter(search_text__contains=word)
         return queryset, False
 

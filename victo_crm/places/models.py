@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.models import TimeStampedModel
-from victo_crm.core.text import fold
+from victo_crm.core.text import normalize_address
 
 
 class ZoneKind(models.TextChoices):
@@ -107,8 +107,11 @@ class Address(TimeStampedModel):
         return f"{number}, {self.street}{unit}, {self.city}"
 
     def compute_search_text(self) -> str:
-        return fold(
-            f"{self.civic_number}{self.civic_suffix} {self.street} {self.unit} {self.postal_code}"
+        # The same words a query is cut into (address_search), city included since people
+        # type it; the leading civic number stays one word ("4a").
+        return normalize_address(
+            f"{self.civic_number}{self.civic_suffix} {self.street} {self.unit} "
+            f"{self.postal_code} {self.city}"
         )[:255]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

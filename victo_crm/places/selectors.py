@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Abs
 
 from victo_crm.core.config_cache import memoized
-from victo_crm.core.text import fold
+from victo_crm.core.text import CIVIC, STREET_TYPES, address_words
 
 from .geometry import Point
 from .models import Address, Zone, ZoneKind
@@ -44,9 +47,120 @@ def point_in_town(*, latitude: float, longitude: float, zones: list[Zone] | None
     return ZoneKind.DISTRICT in kinds
 
 
-def address_search(query: str, *, limit: int = 10) -> QuerySet[Address]:
-    """Addresses whose folded text starts with or contains every word typed."""
+def address_search(query: str, *, limit: int = 10) -> list[Address]:
+    """Addresses matching what is typed, the exact civic number first.
+
+    The query is read the way people write an address (see ``address_words``: comma or
+    not, "E." or "Est", "boul." or "boulevard", accents or not). Each word must begin a word
+    of the address. A leading number is the civic number: the addresses with exactly that
+    number come first (that number and suffix before its other suffixes and units), then,
+    for the autocomplete, those whose number merely begins with it."""
+    parsed = _parse(query)
+    if parsed is None:
+        return []
+    civic, suffix, words = parsed
+    found: list[Address] = []
+    for qs in _tiers(civic, suffix, words):
+        found += [a for a in qs[: limit - len(found)] if a not in found]
+        if len(found) >= limit:
+            break
+    return found
+
+
+@dataclass(frozen=True)
+class AddressMatch:
+    """What a query resolves to: one address, or the candidates to choose from.
+
+    ``number_missing`` says the street matched but not the civic number: the candidates are
+    then that street's addresses nearest to the number typed."""
+
+    address: Address | None
+    candidates: list[Address]
+    number_missing: bool = False
+
+
+def address_resolve(query: str, *, limit: int = 8) -> AddressMatch:
+    """The one address a query names, for forms that need exactly one: the exact civic
+    number only (never "10" for "1"); when several share it, they are the candidates."""
+    parsed = _parse(query)
+    if parsed is None:
+        return AddressMatch(None, [])
+    civic, suffix, words = parsed
+    if civic is None:
+        candidates = address_search(query, limit=limit)
+        if len(candidates) == 1:
+            return AddressMatch(candidates[0], [])
+        return AddressMatch(None, candidates)
+    for words_tried in _with_and_without_street_type(words):
+        exact = _matching(words_tried).filter(civic_number=civic)
+        if suffix:
+            exact = exact.filter(civic_suffix__iexact=suffix)
+        matches = list(exact.order_by("street", "civic_suffix", "unit")[: limit + 1])
+        if suffix == "" and len(matches) > 1:
+            # "4" names 4 itself when 4 and 4A both exist; units stay a choice.
+            plain = [a for a in matches if a.civic_suffix == "" and a.unit == ""]
+            if len(plain) == 1:
+                return AddressMatch(plain[0], [])
+        if len(matches) == 1:
+            return AddressMatch(matches[0], [])
+        if matches:
+            return AddressMatch(None, matches[:limit])
+    # No such number: offer the street's addresses nearest to it.
+    for words_tried in _with_and_without_street_type(words):
+        if not words_tried:
+            break
+        nearest: list[Address] = list(
+            _matching(words_tried).order_by(
+                Abs(F("civic_number") - civic), "street", "civic_number", "civic_suffix", "unit"
+            )[:limit]
+        )
+        if nearest:
+            return AddressMatch(None, nearest, number_missing=True)
+    return AddressMatch(None, [])
+
+
+def _parse(query: str) -> tuple[int | None, str, list[str]] | None:
+    words = address_words((query or "")[:200])
+    if not words:
+        return None
+    number = CIVIC.match(words[0])
+    if number is None:
+        return None, "", words
+    suffix = number.group(2)
+    rest = words[1:]
+    if not suffix and rest and len(rest[0]) == 1 and rest[0].isalpha():
+        suffix, rest = rest[0], rest[1:]  # "4 A rue ..."
+    return int(number.group(1)), suffix, rest
+
+
+def _matching(words: list[str]) -> QuerySet[Address]:
+    """Addresses in which each word begins a word (search_text is address_words joined)."""
     qs = Address.objects.all()
-    for word in fold(query).replace(",", " ").split():
-        qs = qs.filter(search_text__contains=word)
-    return qs.order_by("street", "civic_number")[:limit]
+    for word in words:
+        qs = qs.filter(Q(search_text__startswith=word) | Q(search_text__contains=f" {word}"))
+    return qs
+
+
+def _with_and_without_street_type(words: list[str]) -> list[list[str]]:
+    """The words as typed, then without "rue"/"avenue"... when the type was mistyped."""
+    plain = [w for w in words if w not in STREET_TYPES]
+    return [words, plain] if plain != words else [words]
+
+
+def _tiers(civic: int | None, suffix: str, words: list[str]) -> list[QuerySet[Address]]:
+    order = ("street", "civic_number", "civic_suffix", "unit")
+    tiers: list[QuerySet[Address]] = []
+    for words_tried in _with_and_without_street_type(words):
+        qs = _matching(words_tried)
+        if civic is None:
+            tiers.append(qs.order_by(*order))
+            continue
+        if suffix:
+            tiers.append(
+                qs.filter(civic_number=civic, civic_suffix__iexact=suffix).order_by(*order)
+            )
+        tiers.append(qs.filter(civic_number=civic).order_by(*order))
+        # The number typed so far begins the civic number (search_text starts with it).
+        prefix = qs.filter(search_text__startswith=f"{civic}{suffix}")
+        tiers.append(prefix.order_by(*order))
+    return tiers

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts.models import Language
 from victo_crm.places.models import Address
-from victo_crm.places.selectors import address_search, point_in_town, zones_containing
+from victo_crm.places.selectors import address_resolve, point_in_town, zones_containing
 from victo_crm.service_requests.models import FieldDatatype, RequestType, RequestTypeField
 
 
@@ -93,14 +93,19 @@ class LocationForm(PortalForm):
                     "address_query", _("Cette adresse ne figure pas au registre de la Ville.")
                 )
         elif query:
-            matches = list(address_search(query, limit=6))
-            if len(matches) == 1:
-                self.address = matches[0]
-            elif matches:
-                self.candidates = matches
+            match = address_resolve(query, limit=6)
+            if match.address is not None:
+                self.address = match.address
+            elif match.candidates:
+                self.candidates = match.candidates
                 self.add_error(
                     "address_query",
-                    _("Plusieurs adresses correspondent : choisissez la vôtre dans la liste."),
+                    _(
+                        "Ce numéro n’existe pas au registre sur cette rue : vérifiez-le ou "
+                        "choisissez une adresse proche dans la liste."
+                    )
+                    if match.number_missing
+                    else _("Plusieurs adresses correspondent : choisissez la vôtre dans la liste."),
                 )
             elif lat is None:
                 self.add_error(
@@ -339,14 +344,19 @@ class ProfileForm(PortalForm):
                     "address_query", _("Cette adresse ne figure pas au registre de la Ville.")
                 )
         elif query:
-            matches = list(address_search(query, limit=6))
-            if len(matches) == 1:
-                self.address = matches[0]
-            elif matches:
-                self.candidates = matches
+            match = address_resolve(query, limit=6)
+            if match.address is not None:
+                self.address = match.address
+            elif match.candidates:
+                self.candidates = match.candidates
                 self.add_error(
                     "address_query",
-                    _("Plusieurs adresses correspondent : choisissez la vôtre dans la liste."),
+                    _(
+                        "Ce numéro n’existe pas au registre sur cette rue : vérifiez-le ou "
+                        "choisissez une adresse proche dans la liste."
+                    )
+                    if match.number_missing
+                    else _("Plusieurs adresses correspondent : choisissez la vôtre dans la liste."),
                 )
             else:
                 self.add_error(

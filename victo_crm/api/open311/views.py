@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from victo_crm.places.models import Address
-from victo_crm.places.selectors import address_search
+from victo_crm.places.selectors import address_resolve
 from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.models import (
     Channel,
@@ -470,9 +470,7 @@ def _create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
             raise Open311Error(400, _("address_id inconnu : %(id)s.") % {"id": address_id})
     address_string = _param(data, "address_string") or ""
     if address is None and latitude is None and longitude is None and address_string:
-        matches = list(address_search(address_string, limit=2))
-        if len(matches) == 1:
-            address = matches[0]
+        address = address_resolve(address_string).address
 
     description = _param(data, "description") or ""
     media_url = _param(data, "media_url")
