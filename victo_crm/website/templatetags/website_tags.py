@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -21,6 +22,16 @@ OG_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 @register.simple_tag
 def request_form_url(code: str) -> str:
     return links.request_form_url(code)
+
+
+@register.simple_tag(takes_context=True)
+def account_home_url(context: template.Context) -> str:
+    """Where "Mon espace" leads a signed-in visitor: staff to their desk, others to the
+    portal (the same places as a sign-in without ``next``)."""
+    from victo_crm.accounts import roles
+
+    user = context["request"].user
+    return reverse("desk:queue") if roles.is_staff_member(user) else reverse("portal:home")
 
 
 @register.simple_tag
