@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from victo_crm.accounts import roles
 from victo_crm.accounts.models import Team, User
 from victo_crm.core.errors import StaleUpdateError
+from victo_crm.service_requests.fields import field_rows
 from victo_crm.service_requests.merge import service_requests_merge
 from victo_crm.service_requests.models import Attachment, EventKind, ServiceRequest
 from victo_crm.service_requests.services import (
@@ -198,20 +199,14 @@ def _request_context(
 
 
 def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
+    """The custom field values in the agent's language, in the fields' order; a value
+    whose field was removed from the type since stays visible under its code."""
     if not sr.field_values:
         return []
-    definitions = {f.code: f for f in sr.request_type.fields.all()}
-    rows = []
-    for code, value in (sr.field_values or {}).items():
-        definition = definitions.get(code)
-        label = definition.label if definition else code
-        if definition is not None and definition.is_list:
-            names = {c: fr for c, fr, _en in definition.parsed_choices()}
-            values = value if isinstance(value, list) else [value]
-            shown = ", ".join(str(names.get(v) or v) for v in values)
-        else:
-            shown = str(value)
-        rows.append((label, shown))
+    fields = sorted(sr.request_type.fields.all(), key=lambda f: (f.order, f.pk))
+    rows = field_rows(fields, sr.field_values)
+    known = {f.code for f in fields}
+    rows += [(code, str(v)) for code, v in sr.field_values.items() if code not in known]
     return rows
 
 

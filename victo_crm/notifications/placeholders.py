@@ -38,6 +38,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "priority": _("priorité"),
     "due_at": _("échéance"),
     "link": _("lien vers la requête"),
+    "details": _("réponses du demandeur aux questions du formulaire, une par ligne"),
 }
 
 
@@ -220,4 +221,22 @@ def request_values(
             "priority": str(Priority(request.priority).label),
             "due_at": due,
             "link": request_link(request),
+            "details": _details(request, language),
         }
+
+
+def _details(request: ServiceRequest, language: str) -> str:
+    """ "Label : answer" lines, choices in the recipient's language (never their codes)."""
+    from victo_crm.service_requests.fields import field_rows
+    from victo_crm.service_requests.models import RequestTypeField
+
+    if not request.field_values:
+        return ""
+    fields = RequestTypeField.objects.filter(request_type_id=request.request_type_id).order_by(
+        "order", "pk"
+    )
+    separator = ": " if language == "en" else " : "
+    return "\n".join(
+        f"{label}{separator}{shown}"
+        for label, shown in field_rows(fields, request.field_values, language)
+    )

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,63 @@ def parse_choices(raw: str) -> list[tuple[str, str, str]]:
         label_en = parts[2] if len(parts) > 2 and parts[2] else label_fr
         choices.append((code, label_fr, label_en))
     return choices
+
+
+def choice_label(field: RequestTypeField, value: Any, language: str | None = None) -> str:
+    """A stored choice in the reader's language (French when English is missing).
+
+    Values are stored as choice codes. Older rows (and values typed by hand into the admin)
+    may hold a label instead, in either language: it is read back to its choice, so it too
+    follows the reader. Anything else is shown as stored."""
+    language = (language or translation.get_language() or "fr")[:2]
+    text = str(value)
+    folded = text.strip().casefold()
+    for code, label_fr, label_en in parse_choices(field.choices):
+        if text == code or folded in (label_fr.casefold(), label_en.casefold()):
+            return label_en if language == "en" and label_en else label_fr
+    return text
+
+
+def display_value(field: RequestTypeField, value: Any, language: str | None = None) -> str:
+    """A stored value as a reader sees it: choices by their label, lists joined."""
+    if field.is_list:
+        items = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(choice_label(field, item, language) for item in items)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def field_answers(
+    fields: Iterable[RequestTypeField],
+    values: Mapping[str, Any] | None,
+    language: str | None = None,
+) -> list[dict[str, Any]]:
+    """Each answered field, in the fields' order and in the reader's language (``language``,
+    else the active one): its code, its label, the value stored (codes for choices) and the
+    value as shown. One place for every face: portal, desk, API, e-mails."""
+    from victo_crm.core.models import localized
+
+    values = values or {}
+    return [
+        {
+            "code": field.code,
+            "label": localized(field, "label", language),
+            "value": values[field.code],
+            "display": display_value(field, values[field.code], language),
+        }
+        for field in fields
+        if field.code in values and not _is_empty(values[field.code])
+    ]
+
+
+def field_rows(
+    fields: Iterable[RequestTypeField],
+    values: Mapping[str, Any] | None,
+    language: str | None = None,
+) -> list[tuple[str, str]]:
+    """(label, value shown) pairs of ``field_answers``."""
+    return [(a["label"], a["display"]) for a in field_answers(fields, values, language)]
 
 
 def clean_field_definition(field: RequestTypeField) -> None:

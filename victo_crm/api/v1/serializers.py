@@ -111,6 +111,13 @@ class TimelineEntrySerializer(serializers.Serializer):
     photo_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
 
+class FieldAnswerSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    value = serializers.JSONField(read_only=True, help_text="As stored (a choice's code).")
+    display = serializers.CharField(read_only=True, help_text="As shown (a choice's label).")
+
+
 class RequestDetailSerializer(serializers.Serializer):
     """A request with its public timeline. A follower (not the requester) sees its public
     side only: state changes and staff messages published to followers; no description,
@@ -123,7 +130,15 @@ class RequestDetailSerializer(serializers.Serializer):
     is_mine = serializers.BooleanField(read_only=True)
     channel = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True, allow_null=True)
-    field_values = serializers.DictField(read_only=True, allow_null=True)
+    field_values = serializers.DictField(
+        read_only=True, allow_null=True, help_text="The answers as stored: choice codes."
+    )
+    field_answers = FieldAnswerSerializer(
+        many=True,
+        read_only=True,
+        allow_null=True,
+        help_text="The answers as shown, in the caller's language (Accept-Language).",
+    )
     address = AddressSerializer(read_only=True, allow_null=True)
     location_text = serializers.CharField(read_only=True)
     latitude = serializers.FloatField(read_only=True, allow_null=True)

@@ -40,11 +40,13 @@ from victo_crm.privacy import services as privacy_services
 from victo_crm.service_requests import citizen as citizen_services
 from victo_crm.service_requests import selectors as request_selectors
 from victo_crm.service_requests.configuration import catalogue as request_catalogue
+from victo_crm.service_requests.fields import field_answers
 from victo_crm.service_requests.models import (
     Attachment,
     Channel,
     RequestFollower,
     RequestType,
+    RequestTypeField,
     ServiceRequest,
     State,
 )
@@ -194,6 +196,16 @@ def status_document(state: State) -> dict[str, Any]:
     return {"code": state.code, "label": state.citizen_label, "is_closed": state.is_final}
 
 
+def _field_answers(sr: ServiceRequest) -> list[dict[str, Any]]:
+    """The answers to the type's fields as the app shows them, in the caller's language."""
+    if not sr.field_values:
+        return []
+    fields = RequestTypeField.objects.filter(request_type_id=sr.request_type_id).order_by(
+        "order", "pk"
+    )
+    return field_answers(fields, sr.field_values)
+
+
 def request_detail_data(
     request: Request, sr: ServiceRequest, *, just_submitted: bool = False
 ) -> dict[str, Any]:
@@ -225,6 +237,7 @@ def request_detail_data(
         "channel": sr.channel,
         "description": sr.description if is_mine else None,
         "field_values": sr.field_values if is_mine else None,
+        "field_answers": _field_answers(sr) if is_mine else None,
         "address": (
             {
                 "id": address.pk,

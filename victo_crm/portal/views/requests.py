@@ -19,6 +19,7 @@ from victo_crm.portal import selectors as portal_selectors
 from victo_crm.portal.forms import CommentForm, PortalForm, RatingForm, ReopenForm
 from victo_crm.service_requests import citizen as actions
 from victo_crm.service_requests import selectors
+from victo_crm.service_requests.fields import field_rows
 from victo_crm.service_requests.models import RequestTypeField, ServiceRequest, Transition
 
 from .common import citizen_required, error_messages, me, private, sla_words
@@ -56,26 +57,14 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 
 def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
     """The custom field values, with their labels, in the reader's language."""
-    rows = []
-    values = sr.field_values or {}
-    language = getattr(sr, "_reader_language", None)
+    if not sr.field_values:
+        return []
     # By type id, in the field order only: the model's default ordering would join the type
     # and its group to sort the fields of a single type.
     fields = RequestTypeField.objects.filter(request_type_id=sr.request_type_id).order_by(
         "order", "pk"
     )
-    for field in fields:
-        if field.code not in values:
-            continue
-        value = values[field.code]
-        if field.is_list:
-            labels = {
-                code: (en if language == "en" else fr) for code, fr, en in field.parsed_choices()
-            }
-            items = value if isinstance(value, list) else [value]
-            value = ", ".join(str(labels.get(item, item)) for item in items)
-        rows.append((field.label, str(value)))
-    return rows
+    return field_rows(fields, sr.field_values)
 
 
 def _reopen_offered(sr: ServiceRequest) -> bool:
