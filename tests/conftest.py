@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -339,10 +340,39 @@ def browser() -> Any:
         instance.close()
 
 
+def _stand_in_tile() -> bytes:
+    """A 256 px tile: pale ground crossed by two white "streets", so a screenshot shows
+    where the base map is without fetching one."""
+    from PIL import ImageDraw
+
+    tile = Image.new("RGB", (256, 256), (236, 232, 223))
+    draw = ImageDraw.Draw(tile)
+    draw.line([(0, 128), (256, 128)], fill=(255, 255, 255), width=10)
+    draw.line([(128, 0), (128, 256)], fill=(255, 255, 255), width=6)
+    buffer = io.BytesIO()
+    tile.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def keep_offline(context: Any) -> None:
+    """Tests never reach the internet: base-map tiles (OpenStreetMap's by default) get a
+    stand-in image, any other outside request is refused."""
+    tile = _stand_in_tile()
+
+    def answer(route: Any) -> None:
+        if route.request.resource_type == "image":
+            route.fulfill(status=200, content_type="image/png", body=tile)
+        else:
+            route.abort()
+
+    context.route(re.compile(r"^https?://(?!(127\.0\.0\.1|localhost)[:/])"), answer)
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Any:
-    """A fresh browser context on the live server, in French, at desktop size."""
+    """A fresh browser context on the live server, in French, at desktop size, offline."""
     context = browser.new_context(viewport=DESKTOP, locale="fr-CA", base_url=live_server.url)
+    keep_offline(context)
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -1,8 +1,9 @@
 """The desk in a real Chromium: an agent's day on one request, the citizen's view of it,
 axe-core on every desk page, and screenshots at desktop (1280 x 800) and phone (390 x 844) size.
 
-The desk's maps draw no base tiles (no third-party server is contacted), so nothing here
-needs the Internet; any request leaving the machine is refused anyway."""
+The desk's maps draw OpenStreetMap's tiles by default; here the browser gets a stand-in
+image for each tile (``keep_offline``) and any other request leaving the machine is refused,
+so nothing needs the Internet."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DESKTOP, PHONE, axe_violations, login, screenshot
+from tests.conftest import DESKTOP, PHONE, axe_violations, keep_offline, login, screenshot
 from victo_crm.desk.models import CannedResponse
 from victo_crm.service_requests.models import EventKind, RequestEvent, ServiceRequest
 from victo_crm.service_requests.services import service_request_submit
@@ -45,8 +46,7 @@ def world(
 
 @pytest.fixture
 def tab(page: Any) -> Any:
-    page.route(re.compile(r"https?://(?!127\.0\.0\.1|localhost).*"), lambda route: route.abort())
-    return page
+    return page  # already offline: the ``page`` fixture's context answers outside requests
 
 
 def no_violations(page: Any, name: str) -> None:
@@ -108,6 +108,7 @@ def test_an_agent_takes_answers_and_moves_a_new_request_and_the_citizen_sees_onl
     citizen_context = browser.new_context(
         viewport=DESKTOP, locale="fr-CA", base_url=live_server.url
     )
+    keep_offline(citizen_context)
     citizen_page = citizen_context.new_page()
     login(citizen_page, world["citizen"], live_server.url)
     response = citizen_page.goto(f"/portail/mes-requetes/{pothole.reference}/")
@@ -170,6 +171,14 @@ def test_the_map_draws_the_filtered_requests_and_a_click_opens_one(
     marker = page.locator(".leaflet-marker-icon").first
     marker.wait_for()
     assert page.locator("#map-status").text_content() == "1 requête(s) sur la carte"
+    # A street map under the markers, with the credit OpenStreetMap's licence asks for.
+    tile = page.locator(".leaflet-tile-pane img").first
+    tile.wait_for()
+    assert (tile.get_attribute("src") or "").startswith("https://tile.openstreetmap.org/")
+    credit = page.locator(
+        ".leaflet-control-attribution a[href='https://www.openstreetmap.org/copyright']"
+    )
+    assert credit.inner_text() == "© OpenStreetMap contributors"
     no_violations(page, "map with markers")
     screenshot(page, "desk-map-markers-desktop")
     marker.click()

@@ -1,8 +1,9 @@
 """The portal in a real Chromium: sign-up to a filed request, the guest flow, reopen and
 rating, axe-core on every page in both languages, and screenshots at phone and desktop size.
 
-Map tiles come from the Internet, which the test machine does not have: their requests are
-refused, as on a phone without a connection; the page must work anyway."""
+Map tiles come from the Internet (OpenStreetMap's by default), which the test machine does
+not have: the browser gets a stand-in image for each tile (``keep_offline``) and any other
+outside request is refused."""
 
 from __future__ import annotations
 

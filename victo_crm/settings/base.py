@@ -281,14 +281,41 @@ VICTO_DUPLICATE_RADIUS_METERS = int(os.environ.get("VICTO_DUPLICATE_RADIUS_METER
 # A citizen may reopen a request this many days after it was closed ("ce n’est pas réglé").
 VICTO_REOPEN_DAYS = int(os.environ.get("VICTO_REOPEN_DAYS", "30"))
 # Base tiles of every map (the portal's location step, the desk's maps): a tile URL template
-# ({z}/{x}/{y}, optionally {s}) and the credit its licence asks for, shown as text in the
-# map's corner, e.g. VICTO_MAP_TILE_URL=https://tuiles.example.ca/{z}/{x}/{y}.png
-# VICTO_MAP_TILE_ATTRIBUTION="© OpenStreetMap contributors". Empty (the default): no tiles;
-# the maps still take a tap, draw the markers and the zone outlines on a plain background
-# (the portal asks for the address first), and no third-party server learns where a
-# citizen or an agent is looking. VICTO_MAP_TILES_URL is the portal's former name for it.
-VICTO_MAP_TILE_URL = os.environ.get("VICTO_MAP_TILE_URL", os.environ.get("VICTO_MAP_TILES_URL", ""))
-VICTO_MAP_TILE_ATTRIBUTION = os.environ.get("VICTO_MAP_TILE_ATTRIBUTION", "")
+# ({z}/{x}/{y}, optionally {s}), the credit its licence asks for (shown as text in the map's
+# corner, a link to ATTRIBUTION_URL when given) and the deepest zoom it serves. The default is
+# OpenStreetMap's own tile server, so that a first run shows streets; its usage policy
+# (https://operations.osmfoundation.org/policies/tiles/) does not allow heavy use: a town in
+# production names its own tile server or a provider's (docs/operations.md). Set
+# VICTO_MAP_TILE_URL to an empty value for no tiles at all (markers and zone outlines on a
+# plain background; no third-party server learns where anyone is looking).
+# VICTO_MAP_TILES_URL is the portal's former name for it.
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+VICTO_MAP_TILE_URL = os.environ.get(
+    "VICTO_MAP_TILE_URL", os.environ.get("VICTO_MAP_TILES_URL", OSM_TILE_URL)
+)
+_osm = VICTO_MAP_TILE_URL == OSM_TILE_URL
+VICTO_MAP_TILE_ATTRIBUTION = os.environ.get(
+    "VICTO_MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors" if _osm else ""
+)
+VICTO_MAP_TILE_ATTRIBUTION_URL = os.environ.get(
+    "VICTO_MAP_TILE_ATTRIBUTION_URL",
+    "https://www.openstreetmap.org/copyright" if _osm else "",
+)
+VICTO_MAP_TILE_MAX_ZOOM = int(os.environ.get("VICTO_MAP_TILE_MAX_ZOOM", "19"))
+
+
+def _tile_origin(url: str) -> str:
+    """The origin the browser fetches tiles from, for a Content-Security-Policy's img-src:
+    "https://tile.openstreetmap.org", "https://*.tiles.example.ca" for a {s} subdomain,
+    "" for tiles served by this site (a path) or no tiles."""
+    if not url.startswith(("https://", "http://")):
+        return ""
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return f"{scheme}://{host}"
+
+
+VICTO_MAP_TILE_ORIGIN = _tile_origin(VICTO_MAP_TILE_URL)
 
 # --- Wagtail (public website and CMS at /cms/) --------------------------------------------
 WAGTAIL_SITE_NAME = "Ville de Victoriaville"

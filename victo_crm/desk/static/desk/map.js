@@ -3,25 +3,28 @@
   "use strict";
   if (typeof L === "undefined") { return; }
 
-  function escapeText(text) {
-    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  // Base tiles when a tile server is configured (VICTO_MAP_TILE_URL, OpenStreetMap's by
+  // default); without them the markers and zone outlines are drawn on a plain background.
+  // The credit is the town's text, shown as text, linked to its https page when given.
+  function credit(element) {
+    var link = document.createElement(/^https:\/\//.test(element.dataset.tilesAttributionUrl || "") ? "a" : "span");
+    link.textContent = element.dataset.tilesAttribution || "";
+    if (link.tagName === "A") { link.href = element.dataset.tilesAttributionUrl; }
+    return link.textContent ? link.outerHTML : "";
   }
-
-  // Base tiles only when the town configured a tile server (VICTO_MAP_TILE_URL); without
-  // them the markers and zone outlines are drawn on a plain background.
+  function maxZoom(element) {
+    return parseInt(element.dataset.tilesMaxZoom, 10) || 19;
+  }
   function baseLayer(map, element) {
     var url = element.dataset.tiles || "";
     if (!url) { return; }
-    L.tileLayer(url, {
-      maxZoom: 19,
-      attribution: escapeText(element.dataset.tilesAttribution || "")
-    }).addTo(map);
+    L.tileLayer(url, { maxZoom: maxZoom(element), attribution: credit(element) }).addTo(map);
   }
 
   var single = document.getElementById("request-map");
   if (single) {
     var lat = parseFloat(single.dataset.lat), lon = parseFloat(single.dataset.lon);
-    var small = L.map(single, { scrollWheelZoom: false, maxZoom: 19 }).setView([lat, lon], 16);
+    var small = L.map(single, { scrollWheelZoom: false, maxZoom: maxZoom(single) }).setView([lat, lon], 16);
     baseLayer(small, single);
     L.circleMarker([lat, lon], { radius: 9, color: "#00558c", weight: 3, fillOpacity: 0.6 }).addTo(small);
   }
@@ -30,7 +33,7 @@
   if (!element) { return; }
   var status = document.getElementById("map-status");
   // markercluster needs the map's maxZoom, which a tile layer would otherwise give.
-  var map = L.map(element, { maxZoom: 19 }).setView([46.057, -71.958], 12);
+  var map = L.map(element, { maxZoom: maxZoom(element) }).setView([46.057, -71.958], 12);
   baseLayer(map, element);
   var zonesData = document.getElementById("map-zones");
   if (zonesData) {

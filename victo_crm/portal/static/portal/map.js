@@ -35,10 +35,16 @@
     var centre = [parseFloat(block.dataset.lat), parseFloat(block.dataset.lon)];
     map = L.map("map", { keyboard: true }).setView(centre, 14);
     if (block.dataset.tiles) {
-      // The credit is the town's text (VICTO_MAP_TILE_ATTRIBUTION), shown as text, not HTML.
-      var credit = document.createElement("span");
+      // The credit is the town's text (VICTO_MAP_TILE_ATTRIBUTION), shown as text, not HTML,
+      // linked to its https page (VICTO_MAP_TILE_ATTRIBUTION_URL) when given.
+      var creditUrl = block.dataset.tilesAttributionUrl || "";
+      var credit = document.createElement(/^https:\/\//.test(creditUrl) ? "a" : "span");
       credit.textContent = block.dataset.tilesAttribution || "";
-      L.tileLayer(block.dataset.tiles, { maxZoom: 19, attribution: credit.innerHTML }).addTo(map);
+      if (credit.tagName === "A") { credit.href = creditUrl; }
+      L.tileLayer(block.dataset.tiles, {
+        maxZoom: parseInt(block.dataset.tilesMaxZoom, 10) || 19,
+        attribution: credit.textContent ? credit.outerHTML : ""
+      }).addTo(map);
     }
     map.on("click", function (e) { place(e.latlng, false); });
     if (lat.value && lon.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), true); map.setView([lat.value, lon.value], 17); }
