@@ -57,7 +57,7 @@ def test_good_rows_are_stored_normalised_and_located(town: dict[str, Zone], regi
     assert Address.objects.count() == 3
     notre_dame = Address.objects.get(civic_number=12, civic_suffix="", street="rue Notre-Dame Est")
     assert notre_dame.postal_code == "G6P 4A1"
-    assert notre_dame.search_text == "12 rue notre-dame est  g6p 4a1"
+    assert notre_dame.search_text == "12 rue notre dame est g6p 4a1 victoriaville"
     assert set(notre_dame.zones.all()) == {town["boundary"], town["west"], town["sector"]}
 
     jutras = Address.objects.get(street="boulevard Jutras Est")

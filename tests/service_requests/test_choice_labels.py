@@ -81,15 +81,18 @@ def test_marie_reads_french_and_her_receipt_too(
 
 def test_the_desk_shows_the_agents_language(client, request_type, citizen, town, teams):
     sr = file(request_type, citizen, {"taille": "grand", "voies": ["nord"]})
-    agent = make_user(
-        "agent.en@victoriaville.ca", role=roles.AGENT, teams=(teams["tp"],), preferred_language="en"
-    )
-    client.force_login(agent)
     url = reverse("desk:request", kwargs={"reference": sr.reference})
-    assert "<dd>Grand</dd>" in client.get(url).text
-    client.post("/i18n/setlang/", {"language": "en", "next": url})
-    english = client.get(url).text
-    assert "<dt>Size</dt><dd>Large</dd>" in english and "<dd>Grand</dd>" not in english
+    for email, language, shown, hidden in (
+        ("agent.fr@victoriaville.ca", "fr", "<dt>Taille</dt><dd>Grand</dd>", "Large"),
+        ("agent.en@victoriaville.ca", "en", "<dt>Size</dt><dd>Large</dd>", "Grand"),
+    ):
+        agent = make_user(
+            email, role=roles.AGENT, teams=(teams["tp"],), preferred_language=language
+        )
+        client.force_login(agent)
+        client.post("/i18n/setlang/", {"language": language, "next": url})
+        page = client.get(url).text
+        assert shown in page and f"<dd>{hidden}</dd>" not in page, language
 
 
 def test_an_old_row_with_a_french_label_reads_in_english(client, request_type, other_citizen, town):

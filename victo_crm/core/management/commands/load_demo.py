@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 from collections.abc import Callable, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,7 @@ STEPS = (
     ),
     Step("Site Web", "victo_crm.website.demo", "load_demo_website", "page(s)"),
     Step("Comptes", "victo_crm.accounts.demo", "load_demo_accounts", "compte(s)"),
+    Step("Requêtes (historique)", "victo_crm.desk.demo", "load_demo_history", "requête(s)"),
 )
 ACCOUNTS_FUNCTION = "load_demo_accounts"
 
@@ -148,6 +150,11 @@ class Command(BaseCommand):
         if verbose:
             self.stdout.write("Chargement des données de démonstration")
         current: Step | None = None
+        # Tasks run eagerly in the embedded setup: the demo history's commit would log one
+        # "Task … succeeded" line per delivery task (hundreds); the summary below says enough.
+        task_log = logging.getLogger("celery.app.trace")
+        task_level = task_log.level
+        task_log.setLevel(logging.WARNING)
         try:
             with transaction.atomic():
                 for step in STEPS:
@@ -180,6 +187,8 @@ class Command(BaseCommand):
                 )
             )
             raise
+        finally:
+            task_log.setLevel(task_level)
 
         if not verbose:
             return
