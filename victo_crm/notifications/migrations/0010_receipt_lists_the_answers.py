@@ -31,6 +31,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0008_lean_indexes")]
+    dependencies = [("notifications", "0009_follower_messages")]
 
     operations = [migrations.RunPython(forwards, backwards)]
