@@ -183,7 +183,8 @@ def _plan(rng: random.Random) -> _Story:
     now = timezone.now()
     if ending in ("recue", "en-analyse"):
         start = now - timedelta(hours=rng.uniform(2, 24 * 4))
-    elif ending in OPEN_ENDINGS:
+    elif ending in OPEN_ENDINGS or ending == "doublon":
+        # Recent, like the open requests a duplicate is merged into (a survivor is open).
         start = now - timedelta(days=rng.uniform(2, 30))
     else:
         start = now - timedelta(days=rng.uniform(3, DAYS))
