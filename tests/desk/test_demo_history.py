@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.conftest import sign_in
 from victo_crm.desk.demo import CITIZEN_DOMAIN, REQUESTS
 from victo_crm.notifications.models import Notification
 from victo_crm.service_requests.models import (
@@ -67,7 +68,7 @@ def test_the_demo_history_fills_every_state_once(django_capture_on_commit_callba
     # The desk shows them: the agent of Travaux publics has a queue and a map.
     from victo_crm.accounts.models import User
 
-    client.force_login(User.objects.get(email="agent.tp@victoriaville.ca"))
+    sign_in(client, User.objects.get(email="agent.tp@victoriaville.ca"))
     queue = client.get("/bureau/?file=team")
     assert queue.status_code == 200 and queue.text.count("/bureau/requetes/") >= 10
 

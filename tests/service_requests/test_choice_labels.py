@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.api.conftest import ApiClient, session_token_for
-from tests.conftest import CENTRE_LAT, CENTRE_LON, make_user
+from tests.conftest import CENTRE_LAT, CENTRE_LON, make_user, sign_in
 from victo_crm.accounts import roles
 from victo_crm.service_requests.fields import choice_label, field_rows
 from victo_crm.service_requests.models import RequestTypeField, ServiceRequest
@@ -89,7 +89,7 @@ def test_the_desk_shows_the_agents_language(client, request_type, citizen, town,
         agent = make_user(
             email, role=roles.AGENT, teams=(teams["tp"],), preferred_language=language
         )
-        client.force_login(agent)
+        sign_in(client, agent)  # both factors, as staff must
         client.post("/i18n/setlang/", {"language": language, "next": url})
         page = client.get(url).text
         assert shown in page and f"<dd>{hidden}</dd>" not in page, language

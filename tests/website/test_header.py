@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.conftest import DESKTOP, PHONE, keep_offline, screenshot
+from tests.conftest import DESKTOP, PHONE, keep_offline, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_a_signed_in_citizen_gets_my_space_and_never_the_cached_anonymous_header
 
 
 def test_an_agents_space_is_the_desk(client, site, steady, agent):
-    client.force_login(agent)
+    sign_in(client, agent)
     assert 'href="/bureau/"' in account_links(client.get("/").text)
 
 
@@ -88,8 +88,8 @@ class TestOnAPhone:
             button = page.get_by_role("button", name=name)
             menu = page.locator("#menu-principal")
             assert button.is_visible() and not menu.is_visible()
-            sign_in = "Se connecter" if language == "fr" else "Sign in"
-            assert page.get_by_role("link", name=sign_in).is_visible()
+            sign_in_label = "Se connecter" if language == "fr" else "Sign in"
+            assert page.get_by_role("link", name=sign_in_label).is_visible()
             screenshot(page, f"website-header-{language}-phone-closed")
             button.focus()
             page.keyboard.press("Enter")
@@ -102,7 +102,7 @@ class TestOnAPhone:
             page.set_viewport_size(DESKTOP)
             page.goto(home)
             assert not button.is_visible() and menu.is_visible()
-            assert page.get_by_role("link", name=sign_in).is_visible()
+            assert page.get_by_role("link", name=sign_in_label).is_visible()
             screenshot(page, f"website-header-{language}-desktop")
 
     def test_without_javascript_the_menu_is_there(self, browser, live_server, seeded, site):
