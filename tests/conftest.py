@@ -282,6 +282,18 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _french_after_each_test() -> Any:
+    """A page served to an English-speaking persona (Jean) leaves English active in the
+    thread (the middleware sets the language at the start of each request, never resets it
+    at the end): the next test would read English where it expects French."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _configuration_from_the_database() -> None:
     """Each test starts from its own database: the configuration a process keeps in memory
     (core.config_cache) is forgotten, since rolled-back rows send no signal."""
