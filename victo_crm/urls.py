@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts import views as account_views
@@ -31,6 +31,10 @@ urlpatterns = [
     ),
     path("compte/2fa/continuer/", account_views.two_factor_continue, name="two_factor_continue"),
     path("compte/", include("allauth.urls")),
+    re_path(
+        r"^_allauth/(?:app|browser)/v1/(?:account/phone|auth/phone/verify)(?:/.*)?$",
+        core_views.allauth_not_offered,
+    ),
     path("_allauth/", include("allauth.headless.urls")),
     path("portail/", include("victo_crm.portal.urls")),
     path("bureau/", include("victo_crm.desk.urls")),

@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts import roles
+from victo_crm.core import boundary
 from victo_crm.core.text import fold, normalize_address
 from victo_crm.service_requests.models import ServiceRequest
 
@@ -317,7 +318,7 @@ def decode_cursor(sort: Sort, cursor: str) -> list[Any] | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        values = boundary.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     names = [name for name, _desc in sort.keys] + ["id"]

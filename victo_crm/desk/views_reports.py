@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from victo_crm.core.boundary import clean_text
 from victo_crm.places.models import Zone, ZoneKind
 from victo_crm.service_requests.bulk import (
     MAX_BULK,
@@ -155,9 +156,13 @@ def _cells(sr: ServiceRequest) -> list[Any]:
 
 
 def _safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas typed by citizens (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Neutralise spreadsheet formulas typed by citizens (CSV/formula injection), and drop
+    the control characters a spreadsheet cannot hold (openpyxl refuses a vertical tab that
+    text stored before the input boundary may still carry)."""
+    if isinstance(value, str):
+        value = clean_text(value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 

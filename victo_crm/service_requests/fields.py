@@ -150,7 +150,10 @@ def _clean_one(field: RequestTypeField, value: Any) -> Any:
             raise ValidationError(_("Ce champ attend un nombre."), code="invalid")
         return int(number) if number == number.to_integral_value() else float(number)
     if datatype == FieldDatatype.DATE:
-        parsed_date = parse_date(str(value).strip()) if isinstance(value, str) else None
+        try:
+            parsed_date = parse_date(str(value).strip()) if isinstance(value, str) else None
+        except ValueError:  # well formed but impossible: 2026-02-30
+            parsed_date = None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             parsed_date = value
         if parsed_date is None:

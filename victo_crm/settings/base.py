@@ -102,6 +102,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "victo_crm.core.middleware.FrenchFirstLocaleMiddleware",
+    # Refuses control characters in paths and queries and over-nested JSON, cleans form and
+    # JSON text (after the locale, so its 400s are translated).
+    "victo_crm.core.boundary.InputBoundaryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -355,7 +358,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["victo_crm.api.v1.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "victo_crm.api.v1.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "victo_crm.api.v1.throttles.WriteThrottle",
@@ -458,6 +461,8 @@ VICTO_VAPID_PUBLIC_KEY = os.environ.get("VICTO_VAPID_PUBLIC_KEY", "")
 VICTO_VAPID_PRIVATE_KEY = os.environ.get("VICTO_VAPID_PRIVATE_KEY", "")
 VICTO_VAPID_SUBJECT = os.environ.get("VICTO_VAPID_SUBJECT", "mailto:info@victoriaville.ca")
 VICTO_WEBPUSH_TTL = int(os.environ.get("VICTO_WEBPUSH_TTL", "86400"))
+# JSON request bodies nested deeper than this are refused (400) before any parser sees them.
+VICTO_MAX_JSON_DEPTH = int(os.environ.get("VICTO_MAX_JSON_DEPTH", "32"))
 # The push services a browser's Web Push subscription may point at (a leading "*." allows any
 # subdomain). An endpoint elsewhere is refused when registered, and again before each send.
 VICTO_PUSH_ALLOWED_HOSTS = env_list(

@@ -14,6 +14,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 
+from victo_crm.core.boundary import clean_text
+
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 CONTENT_TYPES = {
     "xml": "application/xml; charset=utf-8",
@@ -49,7 +51,10 @@ def _text(value: Any) -> str:
 
 
 def _escape(text: str) -> str:
-    """Character data as ElementTree escapes it."""
+    """Character data as ElementTree escapes it, without the characters XML 1.0 forbids (a
+    vertical tab stored before the input boundary cleaned text would make the whole
+    document not well-formed)."""
+    text = clean_text(text)
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:

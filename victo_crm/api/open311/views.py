@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from victo_crm.core.boundary import clean_querydict
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_resolve
 from victo_crm.service_requests.configuration import catalogue
@@ -445,7 +446,7 @@ def create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 
 def _create_request(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    data = request.POST
+    data = clean_querydict(request.POST)  # CSRF-exempt: the boundary left it to us
     api_key = api_key_authenticate(_param(data, "api_key") or _param(request.GET, "api_key"))
     if api_key is None:
         raise Open311Error(403, _("Clé d’API (api_key) absente ou invalide."))

@@ -7,7 +7,6 @@ sends for them is ignored.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from rest_framework import serializers
 
 from victo_crm.accounts.models import Channel as PreferenceChannel
 from victo_crm.accounts.models import ConsentPurpose, Language, Topic
+from victo_crm.core import boundary
 from victo_crm.notifications.models import PushDevice
 from victo_crm.notifications.push_endpoints import validate_push_endpoint
 
@@ -41,7 +41,7 @@ class FieldValuesField(serializers.Field):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, str):
             try:
-                data = json.loads(data) if data.strip() else {}
+                data = boundary.loads(data) if data.strip() else {}
             except ValueError:
                 self.fail("invalid")
         if not isinstance(data, dict):

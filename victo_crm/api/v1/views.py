@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -56,6 +55,7 @@ from .. import services as api_services
 from . import serializers as s
 from .catalogue import catalogue
 from .idempotency import idempotent
+from .parsers import FormParser, JSONParser, MultiPartParser
 from .problems import problem_response
 
 if TYPE_CHECKING:
