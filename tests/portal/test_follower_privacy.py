@@ -16,7 +16,7 @@ from django.core import mail
 from django.test import Client
 
 from tests.api.conftest import ApiClient, session_token_for
-from tests.conftest import make_user
+from tests.conftest import make_user, sign_in
 from victo_crm.accounts import roles
 from victo_crm.notifications.models import Notification
 from victo_crm.notifications.services import notifications_deliver
@@ -73,8 +73,7 @@ def story(
     citizen.save(update_fields=["phone"])
     sr = ServiceRequest.objects.select_related("state", "request_type").get(pk=marie_request.pk)
     service_request_follow(request=sr, user=other_citizen)
-    desk = Client()
-    desk.force_login(agent)
+    desk = sign_in(Client(), agent)
     base = f"/bureau/requetes/{sr.reference}"
     taken = Transition.objects.get(
         workflow=sr.state.workflow, from_state=sr.state, to_state__code="assignee"
@@ -86,14 +85,17 @@ def story(
             {"transition": taken.pk, "comment": COMMENT_TO_MARIE, "version": sr.version},
         )
         assert response.status_code == 302
+        assert response["Location"].startswith(base), response["Location"]
         sr.refresh_from_db()
         response = desk.post(f"{base}/reponse/", {"text": REPLY_TO_MARIE, "version": sr.version})
         assert response.status_code == 302
+        assert response["Location"].startswith(base), response["Location"]
         sr.refresh_from_db()
         response = desk.post(
             f"{base}/reponse/", {"text": PUBLISHED, "for_followers": "on", "version": sr.version}
         )
         assert response.status_code == 302
+        assert response["Location"].startswith(base), response["Location"]
         sr = ServiceRequest.objects.select_related("state", "request_type").get(pk=sr.pk)
         sr = close_request(sr, agent)
         service_request_rate(request=sr, citizen=citizen, rating=2, comment=RATING_COMMENT)
