@@ -11,13 +11,22 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Case, IntegerField, Q, QuerySet, When
 from django.utils import timezone
 
+from victo_crm.accounts.preferences import DEFAULTS
 from victo_crm.core.text import fold
 from victo_crm.notifications.models import NotificationChannel
 from victo_crm.notifications.preferences import PreferenceBook, among
 from victo_crm.places.geometry import bbox_around, distance_m
 from victo_crm.places.models import Address
 
-from .models import AreaKind, Notice, NoticePolicy, NoticeStatus, Severity, Subscription
+from .models import (
+    PREFERENCE_TOPIC,
+    AreaKind,
+    Notice,
+    NoticePolicy,
+    NoticeStatus,
+    Severity,
+    Subscription,
+)
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
@@ -63,7 +72,7 @@ def area_addresses(notice: Notice) -> QuerySet[Address]:
 
 
 def audience_subscriptions(notice: Notice) -> QuerySet[Subscription]:
-    """Subscriptions the notice reaches: those of its topic in its area, or, for an
+    """Explicit subscriptions the notice reaches: those of its topic in its area, or, for an
     emergency, every active subscription in the area whatever its topic."""
     qs = Subscription.objects.filter(
         is_active=True, address__in=area_addresses(notice).values("pk"), user__is_active=True
@@ -73,9 +82,65 @@ def audience_subscriptions(notice: Notice) -> QuerySet[Subscription]:
     return qs
 
 
+def _implicit_topics(notice: Notice) -> list[str]:
+    """The preference topics that make a resident of the area part of the notice's audience:
+    the notice's own, or, for an emergency, any alert topic (as an explicit subscription of
+    any topic is reached by an emergency)."""
+    if notice.is_emergency:
+        return sorted({str(topic) for topic in PREFERENCE_TOPIC.values()})
+    return [notice.topic.preference_topic]
+
+
+def audience_residents(notice: Notice) -> QuerySet[Any]:
+    """People whose profile address lies in the notice's area and who turned the notice's
+    topic on (on at least one channel) in their communication preferences: their address
+    and preferences are a subscription to their own area (implicit subscription)."""
+    from victo_crm.accounts.models import CommunicationPreference, User
+
+    topics = _implicit_topics(notice)
+    residents = User.objects.filter(is_active=True, address__in=area_addresses(notice).values("pk"))
+    if any(DEFAULTS.get((topic, channel)) for topic in topics for channel in EVERY_CHANNEL):
+        return residents  # on by default: the preferences decide each channel later
+    return residents.filter(
+        pk__in=CommunicationPreference.objects.filter(topic__in=topics, enabled=True).values(
+            "user_id"
+        )
+    )
+
+
+def audience_chunk(notice: Notice, *, after: int, size: int) -> list[int]:
+    """The next ``size`` people of the notice's audience (explicit subscribers and residents
+    of the area, once each) whose id is above ``after``, in id order: the fan-out and the
+    confirmation counts walk the audience with it."""
+    subscribers = list(
+        audience_subscriptions(notice)
+        .filter(user_id__gt=after)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()[:size]
+    )
+    residents = list(
+        audience_residents(notice)
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    return sorted(set(subscribers) | set(residents))[:size]
+
+
 def notice_audience_count(notice: Notice) -> int:
-    """How many people the notice will reach (shown before sending)."""
-    return audience_subscriptions(notice).values("user_id").distinct().count()
+    """How many people the notice will reach (shown before sending): its subscribers in the
+    area and the residents of the area who chose its topic, each counted once."""
+    from victo_crm.accounts.models import User
+
+    return (
+        User.objects.filter(
+            Q(pk__in=audience_subscriptions(notice).values("user_id"))
+            | Q(pk__in=audience_residents(notice).values("pk"))
+        )
+        .distinct()
+        .count()
+    )
 
 
 def notice_is_broad(
@@ -110,29 +175,32 @@ class Recipient:
     channels: tuple[str, ...]
 
 
-def notice_recipients(
-    notice: Notice, user_ids: Sequence[int], base: QuerySet[Subscription] | None = None
-) -> list[Recipient]:
-    """Who among ``user_ids`` (people of the notice's audience) gets the notice, on which
-    channels, in which language: their subscriptions' channels (every channel for an
-    emergency), less what their preferences, consents, means and unsubscribes refuse. The
-    fan-out writes exactly these; the confirmation page counts them."""
+def notice_recipients(notice: Notice, user_ids: Sequence[int]) -> list[Recipient]:
+    """Who among ``user_ids`` (people of the notice's audience, ``audience_chunk``) gets the
+    notice, on which channels, in which language.
+
+    A person's channels are those of her explicit subscriptions in the area, plus, when her
+    profile address lies in the area (an implicit subscription to her own area), the
+    channels she turned on for the notice's topic in her preferences; every channel for an
+    emergency. Each channel once, whatever the number of subscriptions: one message per
+    person per channel. Then her preferences, consents, means and unsubscribes refuse what
+    they refuse. The fan-out writes exactly these; the confirmation page counts them."""
     if not user_ids:
         return []
     from victo_crm.accounts.models import User
 
-    base = audience_subscriptions(notice) if base is None else base
     emergency = notice.is_emergency
     topic = notice.topic.preference_topic
-    chosen: dict[int, set[str]] = defaultdict(set)
-    if emergency:
-        for uid in user_ids:
-            chosen[uid] = set(EVERY_CHANNEL)
-    else:
-        for uid, channels in base.filter(among("user_id", user_ids)).values_list(
-            "user_id", "channels"
-        ):
-            chosen[uid].update(channels or [])
+    subscribed: dict[int, set[str]] = defaultdict(set)
+    for uid, channels in (
+        audience_subscriptions(notice)
+        .filter(among("user_id", user_ids))
+        .values_list("user_id", "channels")
+    ):
+        subscribed[uid].update(channels or [])
+    residents = set(
+        audience_residents(notice).filter(among("pk", user_ids)).values_list("pk", flat=True)
+    )
     people = {
         pk: (email, lang)
         for pk, email, lang in User.objects.filter(among("pk", user_ids)).values_list(
@@ -142,17 +210,27 @@ def notice_recipients(
     book = PreferenceBook.load(user_ids, (email for email, _lang in people.values()))
     recipients = []
     for uid in user_ids:
+        if uid not in people:
+            continue
         email, language = people[uid]
+        if emergency:
+            chosen = set(EVERY_CHANNEL)
+        else:
+            chosen = set(subscribed[uid])
+            if uid in residents:
+                chosen.update(c for c in EVERY_CHANNEL if book.wants(uid, topic, c))
         channels = tuple(
             channel
-            for channel in sorted(chosen[uid])
+            for channel in sorted(chosen)
             if not book.refusal_code(
                 user_id=uid,
                 email=email,
                 topic=topic,
                 channel=channel,
                 is_emergency=emergency,
-                subscribed=True,
+                # A channel of an explicit subscription is a choice only an explicit "no"
+                # overrides; an implicit one is the preference itself.
+                subscribed=channel in subscribed[uid],
             )
         )
         recipients.append(
@@ -165,18 +243,9 @@ def notice_channel_counts(notice: Notice, *, chunk: int = 5000) -> dict[str, int
     """How many messages the notice's fan-out would write on each channel now, by the rule
     the fan-out itself applies (``notice_recipients``), read in chunks of people."""
     counts: Counter[str] = Counter()
-    base = audience_subscriptions(notice)
     after = 0
-    while True:
-        user_ids = list(
-            base.filter(user_id__gt=after)
-            .order_by("user_id")
-            .values_list("user_id", flat=True)
-            .distinct()[:chunk]
-        )
-        if not user_ids:
-            break
-        for recipient in notice_recipients(notice, user_ids, base):
+    while user_ids := audience_chunk(notice, after=after, size=chunk):
+        for recipient in notice_recipients(notice, user_ids):
             counts.update(recipient.channels)
         after = user_ids[-1]
     return {channel: counts[channel] for channel in EVERY_CHANNEL}
@@ -244,3 +313,56 @@ def active_notices_for_address(address: Address, *, at: datetime | None = None) 
         for notice in active_notices(at=at).prefetch_related("zones")
         if notice_covers(notice, address, zone_ids)
     ]
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    """One line of "Vos alertes": a topic, where, and the channels it will come by."""
+
+    topic: str
+    where: str
+    channels: tuple[str, ...]
+    own_address: bool
+
+
+def citizen_alerts(user: User) -> list[AlertLine]:
+    """What alerts a citizen will receive, where and how: her own address for each alert
+    topic she turned on in her preferences (the implicit subscription the notices and the
+    collection reminders honour), then her explicit subscriptions. Channels her consents,
+    means or unsubscribes would refuse are left out, as the sending leaves them out."""
+    from victo_crm.accounts.models import Topic
+
+    book = PreferenceBook.load([user.pk], [user.email])
+
+    def sendable(topic: str, channels: Sequence[str], *, subscribed: bool) -> tuple[str, ...]:
+        return tuple(
+            channel
+            for channel in EVERY_CHANNEL
+            if channel in channels
+            and not book.refusal_code(
+                user_id=user.pk,
+                email=user.email,
+                topic=topic,
+                channel=channel,
+                subscribed=subscribed,
+            )
+        )
+
+    lines = []
+    if user.address is not None:
+        where = user.address.label
+        for topic in dict.fromkeys(PREFERENCE_TOPIC.values()):
+            wanted = [c for c in EVERY_CHANNEL if book.wants(user.pk, topic, c)]
+            channels = sendable(topic, wanted, subscribed=False)
+            if channels:
+                lines.append(AlertLine(str(Topic(topic).label), where, channels, True))
+    for subscription in subscriptions_for(user):
+        channels = sendable(
+            subscription.topic.preference_topic, subscription.channels or [], subscribed=True
+        )
+        if channels:
+            where = subscription.address.label
+            if subscription.label:
+                where = f"{subscription.label} — {where}"
+            lines.append(AlertLine(subscription.topic.name, where, channels, False))
+    return lines

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from victo_crm.accounts.models import ConsentPurpose
+from victo_crm.accounts.models import CommunicationPreference, ConsentPurpose
+from victo_crm.accounts.models import User as Account
 from victo_crm.core.models import localized
 from victo_crm.notifications.models import Notification, NotificationChannel, NotificationStatus
 from victo_crm.notifications.preferences import PreferenceBook
@@ -35,7 +36,7 @@ from .models import (
 )
 from .selectors import (
     EVERY_CHANNEL,
-    audience_subscriptions,
+    audience_chunk,
     may_publish_broad,
     notice_audience_count,
     notice_is_broad,
@@ -397,18 +398,12 @@ def notice_fanout(*, notice_id: int) -> int:
         for lang in ("fr", "en")
     }
     written = 0
-    base = audience_subscriptions(notice)
     while True:
         with transaction.atomic():
             current = Notice.objects.select_for_update().get(pk=notice.pk)
             if current.status != NoticeStatus.PUBLISHING:
                 return written
-            user_ids = list(
-                base.filter(user_id__gt=current.fanout_cursor)
-                .order_by("user_id")
-                .values_list("user_id", flat=True)
-                .distinct()[:chunk]
-            )
+            user_ids = audience_chunk(notice, after=current.fanout_cursor, size=chunk)
             if not user_ids:
                 current.status = NoticeStatus.PUBLISHED
                 current.fanout_done_at = timezone.now()
@@ -416,7 +411,7 @@ def notice_fanout(*, notice_id: int) -> int:
                 return written
             rows = []
             now = timezone.now()
-            for recipient in notice_recipients(notice, user_ids, base):
+            for recipient in notice_recipients(notice, user_ids):
                 subject, body = texts[recipient.language]
                 for channel in recipient.channels:
                     rows.append(
@@ -489,15 +484,32 @@ def _remind(calendar: CollectionCalendar, day: date, reason: str) -> int:
     ).values_list("user_id", "user__email", "user__preferred_language", "channels")
     chosen: dict[int, set[str]] = defaultdict(set)
     people: dict[int, tuple[str, str]] = {}
+    topic = calendar.topic.preference_topic
     for uid, email, language, channels in subscriptions:
         chosen[uid].update(channels or [])
         people[uid] = (email, language if language in ("fr", "en") else "fr")
+    explicit = {uid: set(channels) for uid, channels in chosen.items()}
+    # A resident of the sector who turned collections on in her preferences is subscribed
+    # to her own address: every stream collected there, on the channels she turned on.
+    residents = list(
+        Account.objects.filter(
+            is_active=True,
+            address__zones=calendar.zone,
+            pk__in=CommunicationPreference.objects.filter(topic=topic, enabled=True).values(
+                "user_id"
+            ),
+        ).values_list("pk", "email", "preferred_language")
+    )
+    for uid, email, language in residents:
+        people[uid] = (email, language if language in ("fr", "en") else "fr")
+        chosen.setdefault(uid, set())
     if not chosen:
         return 0
     book = PreferenceBook.load(chosen.keys(), (e for e, _ in people.values()))
+    for uid, _email, _language in residents:
+        chosen[uid].update(c for c in EVERY_CHANNEL if book.wants(uid, topic, c))
     group = f"reminder:{day.isoformat()}"
     link = settings.SITE_URL.rstrip("/") + reverse("alerts:my_calendar")
-    topic = calendar.topic.preference_topic
     rows = []
     now = timezone.now()
     for uid, channels in chosen.items():
@@ -513,7 +525,11 @@ def _remind(calendar: CollectionCalendar, day: date, reason: str) -> int:
                 body = f"{body}\n{reason}"
         for channel in sorted(channels):
             if book.refusal_code(
-                user_id=uid, email=email, topic=topic, channel=channel, subscribed=True
+                user_id=uid,
+                email=email,
+                topic=topic,
+                channel=channel,
+                subscribed=channel in explicit.get(uid, ()),
             ):
                 continue
             rows.append(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from victo_crm.alerts.selectors import active_notices
+from victo_crm.alerts.selectors import active_notices, citizen_alerts
 from victo_crm.portal import selectors as portal_selectors
 
 from .common import me
@@ -27,12 +27,20 @@ HOME_NOTICES = 3
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     open_count = 0
+    alerts = None
     if request.user.is_authenticated:
         open_count = portal_selectors.open_requests_count(me(request))
+        # What she will receive and where: her own address for the topics she turned on,
+        # and each subscription (the same rule the notices and the reminders apply).
+        alerts = citizen_alerts(me(request))
     # The notices in force (emergencies first), as on /alertes/: a road closed, a boil-water
     # notice. One query.
     notices = list(active_notices()[:HOME_NOTICES])
-    return render(request, "portal/home.html", {"open_count": open_count, "notices": notices})
+    return render(
+        request,
+        "portal/home.html",
+        {"open_count": open_count, "notices": notices, "alerts": alerts},
+    )
 
 
 @require_GET
