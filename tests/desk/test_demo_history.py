@@ -4,6 +4,7 @@ ratings and a reopened one; nobody is e-mailed; loading again adds nothing."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import timedelta
 
@@ -72,6 +73,8 @@ def test_the_demo_history_fills_every_state_once(django_capture_on_commit_callba
     queue = client.get("/bureau/?file=team")
     assert queue.status_code == 200 and queue.text.count("/bureau/requetes/") >= 10
 
+    output = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", verbosity=0)
+        call_command("load_demo", stdout=output)
     assert counts() == first
+    assert f"Requêtes (historique) : {first['requests']} requête(s)" in output.getvalue()

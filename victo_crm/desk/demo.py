@@ -109,9 +109,8 @@ class _Cast:
 @transaction.atomic
 def load_demo_history() -> int:
     """Load the history once; return how many of its requests exist."""
-    existing = ServiceRequest.objects.filter(citizen__email__endswith=f"@{CITIZEN_DOMAIN}").count()
-    if existing:
-        return existing
+    if ServiceRequest.objects.filter(citizen__email__endswith=f"@{CITIZEN_DOMAIN}").exists():
+        return _history().count()
     cast = _cast()
     types = list(RequestType.objects.filter(is_active=True).prefetch_related("fields"))
     addresses = list(Address.objects.order_by("pk").values_list("pk", flat=True))
