@@ -197,6 +197,45 @@ def test_wrong_session_tokens_are_throttled_per_ip_address(db: None, settings: A
     assert refused["Retry-After"] == "60"
 
 
+def test_a_rotating_forwarded_for_header_does_not_escape_the_limit(db: None, settings: Any):
+    """A script guessing tokens sends a new X-Forwarded-For each time: without a trusted
+    proxy configured (the default), the header is not believed."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            "write_user": "100/min",
+            "write_ip": "100/min",
+            "auth_failure": "3/min",
+        },
+    }
+    assert settings.VICTO_TRUSTED_PROXY_COUNT == 0
+    answers = [
+        ApiClient(f"guess-{n}", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").get(f"{API}/me/")
+        for n in range(6)
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429, 429]
+
+
+def test_behind_one_trusted_proxy_only_the_address_it_saw_counts(db: None, settings: Any):
+    settings.VICTO_TRUSTED_PROXY_COUNT = 1
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            "write_user": "100/min",
+            "write_ip": "100/min",
+            "auth_failure": "3/min",
+        },
+    }
+
+    def guess(n: int, client: str) -> int:
+        # The client forges the left part; our load balancer appends what it saw.
+        forged = f"10.0.0.{n}, {client}"
+        return ApiClient(f"guess-{n}", HTTP_X_FORWARDED_FOR=forged).get(f"{API}/me/").status_code
+
+    assert [guess(n, "203.0.113.7") for n in range(4)] == [401, 401, 401, 429]
+    assert guess(9, "203.0.113.8") == 401  # another client behind the same balancer
+
+
 # --- Open311 keys -----------------------------------------------------------------------------
 
 

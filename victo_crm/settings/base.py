@@ -95,6 +95,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CSP, Permissions-Policy, and private, no-store on personal answers (outside the page
+    # cache, so a cached page gets them too).
+    "victo_crm.core.headers.SecurityHeadersMiddleware",
     # Adds Retry-After to allauth's bare 429s (login, sign-up, password reset limits).
     "victo_crm.core.ratelimit.RetryAfterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -297,6 +300,9 @@ VICTO_MAP_TILE_URL = os.environ.get(
     "VICTO_MAP_TILE_URL", os.environ.get("VICTO_MAP_TILES_URL", OSM_TILE_URL)
 )
 _osm = VICTO_MAP_TILE_URL == OSM_TILE_URL
+# Directives appended to the Content-Security-Policy (core/headers.py), only ones it does not
+# set already (a browser ignores a repeated directive), e.g. "media-src https://cdn.example".
+VICTO_CSP_EXTRA = os.environ.get("VICTO_CSP_EXTRA", "")
 VICTO_MAP_TILE_ATTRIBUTION = os.environ.get(
     "VICTO_MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors" if _osm else ""
 )
@@ -348,6 +354,13 @@ VICTO_WEBSITE_AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VICTO_WEBSITE_CACHE_SECONDS = int(os.environ.get("VICTO_WEBSITE_CACHE_SECONDS", "300"))
 
 # --- REST API ----------------------------------------------------------------------------
+# How many proxies of ours append to X-Forwarded-For in front of the web processes. 0 (the
+# default): the header is not believed and the client address is the TCP peer's; behind one
+# load balancer, 1. Every per-address limit reads it (core.clientip, DRF, allauth).
+VICTO_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("VICTO_TRUSTED_PROXY_COUNT") or os.environ.get("DJANGO_NUM_PROXIES") or "0"
+)
+ALLAUTH_TRUSTED_PROXY_COUNT = VICTO_TRUSTED_PROXY_COUNT
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # The app signs in through allauth's headless API and sends X-Session-Token; the portal's
@@ -371,9 +384,8 @@ REST_FRAMEWORK = {
         "auth_failure": os.environ.get("VICTO_API_AUTH_FAILURE_RATE", "20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
-    if os.environ.get("DJANGO_NUM_PROXIES")
-    else None,
+    # DRF's own reading of the client address agrees with core.clientip.client_ip.
+    "NUM_PROXIES": VICTO_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "victo_crm API",

@@ -15,14 +15,14 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from victo_crm.core.clientip import client_ip as core_client_ip
+
 from .throttles import parse_rate
 
 
 def client_ip(request: Any) -> str:
-    """The caller's address as DRF's throttles see it (NUM_PROXIES aware)."""
-    from rest_framework.throttling import BaseThrottle
-
-    return BaseThrottle().get_ident(request)
+    """The caller's address (``X-Forwarded-For`` only as far as proxies are trusted)."""
+    return core_client_ip(request)
 
 
 class OneReadSessionTokenStrategy(SessionTokenStrategy):

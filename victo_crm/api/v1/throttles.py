@@ -27,6 +27,8 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from victo_crm.core.clientip import client_ip
+
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -147,7 +149,7 @@ class WriteThrottle(BaseThrottle):
         if scope == "write_user":
             user = request.user
             return str(user.pk) if user and user.is_authenticated else None
-        return self.get_ident(request)
+        return client_ip(request)
 
     def wait(self) -> float | None:
         return self._wait
