@@ -32,6 +32,14 @@ class TestTheAgentOfTheTeam:
         assert "Prendre en charge" in html and "Mettre en analyse" in html
         assert 'id="request-map"' in html
 
+    def test_is_offered_to_take_it_only_while_it_is_not_hers(self, pothole, agent):
+        client = client_for(agent)
+        assert 'name="moi"' in page(client, pothole).content.decode()
+        client.post(f"/bureau/requetes/{pothole.reference}/attribuer/", {"moi": "1", "version": 1})
+        pothole.refresh_from_db()
+        assert pothole.assignee == agent
+        assert 'name="moi"' not in page(client, pothole).content.decode()
+
     def test_takes_it_writes_a_note_and_a_reply_and_moves_it_twice(self, pothole, agent):
         client = client_for(agent)
         base = f"/bureau/requetes/{pothole.reference}"
