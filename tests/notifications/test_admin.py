@@ -44,9 +44,39 @@ def test_a_preview_renders_the_rule_for_a_request_without_saving(
     assert response.status_code == 200
     assert NotificationRule.objects.count() == before
     assert f"Réponse à {request.reference}" in response.text
-    assert "Bonjour Marie Tremblay, votre requête est « Reçue »." in response.text
-    assert "marie@example.ca" in response.text
+    assert "Bonjour [nom du demandeur], votre requête est « Reçue »." in response.text
+    assert "1 citoyen (demandeur ou abonné)" in response.text
     assert "srcdoc=" in response.text  # the HTML e-mail, sandboxed
+
+
+def test_a_preview_shows_no_personal_data_of_the_request(
+    client, administrator, request_type, citizen, town
+):
+    """The preview is a configuration tool: the requester's name, e-mail, location and
+    description never show, whatever the template names; staff recipients do."""
+    sign_in(client, administrator)
+    request = submit(
+        request_type,
+        citizen=citizen,
+        description="Mon voisin Roger au 12",
+        location_text="12 rue des Érables",
+    )
+    response = client.post(
+        "/admin/notifications/notificationrule/add/",
+        form_data(
+            preview_reference=request.reference,
+            _preview="Aperçu",
+            body_fr="{{ citizen_name }} | {{ location }} | {{ message }} | {{ reference }}",
+            to_team="on",
+            fixed_addresses="travaux@victoriaville.ca",
+        ),
+    )
+    assert response.status_code == 200
+    text = response.text
+    for personal in ("Marie", "Tremblay", "marie@example.ca", "Roger", request.location_text):
+        assert personal and personal not in text, personal
+    assert "[lieu de la requête]" in text and request.reference in text
+    assert "travaux@victoriaville.ca" in text
 
 
 def test_an_invalid_template_is_refused_with_its_error(client, administrator):
@@ -128,9 +158,11 @@ def test_the_preview_shows_what_a_follower_would_get_apart(
     assert "Aperçu du message aux abonnés" in page
     followers_part = page.split("Aperçu du message aux abonnés")[1]
     assert f"La requête {request.reference} que vous suivez est « Reçue »." in followers_part
-    assert "jean@example.ca" in followers_part
+    # Followers are citizens: counted, never named (the admin shows no personal data).
+    assert "1 citoyen (demandeur ou abonné)" in followers_part
+    assert "jean@example.ca" not in page
     assert "Marie" not in followers_part and "marie@example.ca" not in followers_part
-    # The requester's part still names her; Jean is not listed among its recipients.
+    # The requester's part shows her name as the placeholder's label; Jean is not counted.
     requester_part = page.split("Aperçu du message aux abonnés")[0]
-    assert "Bonjour Marie Tremblay" in requester_part
-    assert "jean@example.ca" not in requester_part
+    assert "Bonjour [nom du demandeur]" in requester_part
+    assert "1 citoyen (demandeur ou abonné)" in requester_part

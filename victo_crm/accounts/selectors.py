@@ -1,15 +1,15 @@
-"""Reads of a citizen's account for the portal and the mobile API."""
+"""Reads of accounts: a citizen's own for the portal and the mobile API; which accounts
+are staff for the admin."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .models import Channel, Consent, ConsentPurpose, Topic
+from django.db.models import Q, QuerySet
+
+from . import roles
+from .models import Channel, Consent, ConsentPurpose, Topic, User
 from .preferences import effective_preferences
-
-if TYPE_CHECKING:
-    from .models import User
 
 
 @dataclass
@@ -52,3 +52,17 @@ def preference_rows(user: User) -> list[PreferenceRow]:
         )
         for topic, label in Topic.choices
     ]
+
+
+def staff_accounts_q() -> Q:
+    """Accounts of the town's staff: a staff role, admin access or superuser. Every other
+    account is a citizen's, administered by nobody (the citizen keeps it on the portal)."""
+    return (
+        Q(is_staff=True)
+        | Q(is_superuser=True)
+        | Q(groups__name__in=(*roles.STAFF_ROLES, roles.WEB_EDITOR))
+    )
+
+
+def staff_accounts() -> QuerySet[User]:
+    return User.objects.filter(pk__in=User.objects.filter(staff_accounts_q()).values("pk"))

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AlertTopic,
@@ -14,9 +12,7 @@ from .models import (
     Notice,
     NoticeEvent,
     NoticePolicy,
-    Subscription,
 )
-from .services import EVERY_CHANNEL
 
 
 @admin.register(AlertTopic)
@@ -57,25 +53,8 @@ class CollectionExceptionAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-class SubscriptionAdminForm(forms.ModelForm):
-    channels = forms.MultipleChoiceField(
-        label=_("canaux"),
-        choices=[(c, c) for c in EVERY_CHANNEL],
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    class Meta:
-        model = Subscription
-        fields = ("user", "topic", "address", "label", "channels", "is_active")
-
-
-@admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    form = SubscriptionAdminForm
-    list_display = ("user", "topic", "address", "is_active", "created_at")
-    list_filter = ("topic", "is_active")
-    search_fields = ("user__email", "address__street")
-    raw_id_fields = ("user", "address")
+# Subscriptions are not here: each is a citizen's address, topics and channels, which the
+# citizen manages in the portal and the app (victo_crm.core.privacy).
 
 
 @admin.register(Notice)

@@ -122,15 +122,28 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    """Read-only, for administrators: who looked at which citizen's data, when."""
+    """Read-only, for administrators: who looked at which citizen's data, when. The citizen
+    is named by number (find their rows by their exact e-mail); what they submitted is read
+    in the desk."""
 
-    list_display = ("at", "user", "what", "request", "citizen", "detail")
+    list_display = ("at", "user", "what", "request", "citizen_label", "detail")
     list_filter = ("what",)
-    list_select_related = ("user", "request", "citizen")
-    search_fields = ("user__email", "citizen__email", "request__reference")
+    list_select_related = ("user", "request")
+    search_fields = ("user__email", "=citizen__email", "=request__reference")
+    search_help_text = _(
+        "Courriel d’un membre du personnel, courriel exact d’un citoyen ou numéro exact "
+        "d’une requête."
+    )
     date_hierarchy = "at"
     show_full_result_count = False
-    readonly_fields = ("at", "user", "what", "request", "citizen", "detail")
+    fields = ("at", "user", "what", "request", "citizen_label", "detail")
+    readonly_fields = fields
+
+    @admin.display(description=_("citoyen"), ordering="citizen_id")
+    def citizen_label(self, obj: AccessLog) -> str:
+        if obj.citizen_id is None:
+            return "—"
+        return str(_("citoyen n° %(id)s") % {"id": obj.citizen_id})
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return roles.is_administrator(request.user)  # type: ignore[arg-type]

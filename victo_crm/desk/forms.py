@@ -370,3 +370,17 @@ class OnBehalfForm(forms.Form):
             .select_related("group")
             .order_by("group__order", "order", "name_fr")
         )
+
+
+class BreakGlassForm(DeskForm):
+    id_prefix = "break_glass"
+    reason = forms.CharField(
+        label=_("Motif de l’accès d’urgence"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Pourquoi devez-vous consulter des données de citoyens (incident, demande de "
+            "l’administration, numéro de billet…) ? Le motif est inscrit au journal des "
+            "consultations avec chacune de vos consultations."
+        ),
+    )

@@ -101,6 +101,7 @@ class AccessWhat(models.TextChoices):
     PHOTO = "photo", _("Photo d’une requête")
     CITIZEN_SEARCH = "citizen_search", _("Recherche de citoyens")
     EXPORT = "export", _("Exportation")
+    BREAK_GLASS = "break_glass", _("Accès d’urgence ouvert")
 
 
 class AccessLog(models.Model):

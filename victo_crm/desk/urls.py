@@ -5,6 +5,7 @@ from . import views, views_intake, views_reports
 app_name = "desk"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("acces-urgence/", views.break_glass, name="break_glass"),
     path("requetes/nouvelle/", views_intake.on_behalf, name="on_behalf"),
     path("adresses/", views_intake.addresses, name="addresses"),
     path("equipes/agents/", views.team_agents, name="team_agents"),

@@ -6,12 +6,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,9 +34,15 @@ from victo_crm.service_requests.services import (
 from victo_crm.service_requests.workflows import available_transitions
 
 from . import selectors
-from .access import desk_view, get_request_or_404
+from .access import (
+    break_glass_remember,
+    desk_view,
+    get_request_or_404,
+    needs_break_glass,
+)
 from .forms import (
     AssignForm,
+    BreakGlassForm,
     MergeForm,
     NoteForm,
     PriorityForm,
@@ -45,7 +53,8 @@ from .forms import (
 )
 from .models import AccessWhat, CannedResponse
 from .scope import staff_scope
-from .services import access_log_record
+from .selectors import is_desk_user
+from .services import access_log_record, break_glass_open
 
 
 def _user(request: HttpRequest) -> User:
@@ -539,3 +548,32 @@ def request_merge(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         return _render_request(request, survivor, forms={"merge": form}, status=400)
     return _back(survivor, "jumeler")
+
+
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """A superuser without a staff role states why they open the desk; only then does the
+    desk show them citizens' data, each read logged with this statement's number."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not (is_desk_user(request.user) and needs_break_glass(request.user)):
+        raise Http404
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or not target.startswith("/bureau/"):
+        target = reverse("desk:queue")
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opened = break_glass_open(user=_user(request), reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            break_glass_remember(request, opened.pk)
+            return redirect(target)
+    return render(
+        request,
+        "desk/break_glass.html",
+        {"form": form, "next": target},
+        status=400 if form.errors else 200,
+    )

@@ -8,18 +8,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from victo_crm.core.privacy import mask_contacts
 from victo_crm.service_requests.models import Channel as SubmissionChannel
 from victo_crm.service_requests.models import Priority, ServiceRequest
 
 from . import services
 from .models import (
-    EmailSuppression,
     Notification,
     NotificationChannel,
     NotificationRule,
     NotificationStatus,
-    PushDevice,
 )
 from .placeholders import FOLLOWER_PLACEHOLDERS, FOLLOWERS, PLACEHOLDERS, REQUESTER, template_errors
 from .selectors import RuleConditions
@@ -27,6 +27,23 @@ from .selectors import RuleConditions
 
 def _placeholder_help(placeholders: dict[str, Any] = PLACEHOLDERS) -> str:
     return "; ".join(f"{{{{ {name} }}}} : {label}" for name, label in placeholders.items())
+
+
+def _recipient_labels(recipients: list[services.Recipient]) -> list[str]:
+    """Staff by their e-mail (configuration: the team, the assignee, fixed addresses); the
+    citizens a rule reaches (requester, followers) only counted."""
+    labels = [r.email for r in recipients if r.staff]
+    citizens = sum(1 for r in recipients if not r.staff)
+    if citizens:
+        labels.append(
+            ngettext(
+                "%(count)d citoyen (demandeur ou abonné)",
+                "%(count)d citoyens (demandeur ou abonnés)",
+                citizens,
+            )
+            % {"count": citizens}
+        )
+    return labels
 
 
 class NotificationRuleForm(forms.ModelForm):
@@ -191,7 +208,7 @@ class NotificationRuleForm(forms.ModelForm):
         self.preview = {
             **services.rule_preview(rule=rule, request=request, language=language),
             "matches": matches,
-            "recipients": [r.email for r in recipients if not r.follower],
+            "recipients": _recipient_labels([r for r in recipients if not r.follower]),
             "reference": request.reference,
         }
         if rule.tells_followers:
@@ -201,7 +218,7 @@ class NotificationRuleForm(forms.ModelForm):
                 **services.rule_preview(
                     rule=rule, request=request, language=language, audience=FOLLOWERS
                 ),
-                "recipients": [r.email for r in recipients if r.follower],
+                "recipients": _recipient_labels([r for r in recipients if r.follower]),
             }
 
 
@@ -273,13 +290,37 @@ class NotificationRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "channel", "kind", "who", "status", "attempts", "short_error")
+    """The outbox, for administrators who follow deliveries and retry failures. It names no
+    one: no recipient, address, subject, body, link or context (``core.privacy``); the
+    request is named by its reference, read in the desk where its reading is logged."""
+
+    list_display = ("created_at", "channel", "kind", "reference", "status", "attempts", "reason")
     list_filter = ("status", "channel", "kind", "is_emergency")
-    search_fields = ("address", "recipient__email", "request__reference", "dedup_key", "group_key")
+    search_fields = ("=request__reference",)
+    search_help_text = _("Numéro de requête exact (2026-000123).")
     date_hierarchy = "created_at"
     actions = ("retry_failed",)
-    list_select_related = ("recipient",)
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    list_select_related = ("request",)
+    show_full_result_count = False
+    fields = (
+        "created_at",
+        "channel",
+        "language",
+        "kind",
+        "topic",
+        "reference",
+        "rule",
+        "is_emergency",
+        "status",
+        "attempts",
+        "reason",
+        "not_before",
+        "queued_at",
+        "claimed_at",
+        "sent_at",
+        "read_at",
+    )
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -287,13 +328,16 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_("destinataire"))
-    def who(self, obj: Notification) -> str:
-        return obj.address or (obj.recipient.email if obj.recipient else "")
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("requête"), ordering="request__reference")
+    def reference(self, obj: Notification) -> str:
+        return obj.request.reference if obj.request_id and obj.request else "—"
 
     @admin.display(description=_("raison"))
-    def short_error(self, obj: Notification) -> str:
-        return (obj.last_error or "")[:80]
+    def reason(self, obj: Notification) -> str:
+        return mask_contacts(obj.last_error or "")[:200]
 
     @admin.action(description=_("Réessayer les notifications en échec"), permissions=["view"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
@@ -307,15 +351,5 @@ class NotificationAdmin(admin.ModelAdmin):
         )
 
 
-@admin.register(PushDevice)
-class PushDeviceAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "name", "is_active", "last_used_at")
-    list_filter = ("kind", "is_active")
-    search_fields = ("user__email", "name")
-    raw_id_fields = ("user",)
-
-
-@admin.register(EmailSuppression)
-class EmailSuppressionAdmin(admin.ModelAdmin):
-    list_display = ("email", "topic", "created_at")
-    search_fields = ("email",)
+# Push devices (tokens) and e-mail suppressions (addresses) are not here: they are a
+# citizen's, who manages them in the portal and the app (victo_crm.core.privacy).

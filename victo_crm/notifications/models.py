@@ -123,7 +123,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient_id or self.address} ({self.kind})"
+        # No address: the outbox is listed to operators, who need no one's contact details.
+        return f"{self.get_channel_display()} n° {self.pk} ({self.kind})"
 
 
 class RuleEvent(models.TextChoices):

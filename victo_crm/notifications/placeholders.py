@@ -41,6 +41,9 @@ PLACEHOLDERS: dict[str, Any] = {
     "details": _("réponses du demandeur aux questions du formulaire, une par ligne"),
 }
 
+# The values that are a citizen's own words or whereabouts: a preview shows their label.
+CITIZEN_PLACEHOLDERS = ("citizen_name", "location", "message")
+
 
 # What a follower may be told: the request's public side. Not the requester's name, where
 # she typed the problem was, nor the staff's internal data (assignee, priority, due date).

@@ -28,7 +28,15 @@ from victo_crm.core.models import localized
 
 from .channels import DeliveryError, PermanentDeliveryError, SkipDeliveryError, get_channel
 from .models import Notification, NotificationChannel, NotificationRule, NotificationStatus
-from .placeholders import FOLLOWERS, REQUESTER, follower_values, render, request_values
+from .placeholders import (
+    CITIZEN_PLACEHOLDERS,
+    FOLLOWERS,
+    PLACEHOLDERS,
+    REQUESTER,
+    follower_values,
+    render,
+    request_values,
+)
 from .preferences import PreferenceBook, held_for_quiet_hours
 from .selectors import rules_for_request
 
@@ -801,7 +809,10 @@ def rule_preview(
     *, rule: NotificationRule, request: ServiceRequest, language: str, audience: str = REQUESTER
 ) -> dict[str, str]:
     """What a rule would send about a request (its latest event), without saving anything:
-    to the requester, or with ``audience=FOLLOWERS`` to the people who follow it."""
+    to the requester, or with ``audience=FOLLOWERS`` to the people who follow it. The
+    preview is a configuration tool: what the requester wrote or gave (name, location,
+    message) shows as the placeholder's label, never as the citizen's data (a follower's
+    values are public already)."""
     from .channels.email import build_message
 
     event = request.events.order_by("-pk").first()
@@ -809,10 +820,13 @@ def rule_preview(
         values = follower_values(request, event, language)
     else:
         values = request_values(request, event, language)
+        with translation.override(language):
+            for name in CITIZEN_PLACEHOLDERS:
+                values[name] = f"[{PLACEHOLDERS[name]}]"
     subject, body = rule_message(rule, values, language, audience)
     probe = Notification(
         channel=NotificationChannel.EMAIL,
-        address=(request.contact_email if audience == REQUESTER else "") or "apercu@example.ca",
+        address="apercu@example.ca",
         language=language,
         kind=rule.event,
         topic=REQUEST_TOPIC,

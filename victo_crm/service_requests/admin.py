@@ -402,43 +402,5 @@ class RequestTypeAdmin(admin.ModelAdmin):
     )
 
 
-# --- Requests: read-only here; they change through the desk and its services ------------------
-
-
-class EventInline(admin.TabularInline):
-    model = RequestEvent
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "kind", "is_public", "actor", "from_state", "to_state", "message")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
-    list_display = (
-        "reference",
-        "request_type",
-        "state",
-        "team",
-        "assignee",
-        "channel",
-        "created_at",
-    )
-    list_filter = ("channel", "priority", "team")
-    list_select_related = ("request_type", "state", "team", "assignee")
-    search_fields = ("reference",)
-    show_full_result_count = False
-    inlines = (EventInline,)
-    exclude = ("tracking_token_hash", "open311_token_hash")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# Requests are not here: staff read them in the desk, within their scope, and each read is
+# written to its access log (victo_crm.core.privacy).

@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "victo_crm.website.cms_apps.StaffUsersConfig",  # wagtail.users, staff accounts only
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

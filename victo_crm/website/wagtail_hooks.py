@@ -30,3 +30,14 @@ def use_wcag_accessibility_checker(request: Any, items: list[Any], page: Any) ->
     for index, item in enumerate(items):
         if type(item) is AccessibilityItem:
             items[index] = WcagAccessibilityItem()
+
+
+def _staff_only_user_bulk_actions() -> None:
+    # Registered after Wagtail's own (order 1): the registry keeps the last one per action.
+    from .cms_users import STAFF_BULK_ACTIONS
+
+    for action_class in STAFF_BULK_ACTIONS:
+        hooks.register("register_bulk_action", action_class, order=1)
+
+
+_staff_only_user_bulk_actions()
