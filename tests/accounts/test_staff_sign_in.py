@@ -293,3 +293,35 @@ def test_grants_are_read_with_the_user_at_no_extra_query(
             assert roles.requires_two_factor(loaded) is expected
     Group.objects.create(name="Éditeurs invités").user_set.add(citizen)
     assert roles.requires_two_factor(ModelBackend().get_user(citizen.pk))
+
+
+def test_an_administrator_resets_a_lost_phone_and_the_next_sign_in_enrols_anew(
+    isabelle: Any, agent: Any
+) -> None:
+    """Staff cannot remove their own second factor; after a lost phone an administrator
+    resets it from the staff list, and the agent's next sign-in starts the enrolment."""
+    verified(agent)
+    enrol_totp(agent)
+    admin = sign_in(Client(), isabelle)
+    response = admin.post(
+        "/admin/accounts/user/",
+        {"action": "reset_two_factor", "_selected_action": [agent.pk]},
+        follow=True,
+    )
+    assert "1 personne devra configurer une nouvelle application" in response.content.decode()
+    assert not Authenticator.objects.filter(user=agent).exists()
+
+    client = Client()
+    held = password_step(client, agent, "/bureau/")
+    assert location(client.get(location(held) or "/bureau/")) == "/compte/2fa/totp/activate/"
+
+
+def test_an_agent_cannot_reset_anyone_s_second_factor(isabelle: Any, agent: Any) -> None:
+    enrol_totp(isabelle)
+    desk = sign_in(Client(), agent)
+    response = desk.post(
+        "/admin/accounts/user/",
+        {"action": "reset_two_factor", "_selected_action": [isabelle.pk]},
+    )
+    assert response.status_code in (302, 403)
+    assert Authenticator.objects.filter(user=isabelle, type=Authenticator.Type.TOTP).exists()

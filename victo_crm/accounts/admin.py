@@ -12,16 +12,18 @@ import allauth.mfa.admin  # noqa: F401
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Team, User
 from .selectors import staff_accounts
+from .services import staff_two_factor_reset
 
 # Every account's e-mail addresses, and second-factor secrets: personal data, and secrets.
 admin.site.unregister(EmailAddress)
@@ -90,8 +92,35 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    actions = ("reset_two_factor",)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return staff_accounts().prefetch_related("groups")
+
+    @admin.action(
+        description=_("Réinitialiser l’authentification à deux facteurs (téléphone perdu)"),
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        people = 0
+        for user in queryset:
+            if staff_two_factor_reset(user=user):
+                people += 1
+                self.log_change(
+                    request, user, [{"changed": {"fields": ["two-factor authentication"]}}]
+                )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d personne devra configurer une nouvelle application "
+                "d’authentification à sa prochaine connexion.",
+                "%(count)d personnes devront configurer une nouvelle application "
+                "d’authentification à leur prochaine connexion.",
+                people,
+            )
+            % {"count": people},
+            messages.SUCCESS,
+        )
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         # Teams on the change page, which the add page leads to once the account exists.

@@ -151,3 +151,17 @@ def guest_requests_claim(*, user: User, email: str) -> int:
     return ServiceRequest.objects.filter(citizen__isnull=True, contact_email__iexact=email).update(
         citizen=user, updated_at=timezone.now()
     )
+
+
+@transaction.atomic
+def staff_two_factor_reset(*, user: User) -> int:
+    """Remove a staff member's second factors (a lost or replaced phone) and return how many.
+
+    Staff cannot remove their own (two-factor authentication is mandatory for them), so an
+    administrator does it; the person's next sign-in then enrols a new authenticator and
+    gets new recovery codes, as on their first sign-in.
+    """
+    from allauth.mfa.models import Authenticator
+
+    deleted, _per_model = Authenticator.objects.filter(user=user).delete()
+    return deleted
