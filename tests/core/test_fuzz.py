@@ -323,8 +323,8 @@ def test_text_stored_before_the_boundary_cannot_break_xml_or_xlsx(
     request_type.save()
     # An old row, written before the boundary cleaned input.
     ServiceRequest.objects.filter(pk=request.pk).update(
-        description="Trou\x0bprofond\x00",
-        public_summary="Trou\x0bprofond\x00",
+        description="Trou\x0bprofond\x1f",
+        public_summary="Trou\x0bprofond\x1f",  # PostgreSQL cannot hold a NUL
         public_summary_approved_at=timezone.now(),
     )
 
