@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from tests.conftest import make_user
 from tests.desk.conftest import client_for, transition
 from victo_crm.accounts import roles
-from victo_crm.service_requests.models import EventKind, RequestEvent, ServiceRequest
+from victo_crm.notifications.models import Notification
+from victo_crm.service_requests.models import (
+    EventKind,
+    RequestEvent,
+    ServiceRequest,
+    State,
+    Transition,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,20 +52,18 @@ class TestTheAgentOfTheTeam:
         base = f"/bureau/requetes/{pothole.reference}"
         assert client.post(f"{base}/attribuer/", {"moi": "1", "version": 1}).status_code == 302
         pothole.refresh_from_db()
-        assert pothole.assignee == agent and pothole.version == 2
+        # Taken in one step: assigned and moved by the workflow's "prise en charge".
+        assert pothole.assignee == agent and pothole.state.code == "assignee"
+        assert pothole.version == 3
 
         assert (
             client.post(f"{base}/note/", {"text": "Vérifier avec le contremaître."}).status_code
             == 302
         )
-        response = client.post(f"{base}/reponse/", {"text": "Nous y allons demain.", "version": 2})
+        response = client.post(f"{base}/reponse/", {"text": "Nous y allons demain.", "version": 3})
         assert response.status_code == 302
 
-        take = transition("recue", "assignee")
         start = transition("assignee", "en-cours")
-        assert (
-            client.post(f"{base}/action/", {"transition": take.pk, "version": 2}).status_code == 302
-        )
         assert (
             client.post(f"{base}/action/", {"transition": start.pk, "version": 3}).status_code
             == 302
@@ -223,3 +228,52 @@ def test_the_request_page_needs_at_most_15_queries(pothole, agent, canned, submi
     with CaptureQueriesContext(connection) as queries:
         assert page(client, pothole).status_code == 200
     assert len(queries) <= 15, [q["sql"][:120] for q in queries]
+
+
+class TestTakingItInOneStep:
+    """ "Me l’attribuer" assigns the request and fires the transition the administrator flagged
+    "prise en charge" out of its state, in one transaction with its events and notices."""
+
+    def take(self, agent, pothole, version):
+        return client_for(agent).post(
+            f"/bureau/requetes/{pothole.reference}/attribuer/", {"moi": "1", "version": version}
+        )
+
+    def test_a_received_request_is_assigned_and_taken_with_its_events_and_notices(
+        self, pothole, agent
+    ):
+        assert self.take(agent, pothole, 1).status_code == 302
+        pothole.refresh_from_db()
+        assert pothole.assignee == agent
+        assert pothole.state == transition("recue", "assignee").to_state
+        kinds = list(
+            RequestEvent.objects.filter(request=pothole)
+            .order_by("pk")
+            .values_list("kind", flat=True)
+        )
+        assert kinds[-2:] == [EventKind.ASSIGNMENT, EventKind.TRANSITION]
+        moved = RequestEvent.objects.get(request=pothole, kind=EventKind.TRANSITION)
+        assert moved.actor == agent and moved.transition == transition("recue", "assignee")
+        assert Notification.objects.filter(event=moved).exists()  # the citizen hears of it
+
+    def test_found_by_its_flag_not_by_a_state_code_an_administrator_renamed(self, pothole, agent):
+        take = transition("recue", "assignee")
+        State.objects.filter(pk=take.to_state_id).update(code="prise", label_fr="Prise")
+        assert self.take(agent, pothole, 1).status_code == 302
+        pothole.refresh_from_db()
+        assert pothole.state_id == take.to_state_id
+
+    def test_without_a_flagged_transition_it_is_only_assigned(self, pothole, agent):
+        Transition.objects.update(takes_charge=False)
+        assert self.take(agent, pothole, 1).status_code == 302
+        pothole.refresh_from_db()
+        assert pothole.assignee == agent and pothole.state.code == "recue"
+        assert not RequestEvent.objects.filter(request=pothole, kind=EventKind.TRANSITION).exists()
+
+    def test_a_stale_page_changes_nothing(self, pothole, agent):
+        client_for(agent).post(
+            f"/bureau/requetes/{pothole.reference}/priorite/", {"priority": 3, "version": 1}
+        )
+        assert self.take(agent, pothole, 1).status_code == 409
+        pothole.refresh_from_db()
+        assert pothole.assignee is None and pothole.state.code == "recue"

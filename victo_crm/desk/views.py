@@ -29,6 +29,7 @@ from victo_crm.service_requests.services import (
     service_request_assign,
     service_request_reply,
     service_request_set_priority,
+    service_request_take,
     service_request_transition,
 )
 from victo_crm.service_requests.workflows import available_transitions
@@ -342,24 +343,41 @@ def request_assign(request: HttpRequest, reference: str) -> HttpResponse:
         form = AssignForm(data, agents=agents)
     if form.is_valid():
         try:
-            service_request_assign(
-                request=sr,
-                actor=user,
-                team=form.cleaned_data["team"],
-                assignee=form.cleaned_data["assignee"],
-                expected_version=form.cleaned_data["version"],
-            )
+            if request.POST.get("moi"):
+                taken = service_request_take(
+                    request=sr,
+                    actor=user,
+                    team=form.cleaned_data["team"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            else:
+                taken = []
+                service_request_assign(
+                    request=sr,
+                    actor=user,
+                    team=form.cleaned_data["team"],
+                    assignee=form.cleaned_data["assignee"],
+                    expected_version=form.cleaned_data["version"],
+                )
         except StaleUpdateError:
             return _stale(request, reference, "assign", AssignForm, {})
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             who = form.cleaned_data["assignee"]
-            messages.success(
-                request,
-                _("Requête attribuée à %(who)s.")
-                % {"who": who.get_full_name() or who.email if who else form.cleaned_data["team"]},
-            )
+            if len(taken) > 1:  # assigned and moved by the workflow's "prise en charge"
+                done = _("Requête prise en charge : elle vous est attribuée, état « %(state)s ».")
+                messages.success(request, done % {"state": sr.state.label})
+            else:
+                messages.success(
+                    request,
+                    _("Requête attribuée à %(who)s.")
+                    % {
+                        "who": who.get_full_name() or who.email
+                        if who
+                        else form.cleaned_data["team"]
+                    },
+                )
             if not selectors.visible_requests(user).filter(pk=sr.pk).exists():
                 return redirect("desk:queue")  # given to a team the agent is not part of
             return _back(sr)

@@ -158,6 +158,7 @@ class TransitionForm(forms.ModelForm):
             "label_en",
             "allowed_groups",
             "citizen_may_fire",
+            "takes_charge",
             "comment_required",
             "notify_citizen",
         )
@@ -243,6 +244,7 @@ class TransitionInline(admin.TabularInline):
         "citizen_may_fire",
         "comment_required",
         "notify_citizen",
+        "takes_charge",
     )
 
     def get_formset(self, request: HttpRequest, obj: Workflow | None = None, **kwargs: Any) -> Any:

@@ -126,6 +126,14 @@ class Transition(models.Model):
     )
     comment_required = models.BooleanField(_("commentaire obligatoire"), default=False)
     notify_citizen = models.BooleanField(_("aviser le citoyen"), default=True)
+    takes_charge = models.BooleanField(
+        _("prise en charge"),
+        default=False,
+        help_text=_(
+            "Déclenchée aussi quand un agent s’attribue la requête (« Me l’attribuer ») "
+            "depuis l’état de départ, en une seule étape."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:

@@ -488,6 +488,47 @@ def service_request_assign(
 
 
 @transaction.atomic
+def service_request_take(
+    *,
+    request: ServiceRequest,
+    actor: User,
+    team: Team | None = None,
+    expected_version: int | None = None,
+) -> list[RequestEvent]:
+    """An agent takes the request: assign it to her and, in the same transaction, fire the
+    "prise en charge" transition out of its current state when the workflow has one she may
+    fire.
+
+    The transition is the one an administrator flagged ``takes_charge`` on the workflow
+    (never found by a state code or a label, which administrators rename); without one, or
+    when her role may not fire it, the request is only assigned. Returns the events written.
+    """
+    events = [
+        service_request_assign(
+            request=request,
+            actor=actor,
+            team=team,
+            assignee=actor,
+            expected_version=expected_version,
+        )
+    ]
+    candidates = (
+        Transition.objects.filter(
+            from_state_id=request.state_id, takes_charge=True, comment_required=False
+        )
+        .select_related("from_state", "to_state")
+        .prefetch_related("allowed_groups")
+        .order_by("order", "pk")
+    )
+    take = next(
+        (t for t in candidates if not workflows.transition_refusal(actor, request, t)), None
+    )
+    if take is not None:
+        events.append(service_request_transition(request=request, transition=take, actor=actor))
+    return events
+
+
+@transaction.atomic
 def service_request_set_priority(
     *, request: ServiceRequest, actor: User, priority: int, expected_version: int | None = None
 ) -> RequestEvent:
