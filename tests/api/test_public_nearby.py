@@ -5,6 +5,7 @@ published, and then sees its registry address, never her words.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -90,3 +91,42 @@ def test_an_anonymous_caller_gets_no_suggestion(
 ) -> None:
     marie_files(citizen, request_type)
     assert nearby(anonymous_api, "nid-de-poule").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("code", "visibility", "sensitive"),
+    [("stationnement-illegal", "hidden", True), ("bac-brise", "hidden", False)],
+)
+def test_jean_cannot_follow_a_request_the_public_does_not_know_of(
+    jean_api: Any,
+    other_citizen: Any,
+    citizen: Any,
+    town: Any,
+    make_type: Any,
+    code: str,
+    visibility: str,
+    sensitive: bool,
+) -> None:
+    """Following is how a stranger comes to read a request: holding its public id (an
+    earlier answer, a shared link) must not open an unpublished or sensitive one."""
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+
+    from tests.conftest import sign_in
+    from victo_crm.service_requests.citizen import service_request_follow
+    from victo_crm.service_requests.models import RequestFollower
+
+    sr = marie_files(citizen, make_type(code, visibility=visibility, sensitive=sensitive))
+
+    by_app = jean_api.post(
+        f"{API}/follows/",
+        json.dumps({"request_id": str(sr.public_id)}),
+        content_type="application/json",
+    )
+    assert by_app.status_code == 404, by_app.content
+    by_portal = sign_in(Client(), other_citizen).post(f"/portail/requetes/{sr.public_id}/suivre/")
+    assert by_portal.status_code == 404
+    with pytest.raises(ValidationError):
+        service_request_follow(request=sr, user=other_citizen)
+    assert not RequestFollower.objects.filter(request=sr).exists()
+    assert jean_api.get(f"{API}/requests/{sr.reference}/").status_code == 404

@@ -100,9 +100,19 @@ def service_request_add_photos(
 
 @transaction.atomic
 def service_request_follow(*, request: ServiceRequest, user: User) -> RequestFollower:
-    """Follow an open request someone else filed (instead of filing a duplicate)."""
+    """Follow an open request someone else filed (instead of filing a duplicate).
+
+    Only a request the public may know of (``selectors.public_requests``): following is how
+    a stranger comes to read a request, so a type an administrator keeps unpublished, or a
+    sensitive one, cannot be followed (the faces answer 404 before calling this)."""
+    from .selectors import type_is_published
+
     if user is None or not user.is_authenticated:
         raise TransitionNotAllowed(_("Connectez-vous pour suivre une requête."))
+    if not type_is_published(request.request_type):
+        raise ValidationError(
+            {"request": [_("Cette requête n’est pas publique : on ne peut pas la suivre.")]}
+        )
     if request.citizen_id == user.pk:
         raise ValidationError({"request": [_("C’est votre propre requête : vous la suivez déjà.")]})
     if request.state.is_final or request.merged_into_id:

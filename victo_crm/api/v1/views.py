@@ -653,6 +653,8 @@ class FollowCreate(APIView):
         serializer = s.FollowSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sr = _request_by_public_id(serializer.validated_data["request_id"])
+        if not request_selectors.type_is_published(sr.request_type):
+            raise NotFound()  # the public does not know of it: nothing to follow
         citizen_services.service_request_follow(request=sr, user=me(request))
         return Response(request_detail_data(request, sr), status=status.HTTP_201_CREATED)
 

@@ -401,8 +401,9 @@ def follow(request: HttpRequest, public_id: str) -> HttpResponse:
         uid = uuid.UUID(public_id)
     except ValueError:
         raise Http404 from None
+    # Only a request the public may know of (the publication rule): anything else is 404.
     service_request = (
-        ServiceRequest.objects.select_related("state", "request_type")
+        selectors.public_requests(ServiceRequest.objects.select_related("state", "request_type"))
         .filter(public_id=uid, state__is_final=False, merged_into__isnull=True)
         .first()
     )
