@@ -232,6 +232,11 @@ def _render_request(
         user=_user(request), what=AccessWhat.REQUEST_PAGE, request=sr, detail=_via(request, sr)
     )
     context = _request_context(request, sr, forms=forms, conflict=conflict)
+    # The refused form, summarised at the top of the page (focused on load, "Erreur :" in
+    # the title), each error linking to its field: the agent hears what went wrong.
+    context["error_form"] = next(
+        (form for form in (forms or {}).values() if form.is_bound and form.errors), None
+    )
     return render(request, "desk/request_detail.html", context, status=status)
 
 

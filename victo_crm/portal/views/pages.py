@@ -18,7 +18,7 @@ from victo_crm.portal import selectors as portal_selectors
 from .common import me
 
 # Bump when the service worker's cached files change, so browsers take the new ones.
-SW_VERSION = "2026-3"
+SW_VERSION = "2026-3b"
 
 
 HOME_NOTICES = 3

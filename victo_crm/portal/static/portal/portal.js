@@ -58,9 +58,7 @@
     return p;
   }
 
-  /* --- Error summary gets the focus after a refused submission ----------------------- */
-  var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  /* The error summary and the messages take the focus in static/js/focus.js (every page). */
 
   /* --- Address combobox ------------------------------------------------------------------ */
   function setupCombobox(root) {
