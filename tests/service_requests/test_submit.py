@@ -79,7 +79,7 @@ class TestACitizenSubmits:
             request_type, citizen=citizen, latitude=None, longitude=None, address=address
         )
         assert (request.latitude, request.longitude) == (address.latitude, address.longitude)
-        assert request.location_text == address.label
+        assert request.place_label == address.label and request.location_text == ""
         assert request.zones.filter(kind="district").count() == 1
 
     def test_photos_are_stored_with_a_public_copy_without_exif(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.models import TimeStampedModel
@@ -91,8 +91,9 @@ class CannedResponse(TimeStampedModel):
             "type": request.request_type.name_en
             if request.language == "en" and request.request_type.name_en
             else request.request_type.name_fr,
-            "address": request.location_text or (request.address.label if request.address else ""),
         }
+        with translation.override(request.language or "fr"):
+            values["address"] = request.place_label
         return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), body)
 
 

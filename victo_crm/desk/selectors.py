@@ -363,6 +363,7 @@ def with_list_columns(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
         "location_text",
         "latitude",
         "longitude",
+        "address_is_nearest",
         "version",
         "request_type__name_fr",
         "request_type__name_en",

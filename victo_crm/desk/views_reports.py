@@ -147,7 +147,7 @@ def _cells(sr: ServiceRequest) -> list[Any]:
         str(sr.get_channel_display()),
         local(sr.due_at),
         local(sr.closed_at),
-        sr.location_text,
+        sr.place_label,
         sr.contact_name,
         sr.contact_email,
         sr.contact_phone,

@@ -218,7 +218,7 @@ def request_values(
             "previous_state": localized(previous, "citizen_label", language) if previous else "",
             "message": event.message if event is not None else "",
             "citizen_name": request.contact_name,
-            "location": request.location_text,
+            "location": request.place_label,
             "team": localized(request.team, "name", language),
             "assignee": str(request.assignee) if request.assignee_id else "",
             "priority": str(Priority(request.priority).label),

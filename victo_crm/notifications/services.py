@@ -180,7 +180,9 @@ def outbox_for_request_event(
     if request is None:
         request = (
             type(event.request)
-            .objects.select_related("request_type", "state", "team", "citizen", "assignee")
+            .objects.select_related(
+                "request_type", "state", "team", "citizen", "assignee", "address"
+            )
             .get(pk=event.request_id)
         )
     return outbox_for_request(

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models.expressions import ExpressionWrapper
 from django.db.models.functions import Abs
 
 from victo_crm.core.config_cache import memoized
@@ -164,3 +166,40 @@ def _tiers(civic: int | None, suffix: str, words: list[str]) -> list[QuerySet[Ad
         prefix = qs.filter(search_text__startswith=f"{civic}{suffix}")
         tiers.append(prefix.order_by(*order))
     return tiers
+
+
+# How far a pin may be from a registry address for the address to name its place ("près de
+# 100, rue Alexandre"): past a street block, the nearest address would mislead more than help.
+NEAREST_ADDRESS_METRES = 150
+_METRES_PER_DEGREE = 111_320.0
+
+
+def nearest_address(
+    *, latitude: float, longitude: float, within: float = NEAREST_ADDRESS_METRES
+) -> Address | None:
+    """The registry address nearest a point, if one is within ``within`` metres.
+
+    A bounded nearest-neighbour search: the (latitude, longitude) index narrows the rows to
+    a small box around the point, and only those few are ordered by (flat-earth) distance,
+    which at a town's scale is exact to the metre."""
+    scale = math.cos(math.radians(latitude))
+    dlat = within / _METRES_PER_DEGREE
+    dlon = within / (_METRES_PER_DEGREE * max(scale, 0.01))
+    dy = F("latitude") - latitude
+    dx = (F("longitude") - longitude) * scale
+    found = (
+        Address.objects.filter(
+            latitude__range=(latitude - dlat, latitude + dlat),
+            longitude__range=(longitude - dlon, longitude + dlon),
+        )
+        .annotate(distance2=ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField()))
+        .order_by("distance2", "pk")
+        .first()
+    )
+    if found is None:
+        return None
+    metres = math.hypot(
+        (found.latitude - latitude) * _METRES_PER_DEGREE,
+        (found.longitude - longitude) * scale * _METRES_PER_DEGREE,
+    )
+    return found if metres <= within else None

@@ -38,6 +38,14 @@ LIST_FIELDS = (
     "reference",
     "created_at",
     "location_text",
+    "latitude",
+    "longitude",
+    "address_is_nearest",
+    "address__civic_number",
+    "address__civic_suffix",
+    "address__street",
+    "address__unit",
+    "address__city",
     "citizen_id",
     "request_type__name_fr",
     "request_type__name_en",
@@ -140,7 +148,9 @@ def my_requests_page(
     Two or three queries whatever the number of requests."""
     if user is None or not user.is_authenticated:
         return KeysetPage([], None, None)
-    base = ServiceRequest.objects.select_related("request_type", "state").only(*LIST_FIELDS)
+    base = ServiceRequest.objects.select_related("request_type", "state", "address").only(
+        *LIST_FIELDS
+    )
     followed = list(RequestFollower.objects.filter(user=user).values_list("request_id", flat=True))
 
     def fetch(

@@ -176,7 +176,7 @@ def _export_requests(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
                 "description": r.description,
                 "fields": r.field_values,
                 "address": r.address.label if r.address else "",
-                "location": r.location_text,
+                "location": r.place_label,
                 "latitude": r.latitude,
                 "longitude": r.longitude,
                 "contact_name": r.contact_name,

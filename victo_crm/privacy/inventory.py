@@ -47,6 +47,7 @@ PERSONAL: dict[str, frozenset[str]] = {
             "latitude",
             "longitude",
             "address",
+            "address_is_nearest",
             "rating",
             "rating_comment",
             "tracking_token_hash",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.models import TimeStampedModel, localized
@@ -439,7 +441,12 @@ class ServiceRequest(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="service_requests",
     )
-    location_text = models.CharField(_("lieu"), max_length=255, blank=True)
+    # True when the citizen dropped a pin and ``address`` is the registry address nearest it
+    # (found once, at submission), not one she chose: shown as "près de …".
+    address_is_nearest = models.BooleanField(_("adresse la plus proche du repère"), default=False)
+    # The citizen's precision about the place ("Devant l'entrée, côté nord"), never the
+    # address's label: ``place_label`` puts the two together.
+    location_text = models.CharField(_("précision sur le lieu"), max_length=255, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     zones = models.ManyToManyField(
@@ -548,6 +555,87 @@ class ServiceRequest(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return not self.state.is_final
+
+    @property
+    def place_label(self) -> str:
+        """Where the request is, as every face shows it (see ``place_label``)."""
+        return place_label(
+            address=self.address if self.address_id else None,
+            address_is_nearest=self.address_is_nearest,
+            precision=self.location_text,
+            latitude=self.latitude,
+            longitude=self.longitude,
+        )
+
+
+# The columns ``place_label_of_values`` reads, for readers of ``.values()`` rows.
+PLACE_VALUES = (
+    "address_id",
+    "address__civic_number",
+    "address__civic_suffix",
+    "address__street",
+    "address__unit",
+    "address__city",
+    "address_is_nearest",
+    "location_text",
+    "latitude",
+    "longitude",
+)
+
+
+def place_label_of_values(row: Any) -> str:
+    """``place_label`` of a ``.values(*PLACE_VALUES)`` row."""
+    address = None
+    if row["address_id"] is not None:
+        from victo_crm.places.models import Address
+
+        address = Address(
+            civic_number=row["address__civic_number"],
+            civic_suffix=row["address__civic_suffix"],
+            street=row["address__street"],
+            unit=row["address__unit"],
+            city=row["address__city"],
+        )
+    return place_label(
+        address=address,
+        address_is_nearest=row["address_is_nearest"],
+        precision=row["location_text"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+    )
+
+
+def place_label(
+    *,
+    address: Any,
+    address_is_nearest: bool,
+    precision: str,
+    latitude: float | None,
+    longitude: float | None,
+) -> str:
+    """A request's place, in the active language: the address ("près de" the nearest one for
+    a pin), or the pin's coordinates when no address is near, then the citizen's precision.
+
+    The one description of a place: the portal, the desk (page, queue, export), canned
+    responses, notification e-mails, the API and Open311 all show this text."""
+    if address is not None:
+        where = (
+            gettext("près de %(address)s") % {"address": address.label}
+            if address_is_nearest
+            else address.label
+        )
+    elif latitude is not None and longitude is not None:
+        where = gettext("repère sur la carte (%(lat).5f, %(lon).5f)") % {
+            "lat": latitude,
+            "lon": longitude,
+        }
+    else:
+        where = ""
+    precision = (precision or "").strip()
+    # Requests filed before the precision was kept apart hold the address's label there.
+    if not precision or (address is not None and precision == address.label):
+        return where
+    return f"{where} — {precision}" if where else precision
 
 
 class AssignmentStrategy(models.TextChoices):

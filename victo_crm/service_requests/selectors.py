@@ -33,6 +33,7 @@ from .models import (
     RequestType,
     ServiceRequest,
     State,
+    place_label,
 )
 from .services import hash_token
 
@@ -343,12 +344,22 @@ def public_address_label(
     civic_suffix: str | None = "",
     street: str | None = "",
     city: str | None = "",
+    is_nearest: bool = False,
 ) -> str:
-    """The registry address without its unit (a dwelling is not a place the public needs);
-    nothing for a sensitive type, whose exact address would name the person."""
+    """The registry address without its unit (a dwelling is not a place the public needs),
+    « près de » it for a pin (``place_label`` without the citizen's precision); nothing for a
+    sensitive type, whose exact address would name the person."""
     if civic_number is None or rtype.is_sensitive:
         return ""
-    return f"{civic_number}{civic_suffix or ''}, {street}, {city}"
+    address = Address(
+        civic_number=civic_number,
+        civic_suffix=civic_suffix or "",
+        street=street or "",
+        city=city or "",
+    )
+    return place_label(
+        address=address, address_is_nearest=is_nearest, precision="", latitude=None, longitude=None
+    )
 
 
 @dataclass(frozen=True)
@@ -388,6 +399,7 @@ PUBLIC_COLUMNS = (
     "latitude",
     "longitude",
     "address_id",
+    "address_is_nearest",
     "address__civic_number",
     "address__civic_suffix",
     "address__street",
@@ -420,8 +432,10 @@ def _view(row: dict[str, Any], rtype: RequestType, photo: str | None) -> PublicR
             civic_suffix=row["address__civic_suffix"],
             street=row["address__street"],
             city=row["address__city"],
+            is_nearest=row["address_is_nearest"],
         ),
-        address_id=None if rtype.is_sensitive else row["address_id"],
+        # A pin's nearest address names its place; it is not an address anyone gave.
+        address_id=None if rtype.is_sensitive or row["address_is_nearest"] else row["address_id"],
         postal_code=None if rtype.is_sensitive else row["address__postal_code"],
         latitude=latitude,
         longitude=longitude,

@@ -21,7 +21,7 @@ from victo_crm.core.errors import StaleUpdateError, TransitionNotAllowed
 from victo_crm.core.uploads import CheckedImage, check_image
 from victo_crm.notifications.services import outbox_for_request_event
 from victo_crm.places.models import Address, Zone
-from victo_crm.places.selectors import point_in_town, zones_containing
+from victo_crm.places.selectors import nearest_address, point_in_town, zones_containing
 
 from . import workflows
 from .assignment import route
@@ -238,6 +238,13 @@ def service_request_submit(
     if errors:
         raise ValidationError(errors)
 
+    # A pin is named by the registry address nearest it, found once here rather than on
+    # every page, queue row and e-mail that shows the place.
+    nearest = (
+        nearest_address(latitude=lat, longitude=lon)
+        if address_obj is None and lat is not None and lon is not None
+        else None
+    )
     workflow_initial = catalogue().initial_state(rtype.workflow_id)
     if workflow_initial is None:  # guarded by workflow validation; kept for a clear failure
         raise ValidationError({"request_type": [_("Le flux de ce type n’a pas d’état initial.")]})
@@ -259,8 +266,9 @@ def service_request_submit(
         channel=channel,
         description=description,
         field_values=cleaned_values,
-        address=address_obj,
-        location_text=location_text or (address_obj.label if address_obj else ""),
+        address=address_obj or nearest,
+        address_is_nearest=address_obj is None and nearest is not None,
+        location_text=location_text,
         latitude=lat,
         longitude=lon,
         team=team,

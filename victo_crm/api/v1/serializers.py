@@ -83,7 +83,11 @@ class RequestListItemSerializer(serializers.Serializer):
     is_mine = serializers.BooleanField(
         read_only=True, help_text="False for a request the citizen follows but did not file."
     )
-    location_text = serializers.CharField(read_only=True)
+    place = serializers.CharField(
+        read_only=True,
+        help_text="Where: the address (or « près de » the one nearest a pin), then the precision.",
+    )
+    location_text = serializers.CharField(read_only=True, help_text="The precision alone.")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -139,8 +143,14 @@ class RequestDetailSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The answers as shown, in the caller's language (Accept-Language).",
     )
-    address = AddressSerializer(read_only=True, allow_null=True)
-    location_text = serializers.CharField(read_only=True)
+    address = AddressSerializer(
+        read_only=True, allow_null=True, help_text="The registry address the citizen chose."
+    )
+    place = serializers.CharField(
+        read_only=True,
+        help_text="Where: the address (or « près de » the one nearest a pin), then the precision.",
+    )
+    location_text = serializers.CharField(read_only=True, help_text="The precision alone.")
     latitude = serializers.FloatField(read_only=True, allow_null=True)
     longitude = serializers.FloatField(read_only=True, allow_null=True)
     team = serializers.CharField(read_only=True, help_text="The town service handling it.")

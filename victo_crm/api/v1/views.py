@@ -41,6 +41,7 @@ from victo_crm.service_requests import selectors as request_selectors
 from victo_crm.service_requests.configuration import catalogue as request_catalogue
 from victo_crm.service_requests.fields import field_answers
 from victo_crm.service_requests.models import (
+    PLACE_VALUES,
     Attachment,
     Channel,
     RequestFollower,
@@ -48,6 +49,7 @@ from victo_crm.service_requests.models import (
     RequestTypeField,
     ServiceRequest,
     State,
+    place_label_of_values,
 )
 from victo_crm.service_requests.services import service_request_submit
 
@@ -227,7 +229,8 @@ def request_detail_data(
             not citizen_services.reopen_refusal(sr, me(request))
             and citizen_services.reopen_transition(sr) is not None
         )
-    address = sr.address if sr.address_id else None
+    # A pin's nearest registry address names the place (``place``); it is not her address.
+    address = sr.address if sr.address_id and not sr.address_is_nearest else None
     return {
         "reference": sr.reference,
         "public_id": sr.public_id,
@@ -249,6 +252,7 @@ def request_detail_data(
             if address is not None
             else None
         ),
+        "place": sr.place_label,
         "location_text": sr.location_text,
         "latitude": sr.latitude,
         "longitude": sr.longitude,
@@ -306,6 +310,7 @@ def list_items(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dic
                 "request_type": types[type_id],
                 "status": states[state_id],
                 "is_mine": row["citizen_id"] == caller_id,
+                "place": place_label_of_values(row),
                 "location_text": row["location_text"],
                 "created_at": row["created_at"].astimezone(zone),
                 "updated_at": row["updated_at"].astimezone(zone),
@@ -365,7 +370,7 @@ class RequestListCreate(APIView):
         rows = request_selectors.requests_for_citizen(me(request), status=wanted).values(
             "reference",
             "citizen_id",
-            "location_text",
+            *PLACE_VALUES,
             "created_at",
             "updated_at",
             "request_type_id",
