@@ -163,11 +163,26 @@ def validate_rule(rule: NotificationRule) -> None:
         raise ValidationError(errors)
 
 
-def request_link(request: ServiceRequest) -> str:
-    """The page where a person follows the request: the portal's if it has one."""
+def request_link(request: ServiceRequest, *, for_requester: bool = False) -> str:
+    """The page where a person follows the request: the portal's if it has one.
+
+    ``for_requester``: a guest requester has no account, so the portal's page would answer
+    her 404; her link is her private tracking page (never anyone else's: followers and staff
+    get the page they can open)."""
     from django.conf import settings
     from django.urls import NoReverseMatch, reverse
 
+    from victo_crm.service_requests.tracking import tracking_token_in_force
+
+    if for_requester and request.citizen_id is None:
+        token = tracking_token_in_force(request)
+        try:
+            if token:
+                return settings.SITE_URL.rstrip("/") + reverse("portal:tracking", args=[token])
+            # No link opens it any more (revoked, or given before links were derived).
+            return settings.SITE_URL.rstrip("/") + reverse("portal:home")
+        except NoReverseMatch:
+            return settings.SITE_URL.rstrip("/") + "/"
     for name, kwargs in (
         ("portal:request_detail", {"reference": request.reference}),
         ("portal:request_detail", {"pk": request.pk}),
@@ -223,7 +238,7 @@ def request_values(
             "assignee": str(request.assignee) if request.assignee_id else "",
             "priority": str(Priority(request.priority).label),
             "due_at": due,
-            "link": request_link(request),
+            "link": request_link(request, for_requester=True),
             "details": _details(request, language),
         }
 

@@ -95,3 +95,20 @@ def notifications_for_request(request: ServiceRequest) -> QuerySet[Notification]
         .select_related("recipient", "rule")
         .order_by("-created_at", "-pk")
     )
+
+
+def acknowledged_by_email(request: ServiceRequest) -> bool:
+    """Whether the rules queued an e-mail to the requester about the request's filing (so
+    the portal need not send a guest her tracking link separately)."""
+    from .models import NotificationStatus
+
+    return (
+        Notification.objects.filter(
+            request=request,
+            kind="request_received",
+            channel=NotificationChannel.EMAIL,
+            address__iexact=request.contact_email,
+        )
+        .exclude(status=NotificationStatus.SKIPPED)
+        .exists()
+    )

@@ -1,7 +1,6 @@
-"""The one e-mail the portal sends itself: a guest's private tracking link.
-
-The token exists in clear only at submission (only its hash is stored), so the outbox
-worker cannot write this link later; everything else goes through the outbox."""
+"""The one e-mail the portal may send itself: a guest's private tracking link, when no
+notification rule e-mails her about the filing (the rules' acknowledgement carries the same
+link, so she gets one e-mail per event); everything else goes through the outbox."""
 
 from __future__ import annotations
 

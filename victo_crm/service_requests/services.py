@@ -4,7 +4,6 @@ does."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from .models import (
     Transition,
 )
 from .references import next_reference
+from .tracking import hash_token, tracking_token
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import Team, User
@@ -53,10 +53,6 @@ class Contact:
     name: str
     email: str
     phone: str = ""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- Submission ------------------------------------------------------------------------------
@@ -197,7 +193,8 @@ def service_request_submit(
 
     Everything is checked before anything is written; a refusal raises one
     ValidationError with a message per field, and leaves no trace. A guest request gets
-    ``tracking_token`` set on the returned instance: the only time it is known in clear.
+    ``tracking_token`` set on the returned instance (derived from its public id, see
+    ``tracking.py``: only its hash is stored).
     A request filed through Open311 gets ``open311_token`` likewise.
     """
     errors: dict[str, list[str]] = {}
@@ -283,7 +280,7 @@ def service_request_submit(
         request.contact_phone = citizen.phone
     else:
         assert contact is not None
-        token = secrets.token_urlsafe(24)
+        token = tracking_token(request)
         request.contact_name = contact.name.strip()[:200]
         request.contact_email = contact.email.strip().lower()
         request.contact_phone = (contact.phone or "").strip()[:32]

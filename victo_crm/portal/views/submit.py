@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from victo_crm.notifications.selectors import acknowledged_by_email
 from victo_crm.places.selectors import address_search
 from victo_crm.portal.emails import send_tracking_link
 from victo_crm.portal.forms import DetailsForm, LocationForm, TypeSearchForm
@@ -351,7 +352,9 @@ def _submitted(
         submitted = dict(list(submitted.items())[-20:])
     session[SUBMITTED] = submitted
     session[LAST] = {"reference": service_request.reference, "token": token}
-    if token:
+    # The acknowledgement of the notification rules carries her tracking link (one e-mail per
+    # event); only when no rule e-mails her about it does the portal send the link itself.
+    if token and not acknowledged_by_email(service_request):
         url = request.build_absolute_uri(reverse("portal:tracking", args=[token]))
         try:
             send_tracking_link(service_request=service_request, url=url)
