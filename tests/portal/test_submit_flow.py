@@ -177,3 +177,20 @@ def test_a_refused_form_can_be_sent_again_with_the_same_draft(
     assert marie.post(url, {"draft_id": "corrige"}).status_code == 400
     assert marie.post(url, {"draft_id": "corrige", "field_taille": "petit"}).status_code == 302
     assert ServiceRequest.objects.count() == 1
+
+
+def test_a_refused_guest_form_shows_every_error_at_once(
+    client: Any, request_type: Any, address: Any
+) -> None:
+    """Issue 15.3: the missing e-mail and the missing required field in the same answer."""
+    client.post(
+        reverse("portal:submit_location", args=[request_type.code]), {"address_id": address.pk}
+    )
+    page = client.post(
+        reverse("portal:submit_details", args=[request_type.code]),
+        {"description": "Trou", "contact_name": "Lucie Roy"},
+    )
+    assert page.status_code == 400
+    form = page.context["form"]
+    assert "contact_email" in form.errors and "field_taille" in form.errors
+    assert not ServiceRequest.objects.exists()

@@ -29,6 +29,8 @@ from victo_crm.portal.forms import DetailsForm, LocationForm, TypeSearchForm
 from victo_crm.portal.services import service_request_submit_once
 from victo_crm.service_requests import selectors
 from victo_crm.service_requests.citizen import service_request_follow
+from victo_crm.service_requests.configuration import catalogue
+from victo_crm.service_requests.fields import validate_field_values
 from victo_crm.service_requests.models import RequestType, ServiceRequest
 from victo_crm.service_requests.services import Contact
 
@@ -250,6 +252,18 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
                         201,
                     )
                 return response
+        elif not form.is_valid():
+            # The type's own fields are checked by the service, which a refused form never
+            # reaches: check them now, so every error shows at once, not one round at a time.
+            try:
+                validate_field_values(catalogue().fields_of(rtype), form.field_values())
+            except ValidationError as error:
+                _service_errors_to_form(
+                    form,
+                    ValidationError(
+                        {f"field_values.{k}": v for k, v in error.message_dict.items()}
+                    ),
+                )
         for message in location_errors:
             form.add_service_error(None, [message])
         if wants_json:
