@@ -161,6 +161,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
             "notify_citizen",
             "order",
             "allowed_groups",
+            "takes_charge",
         }
     ),
     "service_requests.RequestGroup": frozenset({"id", "code", "name_fr", "name_en", "order"}),
