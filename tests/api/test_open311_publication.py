@@ -139,7 +139,8 @@ def test_the_place_published_is_the_registry_address_never_the_citizen_s_words(
 
     assert found[at_address.reference]["address"] == "95, rue Perreault, Victoriaville"
     assert str(found[at_address.reference]["zipcode"]) == "G6P 2B2"
-    assert not found[typed.reference]["address"]
+    # A pin is published « près de » the registry address nearest to it, never with her words.
+    assert found[typed.reference]["address"] == "près de 95, rue Perreault, Victoriaville"
     assert "près du 95".encode() not in public.get(f"{BASE}/requests.{fmt}").content
 
 
