@@ -362,6 +362,37 @@ def public_address_label(
     )
 
 
+def follower_place(sr: ServiceRequest) -> tuple[str, float | None, float | None]:
+    """Where ``sr`` is, as someone other than its requester sees it (a follower; the same
+    rule as the public feeds): the registry address without its unit, « près de » it for a
+    pin, never the requester's own precision; for a sensitive type no address at all and a
+    position snapped to the grid. Returns (label, latitude, longitude)."""
+    rtype = sr.request_type
+    address = sr.address if sr.address_id else None
+    label = public_address_label(
+        rtype,
+        civic_number=address.civic_number if address else None,
+        civic_suffix=address.civic_suffix if address else "",
+        street=address.street if address else "",
+        city=address.city if address else "",
+        is_nearest=sr.address_is_nearest,
+    )
+    latitude, longitude = public_position(rtype, sr.latitude, sr.longitude)
+    return label, latitude, longitude
+
+
+def follower_place_of_values(row: Any, rtype: RequestType) -> str:
+    """``follower_place``'s label from a ``.values(*PLACE_VALUES)`` row."""
+    return public_address_label(
+        rtype,
+        civic_number=row["address__civic_number"],
+        civic_suffix=row["address__civic_suffix"],
+        street=row["address__street"],
+        city=row["address__city"],
+        is_nearest=row["address_is_nearest"],
+    )
+
+
 @dataclass(frozen=True)
 class PublicRequestView:
     """A request as the public sees it. ``photo``: the file name of its first public photo

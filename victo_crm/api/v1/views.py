@@ -231,6 +231,13 @@ def request_detail_data(
         )
     # A pin's nearest registry address names the place (``place``); it is not her address.
     address = sr.address if sr.address_id and not sr.address_is_nearest else None
+    if is_mine:
+        place, latitude, longitude = sr.place_label, sr.latitude, sr.longitude
+    else:
+        # A follower: the public side of the place (never her precision, her unit, nor for a
+        # sensitive type her address or exact position).
+        address = None
+        place, latitude, longitude = request_selectors.follower_place(sr)
     return {
         "reference": sr.reference,
         "public_id": sr.public_id,
@@ -252,10 +259,10 @@ def request_detail_data(
             if address is not None
             else None
         ),
-        "place": sr.place_label,
-        "location_text": sr.location_text,
-        "latitude": sr.latitude,
-        "longitude": sr.longitude,
+        "place": place,
+        "location_text": sr.location_text if is_mine else "",
+        "latitude": latitude,
+        "longitude": longitude,
         "team": sr.team.name,
         "created_at": sr.created_at,
         "updated_at": sr.updated_at,
@@ -304,14 +311,21 @@ def list_items(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dic
             types[type_id] = type_document(config.request_type(type_id))
         if state_id not in states:
             states[state_id] = status_document(config.state(state_id))
+        mine = row["citizen_id"] == caller_id
         items.append(
             {
                 "reference": row["reference"],
                 "request_type": types[type_id],
                 "status": states[state_id],
-                "is_mine": row["citizen_id"] == caller_id,
-                "place": place_label_of_values(row),
-                "location_text": row["location_text"],
+                "is_mine": mine,
+                "place": (
+                    place_label_of_values(row)
+                    if mine
+                    else request_selectors.follower_place_of_values(
+                        row, config.request_type(type_id)
+                    )
+                ),
+                "location_text": row["location_text"] if mine else "",
                 "created_at": row["created_at"].astimezone(zone),
                 "updated_at": row["updated_at"].astimezone(zone),
             }

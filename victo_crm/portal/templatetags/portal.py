@@ -184,3 +184,14 @@ def inbox_unread(context: template.Context) -> int:
         cached = unread_count(user)
         request._portal_inbox_unread = cached  # type: ignore[union-attr]
     return int(cached)
+
+
+@register.filter
+def place_for(sr: Any, user: Any) -> str:
+    """Where ``sr`` is, as ``user`` may see it: all of it for the requester (or a guest on
+    her tracking page, ``user`` None), the public side for a follower."""
+    from victo_crm.service_requests.selectors import follower_place
+
+    if user is None or not getattr(user, "is_authenticated", False) or sr.citizen_id == user.pk:
+        return str(sr.place_label)
+    return follower_place(sr)[0]
