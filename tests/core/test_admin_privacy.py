@@ -236,10 +236,9 @@ def test_requests_and_citizens_things_are_not_in_the_admin(
         response = client.get(url)
         assert response.status_code == 404, url
         assert "marie@example.ca" not in response.content.decode()
-    # Not found for those who may manage staff accounts; forbidden for a supervisor.
+    # The admin's set-password page is gone for everyone (allauth's is the only one).
     password = client.get(f"/admin/accounts/user/{citizen.pk}/password/")
-    expected = 403 if persona == "tp_env_supervisor" else 404
-    assert password.status_code == expected
+    assert password.status_code == 404
     assert "marie@example.ca" not in password.content.decode()
 
 
@@ -281,8 +280,6 @@ def test_administrators_create_a_staff_account_with_its_roles(administrator):
         "/admin/accounts/user/add/",
         {
             "email": "nouvel.agent@victoriaville.ca",
-            "password1": "Un-mot-de-passe-2026!",
-            "password2": "Un-mot-de-passe-2026!",
         },
     )
     assert (
@@ -296,8 +293,6 @@ def test_administrators_create_a_staff_account_with_its_roles(administrator):
             "first_name": "Nadia",
             "last_name": "Nouvelle",
             "groups": [agent_group.pk],
-            "password1": "Un-mot-de-passe-2026!",
-            "password2": "Un-mot-de-passe-2026!",
         },
         follow=True,
     )
@@ -306,6 +301,25 @@ def test_administrators_create_a_staff_account_with_its_roles(administrator):
     assert list(created.groups.values_list("name", flat=True)) == [roles.AGENT]
     # It is a staff account: its page opens (a citizen's would not).
     assert client.get(f"/admin/accounts/user/{created.pk}/change/").status_code == 200
+    # Nobody typed a password for her: she sets hers through allauth's reset.
+    assert not created.has_usable_password()
+
+
+def test_no_admin_or_cms_form_sets_another_person_s_password(administrator, superuser, agent):
+    """One password form, allauth's: the admin's and the CMS's user pages show none."""
+    for client, url in (
+        (client_for(administrator), "/admin/accounts/user/add/"),
+        (client_for(administrator), f"/admin/accounts/user/{agent.pk}/change/"),
+        (client_for(superuser), f"/cms/users/edit/{agent.pk}/"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert 'type="password"' not in page.text, url
+        assert "password/" not in page.text.replace("/compte/password/", ""), url
+    assert (
+        client_for(administrator).get(f"/admin/accounts/user/{agent.pk}/password/").status_code
+        == 404
+    )
 
 
 def test_the_outbox_shows_deliveries_without_naming_anyone(administrator, personal_world):

@@ -14,10 +14,10 @@ from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -30,9 +30,13 @@ admin.site.unregister(EmailAddress)
 admin.site.unregister(Authenticator)
 
 
-class EmailUserCreationForm(UserCreationForm):
+class EmailUserCreationForm(forms.ModelForm):
     """A staff account: created with its roles, so that it is a staff account from the
-    start (an account without a role would be a citizen's, which the admin does not show)."""
+    start (an account without a role would be a citizen's, which the admin does not show).
+
+    No password: nobody types another person's password. The account starts without one;
+    the person chooses it through the sign-in page's "Mot de passe oublié ?" (allauth's
+    reset, by e-mail) and then enrols their second factor, like every staff member."""
 
     groups = forms.ModelMultipleChoiceField(
         label=_("rôles"),
@@ -44,6 +48,14 @@ class EmailUserCreationForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("email", "first_name", "last_name", "groups")
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
 
 
 class EmailUserChangeForm(UserChangeForm):
@@ -74,7 +86,7 @@ class UserAdmin(DjangoUserAdmin):
     inlines = (TeamMembershipInline,)
     # No phone or postal address: the person keeps those in their own profile.
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         (_("Identité"), {"fields": ("first_name", "last_name", "preferred_language")}),
         (
             _("Rôles et permissions"),
@@ -87,7 +99,7 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "first_name", "last_name", "groups", "password1", "password2"),
+                "fields": ("email", "first_name", "last_name", "groups"),
             },
         ),
     )
@@ -121,6 +133,10 @@ class UserAdmin(DjangoUserAdmin):
             % {"count": people},
             messages.SUCCESS,
         )
+
+    def user_change_password(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # No password form but allauth's: a person changes their own there, or resets it.
+        raise Http404
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         # Teams on the change page, which the add page leads to once the account exists.

@@ -231,6 +231,8 @@ MFA_TOTP_ISSUER = "Ville de Victoriaville"
 # the CMS manages neither passwords nor e-mail addresses (allauth verifies those).
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Nor does the CMS's user form set anyone's password (allauth's reset is the only way).
+WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # --- Portal (issue 3): allauth's forms and messages in the portal's own French ----------
 ACCOUNT_FORMS = {
