@@ -21,6 +21,14 @@ class TestFindingTheCitizen:
         assert f"?choisi={citizen.pk}" in html, query
         assert AccessLog.objects.filter(user=agent, citizen=citizen, what="citizen_search").exists()
 
+    def test_opening_the_chosen_citizen_is_logged_too(self, citizen, address, agent):
+        """The form then shows her e-mail, phone and address: a read of personal data."""
+        citizen.phone = "819-555-0199"
+        citizen.save()
+        page = client_for(agent).get(f"/bureau/requetes/nouvelle/?choisi={citizen.pk}")
+        assert "819-555-0199" in page.content.decode()
+        assert AccessLog.objects.filter(user=agent, citizen=citizen).count() == 1
+
     def test_staff_accounts_are_not_offered_as_citizens(self, agent, supervisor):
         html = (
             client_for(agent)

@@ -19,7 +19,8 @@ from victo_crm.service_requests.services import Contact, service_request_submit
 from . import selectors
 from .access import desk_view
 from .forms import CitizenSearchForm, OnBehalfForm
-from .services import access_log_citizen_search
+from .models import AccessWhat
+from .services import access_log_citizen_search, access_log_record
 from .views import _user
 
 INPUT_TYPES: dict[str, str] = {
@@ -74,6 +75,9 @@ def on_behalf(request: HttpRequest) -> HttpResponse:
     form = OnBehalfForm(data, initial=initial)
     citizen_id = str(posted.get("citizen") or initial.get("citizen") or "")
     citizen = selectors.citizen_search_by_id(int(citizen_id)) if citizen_id.isdigit() else None
+    if citizen is not None and request.method == "GET":
+        # The page shows the chosen citizen's e-mail, phone and address: a read like any other.
+        access_log_record(user=user, what=AccessWhat.CITIZEN_SEARCH, citizen_id=citizen.pk)
     type_id = str(posted.get("request_type") or initial.get("request_type") or "")
     request_type = (
         RequestType.objects.filter(pk=int(type_id), is_active=True).first()
