@@ -314,6 +314,10 @@ def seeded(transactional_db: None) -> Workflow:
         "victo_crm.service_requests.migrations.0002_default_workflow"
     )
     migration.seed(apps, None)
+    # Later data migrations that change the seeded workflow, replayed in order.
+    importlib.import_module(
+        "victo_crm.service_requests.migrations.0008_transition_takes_charge"
+    ).flag_default_take_in_charge(apps, None)
     return Workflow.objects.get(code="default")
 
 

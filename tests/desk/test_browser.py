@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import DESKTOP, PHONE, axe_violations, keep_offline, login, screenshot
 from victo_crm.desk.models import CannedResponse
@@ -76,9 +77,8 @@ def test_an_agent_takes_answers_and_moves_a_new_request_and_the_citizen_sees_onl
     # One click on the canned response fills the reply (htmx); the agent edits it, sends it.
     page.get_by_role("link", name="Prise en charge").click()
     box = page.locator("#id_reply_text")
-    page.wait_for_function(
-        "document.querySelector('#id_reply_text').value.includes('Bonjour Marie Tremblay')"
-    )
+    # A locator assertion, not wait_for_function: the page's CSP forbids evaluating strings.
+    expect(box).to_have_value(re.compile("Bonjour Marie Tremblay"))
     box.press("Control+End")
     box.type(ADDED)
     page.get_by_role("button", name="Envoyer la réponse").click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.conftest import sign_in
+from tests.notifications.conftest import reseed_rules, reseed_topics
 from victo_crm.desk.demo import CITIZEN_DOMAIN, REQUESTS
 from victo_crm.notifications.models import Notification
 from victo_crm.service_requests.models import (
@@ -25,6 +27,14 @@ from victo_crm.service_requests.models import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _migrations_data(seeded: Any) -> None:
+    """What the migrations seeded (the default workflow, notification rules, alert topics),
+    which an earlier transactional test's flush emptied."""
+    reseed_rules()
+    reseed_topics()
 
 
 def counts() -> dict[str, int]:

@@ -35,9 +35,8 @@ PERMISSIONS_POLICY = (
 )
 
 
-def _tile_source() -> str:
+def _tile_source(url: str) -> str:
     """The tile server's origin (``https://*.tile.example`` for an ``{s}`` template)."""
-    url = settings.VICTO_MAP_TILE_URL
     if not url:
         return ""
     parts = urlsplit(url.replace("{s}.", "SUBDOMAIN."))
@@ -45,10 +44,16 @@ def _tile_source() -> str:
     return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "") if host else ""
 
 
-@cache
 def content_security_policy(staff_tool: bool) -> str:
+    """The policy for the settings in force (the tile server may change without a restart in
+    tests; the text is built once per combination)."""
+    return _policy(staff_tool, settings.VICTO_MAP_TILE_URL, settings.VICTO_CSP_EXTRA)
+
+
+@cache
+def _policy(staff_tool: bool, tile_url: str, extra: str) -> str:
     script = "'self' 'unsafe-inline'" if staff_tool else "'self'"
-    images = " ".join(filter(None, ["'self'", "data:", "blob:", _tile_source()]))
+    images = " ".join(filter(None, ["'self'", "data:", "blob:", _tile_source(tile_url)]))
     directives = [
         "default-src 'self'",
         f"script-src {script}",
@@ -64,7 +69,7 @@ def content_security_policy(staff_tool: bool) -> str:
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
-    extra = settings.VICTO_CSP_EXTRA.strip().rstrip(";")
+    extra = extra.strip().rstrip(";")
     return "; ".join(directives + ([extra] if extra else []))
 
 
