@@ -147,7 +147,7 @@ def test_concurrent_duplicates_create_one_request_and_the_others_get_409(
     barrier = threading.Barrier(8)
     statuses: list[int] = []
 
-    from victo_crm.api.v1 import views
+    from victo_crm.api.v1.views import requests as views
 
     original = views.service_request_submit
 

@@ -14,7 +14,7 @@ from .services import uploads_consume
 
 
 def _caller(subject: Subject) -> str:
-    # The caller key of api.v1.views.caller_of.
+    # The caller key of api.v1.views.base.caller_of.
     return f"u:{subject.user.pk}"
 
 

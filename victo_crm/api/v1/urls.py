@@ -5,7 +5,7 @@ alerts, subscriptions and collection days (``/api/v1/alerts/…``) and the in-ap
 from django.urls import URLPattern, URLResolver, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import alerts, views
+from . import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/request-types/", views.RequestTypeList.as_view(), name="request-types"),
@@ -56,32 +56,32 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/devices/", views.DeviceListCreate.as_view(), name="devices"),
     path("api/v1/devices/<int:device_id>/", views.DeviceDelete.as_view(), name="device"),
     # Alerts, subscriptions and collection days; the in-app inbox.
-    path("api/v1/alerts/topics/", alerts.TopicList.as_view(), name="alert-topics"),
-    path("api/v1/alerts/notices/", alerts.NoticeList.as_view(), name="alert-notices"),
+    path("api/v1/alerts/topics/", views.TopicList.as_view(), name="alert-topics"),
+    path("api/v1/alerts/notices/", views.NoticeList.as_view(), name="alert-notices"),
     path(
         "api/v1/alerts/collections/",
-        alerts.CollectionSchedule.as_view(),
+        views.CollectionSchedule.as_view(),
         name="alert-collections",
     ),
     path(
         "api/v1/alerts/subscriptions/",
-        alerts.SubscriptionListCreate.as_view(),
+        views.SubscriptionListCreate.as_view(),
         name="alert-subscriptions",
     ),
     path(
         "api/v1/alerts/subscriptions/<int:pk>/",
-        alerts.SubscriptionDetail.as_view(),
+        views.SubscriptionDetail.as_view(),
         name="alert-subscription",
     ),
-    path("api/v1/notifications/", alerts.Inbox.as_view(), name="notifications"),
+    path("api/v1/notifications/", views.Inbox.as_view(), name="notifications"),
     path(
         "api/v1/notifications/read-all/",
-        alerts.InboxReadAll.as_view(),
+        views.InboxReadAll.as_view(),
         name="notifications-read-all",
     ),
     path(
         "api/v1/notifications/<int:pk>/read/",
-        alerts.InboxRead.as_view(),
+        views.InboxRead.as_view(),
         name="notification-read",
     ),
     path(

@@ -24,17 +24,13 @@ from victo_crm.alerts import ical
 from victo_crm.alerts import services as alert_services
 from victo_crm.alerts.calendar import upcoming_collections
 from victo_crm.alerts.models import AlertTopic, Notice, Subscription, TopicCategory
-from victo_crm.alerts.selectors import (
-    active_notices,
-    active_notices_for_address,
-    subscriptions_for,
-)
+from victo_crm.alerts.selectors import active_notices, active_notices_for_address, subscriptions_for
 from victo_crm.notifications import services as notification_services
 from victo_crm.notifications.selectors import inbox_for, unread_count
 from victo_crm.places.models import Address
 
-from .idempotency import idempotent
-from .views import IDEMPOTENCY_PARAMETER, ObjectOfTheCaller, caller_of, me
+from ..idempotency import idempotent
+from .base import IDEMPOTENCY_PARAMETER, ObjectOfTheCaller, caller_of, me
 
 CHANNELS = alert_services.EVERY_CHANNEL
 

@@ -1,0 +1,85 @@
+"""The catalogue: request groups and types with their fields, cached by ETag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import serializers as s
+from ..catalogue import catalogue
+from .base import IF_NONE_MATCH
+
+
+def _cached(request: Request, document: Any, etag: str) -> Response:
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "public, max-age=300",
+        "Vary": "Accept-Language",
+    }
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(document, headers=headers)
+
+
+class RequestTypeList(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="request_types_list",
+        summary="Request types with their field definitions",
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: s.CatalogueTypeSerializer(many=True),
+            304: OpenApiResponse(description="Not modified"),
+        },
+        tags=["catalogue"],
+    )
+    def get(self, request: Request) -> Response:
+        data = catalogue()
+        return _cached(request, data["types"], data["types_etag"])
+
+
+class RequestTypeDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="request_types_retrieve",
+        summary="One request type with its field definitions",
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: s.CatalogueTypeSerializer,
+            304: OpenApiResponse(description="Not modified"),
+        },
+        tags=["catalogue"],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        found = catalogue()["by_code"].get(code)
+        if found is None:
+            raise NotFound(_("Ce type de requête n’existe pas."))
+        return _cached(request, found[0], found[1])
+
+
+class RequestGroupList(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="request_groups_list",
+        summary="Groups of request types",
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: s.CatalogueGroupSerializer(many=True),
+            304: OpenApiResponse(description="Not modified"),
+        },
+        tags=["catalogue"],
+    )
+    def get(self, request: Request) -> Response:
+        data = catalogue()
+        return _cached(request, data["groups"], data["groups_etag"])

@@ -1,0 +1,456 @@
+"""My requests: list, submit, detail with its timeline and photos, and the requester's
+actions (comment, add photos, reopen, rate)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from victo_crm.service_requests import citizen as citizen_services
+from victo_crm.service_requests import selectors as request_selectors
+from victo_crm.service_requests.configuration import catalogue as request_catalogue
+from victo_crm.service_requests.fields import field_answers
+from victo_crm.service_requests.models import (
+    PLACE_VALUES,
+    Attachment,
+    Channel,
+    RequestType,
+    RequestTypeField,
+    ServiceRequest,
+    State,
+    place_label_of_values,
+)
+from victo_crm.service_requests.services import service_request_submit
+
+from ... import services as api_services
+from .. import serializers as s
+from ..idempotency import idempotent
+from ..parsers import FormParser, JSONParser, MultiPartParser
+from .base import IDEMPOTENCY_PARAMETER, ObjectOfTheCaller, caller_of, me
+
+
+class RequestCursor(CursorPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("-created_at", "-pk")
+
+
+def _photo_url(request: Request, sr: ServiceRequest, attachment: Attachment) -> str:
+    return request.build_absolute_uri(
+        reverse("api:v1:request-photo", args=[sr.reference, attachment.pk])
+    )
+
+
+def type_document(rtype: RequestType) -> dict[str, str]:
+    """``s.TypeRefSerializer``: a request's type as the app shows it."""
+    return {"code": rtype.code, "name": rtype.name}
+
+
+def status_document(state: State) -> dict[str, Any]:
+    """``s.StatusSerializer``: a state in the citizen's words."""
+    return {"code": state.code, "label": state.citizen_label, "is_closed": state.is_final}
+
+
+def _field_answers(sr: ServiceRequest) -> list[dict[str, Any]]:
+    """The answers to the type's fields as the app shows them, in the caller's language."""
+    if not sr.field_values:
+        return []
+    fields = RequestTypeField.objects.filter(request_type_id=sr.request_type_id).order_by(
+        "order", "pk"
+    )
+    return field_answers(fields, sr.field_values)
+
+
+def request_detail_data(
+    request: Request, sr: ServiceRequest, *, just_submitted: bool = False
+) -> dict[str, Any]:
+    """The detail document of a request the caller may read (as requester or follower).
+    ``just_submitted``: ``sr`` comes from ``service_request_submit`` in this call, whose
+    history it carries (nothing to read back)."""
+    is_mine = sr.citizen_id == me(request).pk
+    timeline = request_selectors.public_timeline(
+        sr,
+        for_follower=not is_mine,
+        known=getattr(sr, "new_history", None) if just_submitted else None,
+    )
+    photos: list[Attachment] = []
+    for entry in timeline:
+        photos.extend(entry.photos)
+    can_reopen = False
+    if is_mine and sr.state.is_final:
+        can_reopen = (
+            not citizen_services.reopen_refusal(sr, me(request))
+            and citizen_services.reopen_transition(sr) is not None
+        )
+    # A pin's nearest registry address names the place (``place``); it is not her address.
+    address = sr.address if sr.address_id and not sr.address_is_nearest else None
+    if is_mine:
+        place, latitude, longitude = sr.place_label, sr.latitude, sr.longitude
+    else:
+        # A follower: the public side of the place (never her precision, her unit, nor for a
+        # sensitive type her address or exact position).
+        address = None
+        place, latitude, longitude = request_selectors.follower_place(sr)
+    return {
+        "reference": sr.reference,
+        "public_id": sr.public_id,
+        "request_type": type_document(sr.request_type),
+        "status": status_document(sr.state),
+        "is_mine": is_mine,
+        "channel": sr.channel,
+        "description": sr.description if is_mine else None,
+        "field_values": sr.field_values if is_mine else None,
+        "field_answers": _field_answers(sr) if is_mine else None,
+        "address": (
+            {
+                "id": address.pk,
+                "label": address.label,
+                "postal_code": address.postal_code,
+                "latitude": address.latitude,
+                "longitude": address.longitude,
+            }
+            if address is not None
+            else None
+        ),
+        "place": place,
+        "location_text": sr.location_text if is_mine else "",
+        "latitude": latitude,
+        "longitude": longitude,
+        "team": sr.team.name,
+        "created_at": sr.created_at,
+        "updated_at": sr.updated_at,
+        "due_at": sr.due_at,
+        "closed_at": sr.closed_at,
+        "rating": sr.rating if is_mine else None,
+        "rating_comment": sr.rating_comment if is_mine else None,
+        "can_reopen": can_reopen,
+        "can_rate": is_mine and sr.state.is_final and sr.rated_at is None,
+        "photos": [
+            {
+                "id": photo.pk,
+                "url": _photo_url(request, sr, photo),
+                "content_type": photo.content_type,
+                "width": photo.width,
+                "height": photo.height,
+            }
+            for photo in photos
+        ],
+        "timeline": [
+            {
+                "at": entry.at,
+                "kind": entry.kind,
+                "title": entry.title,
+                "message": entry.message,
+                "from_city": entry.from_city,
+                "photo_ids": [photo.pk for photo in entry.photos],
+            }
+            for entry in timeline
+        ],
+    }
+
+
+def list_items(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dict[str, Any]]:
+    """The documents of "my requests" (``s.RequestListItemSerializer`` describes them) from
+    flat rows: type and state names come from the configuration kept in memory."""
+    config = request_catalogue()
+    zone = timezone.get_current_timezone()
+    # A page names a handful of types and states: each document is built once per page.
+    types: dict[int, dict[str, str]] = {}
+    states: dict[int, dict[str, Any]] = {}
+    items = []
+    for row in rows:
+        type_id, state_id = row["request_type_id"], row["state_id"]
+        if type_id not in types:
+            types[type_id] = type_document(config.request_type(type_id))
+        if state_id not in states:
+            states[state_id] = status_document(config.state(state_id))
+        mine = row["citizen_id"] == caller_id
+        items.append(
+            {
+                "reference": row["reference"],
+                "request_type": types[type_id],
+                "status": states[state_id],
+                "is_mine": mine,
+                "place": (
+                    place_label_of_values(row)
+                    if mine
+                    else request_selectors.follower_place_of_values(
+                        row, config.request_type(type_id)
+                    )
+                ),
+                "location_text": row["location_text"] if mine else "",
+                "created_at": row["created_at"].astimezone(zone),
+                "updated_at": row["updated_at"].astimezone(zone),
+            }
+        )
+    return items
+
+
+def _own_request(request: Request, reference: str) -> ServiceRequest:
+    return request_selectors.request_for_citizen_or_404(me(request), reference=reference)
+
+
+def _requester_only(request: Request, reference: str) -> ServiceRequest:
+    """The caller's own request; a followed one is 404 for the requester's actions."""
+    sr = _own_request(request, reference)
+    if sr.citizen_id != me(request).pk:
+        raise NotFound()
+    return sr
+
+
+def _photos_from(request: Request, data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    uploads = api_services.uploads_for_submission(
+        owner=me(request), ids=list(data.get("upload_ids") or [])
+    )
+    photos = list(data.get("photos") or [])
+    for upload in uploads:
+        with upload.file.open("rb") as handle:
+            photos.append(ContentFile(handle.read(), name=upload.original_name))
+    return photos, uploads
+
+
+def _consume_later(uploads: list[Any]) -> None:
+    if uploads:
+        api_services.uploads_consume(uploads=uploads)
+
+
+class RequestListCreate(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="requests_list",
+        summary="My requests (and those I follow), newest first",
+        parameters=[
+            OpenApiParameter("status", str, enum=["open", "closed"], required=False),
+            OpenApiParameter("cursor", str, required=False),
+            OpenApiParameter("page_size", int, required=False),
+        ],
+        responses={200: s.RequestPageSerializer},
+        tags=["requests"],
+    )
+    def get(self, request: Request) -> Response:
+        wanted = request.query_params.get("status") or None
+        if wanted not in (None, "open", "closed"):
+            raise ValidationError({"status": [_("Choisissez open ou closed.")]})
+        # Flat rows, names from the configuration in memory: no join, no model instances and
+        # no serializer fields per row (the list is the app's most frequent call).
+        rows = request_selectors.requests_for_citizen(me(request), status=wanted).values(
+            "reference",
+            "citizen_id",
+            *PLACE_VALUES,
+            "created_at",
+            "updated_at",
+            "request_type_id",
+            "state_id",
+        )
+        paginator = RequestCursor()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        data = list_items(page or [], caller_id=me(request).pk)
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="requests_create",
+        summary="Submit a request",
+        description=(
+            "JSON, or multipart/form-data with `photos` files (and `field_values` as a JSON "
+            "string). Photos uploaded beforehand are named in `upload_ids`. Server-owned "
+            "fields (reference, state, team, assignee, due date, channel) are ignored."
+        ),
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request={
+            "application/json": s.RequestSubmitSerializer,
+            "multipart/form-data": s.RequestSubmitSerializer,
+        },
+        responses={201: s.RequestDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Pothole",
+                value={
+                    "request_type": "nid-de-poule",
+                    "description": "Un trou profond devant le 12",
+                    "field_values": {"taille": "grand"},
+                    "latitude": 46.057,
+                    "longitude": -71.958,
+                },
+                request_only=True,
+            )
+        ],
+        tags=["requests"],
+    )
+    def post(self, request: Request) -> Response:
+        return idempotent(request, caller_of(request), lambda: self._submit(request))
+
+    def _submit(self, request: Request) -> Response:
+        serializer = s.RequestSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        photos, uploads = _photos_from(request, data)
+        sr = service_request_submit(
+            request_type=data["request_type"],
+            citizen=me(request),
+            description=data.get("description", ""),
+            field_values=data.get("field_values") or {},
+            address=data.get("address"),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            location_text=data.get("location_text", ""),
+            photos=photos,
+            channel=Channel.MOBILE,
+            language=translation.get_language(),
+        )
+        _consume_later(uploads)
+        location = reverse("api:v1:request-detail", args=[sr.reference])
+        return Response(
+            request_detail_data(request, sr, just_submitted=True),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+class RequestDetail(APIView):
+    permission_classes = [ObjectOfTheCaller]
+
+    @extend_schema(
+        operation_id="requests_retrieve",
+        summary="One of my requests with its public timeline",
+        responses={200: s.RequestDetailSerializer},
+        tags=["requests"],
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        sr = _own_request(request, reference)
+        return Response(request_detail_data(request, sr))
+
+
+class RequestPhoto(APIView):
+    permission_classes = [ObjectOfTheCaller]
+
+    @extend_schema(
+        operation_id="requests_photo_retrieve",
+        summary="A photo of my request (its copy without EXIF metadata)",
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+        },
+        tags=["requests"],
+    )
+    def get(self, request: Request, reference: str, photo_id: int) -> FileResponse:
+        sr = _requester_only(request, reference)
+        attachment = request_selectors.public_attachment_or_404(sr, photo_id)
+        response = FileResponse(
+            attachment.public_file.open("rb"), content_type=attachment.content_type
+        )
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class RequestComments(APIView):
+    permission_classes = [ObjectOfTheCaller]
+
+    @extend_schema(
+        operation_id="requests_comment_create",
+        summary="Add a comment to my request",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=s.CommentSerializer,
+        responses={201: s.RequestDetailSerializer},
+        tags=["requests"],
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        def work() -> Response:
+            sr = _requester_only(request, reference)
+            serializer = s.CommentSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            citizen_services.service_request_comment(
+                request=sr, citizen=me(request), text=serializer.validated_data["text"]
+            )
+            return Response(request_detail_data(request, sr), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, caller_of(request), work)
+
+
+class RequestPhotos(APIView):
+    permission_classes = [ObjectOfTheCaller]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        operation_id="requests_photos_create",
+        summary="Add photos to my request",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request={
+            "multipart/form-data": s.PhotosInputSerializer,
+            "application/json": s.PhotosInputSerializer,
+        },
+        responses={201: s.RequestDetailSerializer},
+        tags=["requests"],
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        def work() -> Response:
+            sr = _requester_only(request, reference)
+            serializer = s.PhotosInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            photos, uploads = _photos_from(request, serializer.validated_data)
+            citizen_services.service_request_add_photos(
+                request=sr, citizen=me(request), photos=photos
+            )
+            _consume_later(uploads)
+            return Response(request_detail_data(request, sr), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, caller_of(request), work)
+
+
+class RequestReopen(APIView):
+    permission_classes = [ObjectOfTheCaller]
+
+    @extend_schema(
+        operation_id="requests_reopen",
+        summary="Reopen my closed request (“ce n’est pas réglé”)",
+        request=s.ReopenSerializer,
+        responses={200: s.RequestDetailSerializer},
+        tags=["requests"],
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        sr = _requester_only(request, reference)
+        serializer = s.ReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        citizen_services.service_request_reopen(
+            request=sr, citizen=me(request), reason=serializer.validated_data["reason"]
+        )
+        return Response(request_detail_data(request, _own_request(request, reference)))
+
+
+class RequestRating(APIView):
+    permission_classes = [ObjectOfTheCaller]
+
+    @extend_schema(
+        operation_id="requests_rate",
+        summary="Rate my closed request (1 to 5), once",
+        request=s.RateSerializer,
+        responses={200: s.RequestDetailSerializer},
+        tags=["requests"],
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        sr = _requester_only(request, reference)
+        serializer = s.RateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        citizen_services.service_request_rate(
+            request=sr,
+            citizen=me(request),
+            rating=serializer.validated_data["rating"],
+            comment=serializer.validated_data.get("comment", ""),
+        )
+        return Response(request_detail_data(request, sr))
