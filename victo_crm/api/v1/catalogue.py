@@ -17,6 +17,8 @@ from django.utils import translation
 
 from victo_crm.service_requests.models import RequestGroup, RequestType
 
+from .serializers import CatalogueGroupSerializer, CatalogueTypeSerializer
+
 TTL = 300
 LANGUAGES = ("fr", "en")
 
@@ -30,63 +32,32 @@ def etag_of(document: Any) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _field(field: Any) -> dict[str, Any]:
-    return {
-        "code": field.code,
-        "label": field.label,
-        "help": field.help,
-        "datatype": field.datatype,
-        "required": field.required,
-        "order": field.order,
-        "choices": [
-            {"code": code, "label": label_en if translation.get_language() == "en" else label_fr}
-            for code, label_fr, label_en in field.parsed_choices()
-        ]
-        if field.is_list
-        else [],
-    }
-
-
-def _type(rtype: RequestType) -> dict[str, Any]:
-    return {
-        "code": rtype.code,
-        "name": rtype.name,
-        "description": rtype.description,
-        "group": rtype.group.code,
-        "keywords": [word.strip() for word in rtype.keywords.split(",") if word.strip()],
-        "sla_hours": rtype.sla_hours,
-        "location_required": rtype.location_required,
-        "location_allowed": rtype.location_allowed,
-        "photos_allowed": rtype.photos_allowed,
-        "fields": [
-            _field(field) for field in sorted(rtype.fields.all(), key=lambda f: (f.order, f.pk))
-        ],
-    }
-
-
 def _build() -> dict[str, Any]:
-    types = [
-        _type(rtype)
-        for rtype in RequestType.objects.filter(is_active=True)
+    rtypes = list(
+        RequestType.objects.filter(is_active=True)
         .select_related("group")
         .prefetch_related("fields")
         .order_by("group__order", "group__name_fr", "order", "name_fr")
-    ]
-    groups = [
-        {
-            "code": group.code,
-            "name": group.name,
-            "types": [t["code"] for t in types if t["group"] == group.code],
-        }
-        for group in RequestGroup.objects.order_by("order", "name_fr")
-    ]
-    groups = [group for group in groups if group["types"]]
+    )
+    # Plain lists and dicts (a JSON round trip): what the cache keeps and the ETag hashes.
+    types = json.loads(json.dumps(CatalogueTypeSerializer(rtypes, many=True).data))
+    groups = list(RequestGroup.objects.order_by("order", "name_fr"))
+    for group in groups:
+        group.type_codes = [rtype.code for rtype in rtypes if rtype.group_id == group.pk]  # type: ignore[attr-defined]
+    group_documents = json.loads(
+        json.dumps(
+            CatalogueGroupSerializer(
+                [group for group in groups if group.type_codes],  # type: ignore[attr-defined]
+                many=True,
+            ).data
+        )
+    )
     return {
         "types": types,
         "types_etag": etag_of(types),
         "by_code": {t["code"]: (t, etag_of(t)) for t in types},
-        "groups": groups,
-        "groups_etag": etag_of(groups),
+        "groups": group_documents,
+        "groups_etag": etag_of(group_documents),
     }
 
 

@@ -11,16 +11,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from victo_crm.accounts.models import Channel as PreferenceChannel
 from victo_crm.accounts.models import ConsentPurpose, Language, Topic
+from victo_crm.alerts.models import Severity, TopicCategory
+from victo_crm.alerts.services import EVERY_CHANNEL
 from victo_crm.core import boundary
-from victo_crm.notifications.models import PushDevice
+from victo_crm.notifications.models import PushDevice, RuleEvent
 from victo_crm.notifications.push_endpoints import validate_push_endpoint
+from victo_crm.service_requests.models import Channel, EventKind
 
 MAX_TEXT = 5000
 
@@ -56,14 +62,21 @@ class FieldValuesField(serializers.Field):
 
 
 class TypeRefSerializer(serializers.Serializer):
+    """A request type (``RequestType``) as a request shows it."""
+
     code = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
 
 
 class StatusSerializer(serializers.Serializer):
+    """A workflow state (``State``) in the citizen's words. Its code is configuration (an
+    administrator names states), so it is a string: ``is_closed`` says what an app needs."""
+
     code = serializers.CharField(read_only=True, help_text="The state's code in its workflow.")
-    label = serializers.CharField(read_only=True, help_text="The state as the citizen sees it.")  # type: ignore[assignment]
-    is_closed = serializers.BooleanField(read_only=True)
+    label = serializers.CharField(  # type: ignore[assignment]
+        read_only=True, source="citizen_label", help_text="The state as the citizen sees it."
+    )
+    is_closed = serializers.BooleanField(read_only=True, source="is_final")
 
 
 class AddressSerializer(serializers.Serializer):
@@ -75,7 +88,7 @@ class AddressSerializer(serializers.Serializer):
 
 
 class RequestListItemSerializer(serializers.Serializer):
-    """One row of "my requests" (the view builds it from flat rows: ``views.list_items``)."""
+    """One row of "my requests" (from flat rows: ``views.requests.list_rows``)."""
 
     reference = serializers.CharField(read_only=True)
     request_type = TypeRefSerializer(read_only=True)
@@ -99,20 +112,45 @@ class RequestPageSerializer(serializers.Serializer):
 
 
 class PhotoSerializer(serializers.Serializer):
+    """A public photo (``Attachment``) of the request named by ``context["reference"]``."""
+
     id = serializers.IntegerField(read_only=True)
-    url = serializers.CharField(read_only=True, help_text="Served to the requester only.")
+    url = serializers.SerializerMethodField(help_text="Served to the requester only.")
     content_type = serializers.CharField(read_only=True)
     width = serializers.IntegerField(read_only=True, allow_null=True)
     height = serializers.IntegerField(read_only=True, allow_null=True)
 
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, photo: Any) -> str:
+        path = reverse("api:v1:request-photo", args=[self.context["reference"], photo.pk])
+        return str(self.context["request"].build_absolute_uri(path))
+
+
+# The kinds of event a citizen's timeline shows (``selectors.public_timeline``).
+TIMELINE_KINDS = [
+    (kind.value, kind.label)
+    for kind in (
+        EventKind.SUBMITTED,
+        EventKind.TRANSITION,
+        EventKind.PUBLIC_REPLY,
+        EventKind.CITIZEN_COMMENT,
+        EventKind.ATTACHMENT,
+        EventKind.MERGE,
+    )
+]
+
 
 class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField(read_only=True)
-    kind = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=TIMELINE_KINDS, read_only=True)
     title = serializers.CharField(read_only=True)
     message = serializers.CharField(read_only=True)
     from_city = serializers.BooleanField(read_only=True)
-    photo_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    photo_ids = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_photo_ids(self, entry: Any) -> list[int]:
+        return [photo.pk for photo in entry.photos]
 
 
 class FieldAnswerSerializer(serializers.Serializer):
@@ -123,19 +161,38 @@ class FieldAnswerSerializer(serializers.Serializer):
 
 
 class RequestDetailSerializer(serializers.Serializer):
-    """A request with its public timeline. A follower (not the requester) sees its public
-    side only: state changes and staff messages published to followers; no description,
-    field values, photos, rating or reopening reason of the requester, no reply to her."""
+    """A request with its public timeline, from a ``views.requests.RequestDocument`` (the
+    request and what the caller may see of it). A follower (not the requester) sees its
+    public side only: state changes and staff messages published to followers; no
+    description, field values, photos, rating or reopening reason of the requester, no reply
+    to her."""
 
-    reference = serializers.CharField(read_only=True)
-    public_id = serializers.UUIDField(read_only=True)
-    request_type = TypeRefSerializer(read_only=True)
-    status = StatusSerializer(read_only=True)
+    # What only the requester reads, and what a follower gets instead.
+    REQUESTER_ONLY: dict[str, Any] = {
+        "description": None,
+        "field_values": None,
+        "field_answers": None,
+        "location_text": "",
+        "rating": None,
+        "rating_comment": None,
+    }
+
+    reference = serializers.CharField(read_only=True, source="request.reference")
+    public_id = serializers.UUIDField(read_only=True, source="request.public_id")
+    request_type = TypeRefSerializer(read_only=True, source="request.request_type")
+    status = StatusSerializer(read_only=True, source="request.state")
     is_mine = serializers.BooleanField(read_only=True)
-    channel = serializers.CharField(read_only=True)
-    description = serializers.CharField(read_only=True, allow_null=True)
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, read_only=True, source="request.channel"
+    )
+    description = serializers.CharField(
+        read_only=True, allow_null=True, source="request.description"
+    )
     field_values = serializers.DictField(
-        read_only=True, allow_null=True, help_text="The answers as stored: choice codes."
+        read_only=True,
+        allow_null=True,
+        source="request.field_values",
+        help_text="The answers as stored: choice codes.",
     )
     field_answers = FieldAnswerSerializer(
         many=True,
@@ -144,44 +201,76 @@ class RequestDetailSerializer(serializers.Serializer):
         help_text="The answers as shown, in the caller's language (Accept-Language).",
     )
     address = AddressSerializer(
-        read_only=True, allow_null=True, help_text="The registry address the citizen chose."
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The registry address the citizen chose; null for a pin (see `place`) and for "
+            "a follower."
+        ),
     )
     place = serializers.CharField(
         read_only=True,
         help_text="Where: the address (or « près de » the one nearest a pin), then the precision.",
     )
-    location_text = serializers.CharField(read_only=True, help_text="The precision alone.")
+    location_text = serializers.CharField(
+        read_only=True, source="request.location_text", help_text="The precision alone."
+    )
     latitude = serializers.FloatField(read_only=True, allow_null=True)
     longitude = serializers.FloatField(read_only=True, allow_null=True)
-    team = serializers.CharField(read_only=True, help_text="The town service handling it.")
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
-    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    rating = serializers.IntegerField(read_only=True, allow_null=True)
-    rating_comment = serializers.CharField(read_only=True, allow_null=True)
+    team = serializers.CharField(
+        read_only=True, source="request.team.name", help_text="The town service handling it."
+    )
+    created_at = serializers.DateTimeField(read_only=True, source="request.created_at")
+    updated_at = serializers.DateTimeField(read_only=True, source="request.updated_at")
+    due_at = serializers.DateTimeField(read_only=True, allow_null=True, source="request.due_at")
+    closed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, source="request.closed_at"
+    )
+    rating = serializers.IntegerField(read_only=True, allow_null=True, source="request.rating")
+    rating_comment = serializers.CharField(
+        read_only=True, allow_null=True, source="request.rating_comment"
+    )
     can_reopen = serializers.BooleanField(read_only=True)
     can_rate = serializers.BooleanField(read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     timeline = TimelineEntrySerializer(many=True, read_only=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        if not instance.is_mine:
+            data.update(self.REQUESTER_ONLY)
+        return data
 
 
 class NearbyRequestSerializer(serializers.Serializer):
     """An open request near a point: what a citizen needs to decide to follow it instead of
     filing a duplicate. Nothing about who filed it."""
 
-    id = serializers.UUIDField(read_only=True, help_text="Use it to follow the request.")
+    id = serializers.UUIDField(
+        read_only=True, source="view.public_id", help_text="Use it to follow the request."
+    )
     request_type = TypeRefSerializer(read_only=True)
-    status = StatusSerializer(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    location_text = serializers.CharField(read_only=True)
-    latitude = serializers.FloatField(read_only=True)
-    longitude = serializers.FloatField(read_only=True)
+    status = StatusSerializer(read_only=True, source="view.state")
+    created_at = serializers.DateTimeField(read_only=True, source="view.created_at")
+    location_text = serializers.CharField(
+        read_only=True, source="view.address", help_text="The registry address, without its unit."
+    )
+    latitude = serializers.FloatField(read_only=True, source="view.latitude")
+    longitude = serializers.FloatField(read_only=True, source="view.longitude")
     distance_m = serializers.IntegerField(read_only=True)
     followed = serializers.BooleanField(read_only=True)
 
 
+class CatalogueChoiceSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True, help_text="What a submission sends.")
+    label = serializers.CharField(  # type: ignore[assignment]
+        read_only=True, help_text="What the citizen reads, in the caller's language."
+    )
+
+
 class CatalogueFieldSerializer(serializers.Serializer):
+    """A custom field (``RequestTypeField``) of a request type."""
+
     code = serializers.CharField(read_only=True)
     label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     help = serializers.CharField(read_only=True)
@@ -199,26 +288,183 @@ class CatalogueFieldSerializer(serializers.Serializer):
     )
     required = serializers.BooleanField(read_only=True)  # type: ignore[assignment]
     order = serializers.IntegerField(read_only=True)
-    choices = serializers.ListField(child=serializers.DictField(), read_only=True)
+    choices = serializers.SerializerMethodField(help_text="For the list datatypes; else empty.")
+
+    @extend_schema_field(CatalogueChoiceSerializer(many=True))
+    def get_choices(self, field: Any) -> list[dict[str, str]]:
+        if not field.is_list:
+            return []
+        english = translation.get_language() == "en"
+        return [
+            {"code": code, "label": label_en if english else label_fr}
+            for code, label_fr, label_en in field.parsed_choices()
+        ]
 
 
 class CatalogueTypeSerializer(serializers.Serializer):
+    """A request type with its fields (``RequestType``, its group and fields prefetched)."""
+
     code = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
-    group = serializers.CharField(read_only=True)
-    keywords = serializers.ListField(child=serializers.CharField(), read_only=True)
+    group = serializers.CharField(read_only=True, source="group.code")
+    keywords = serializers.SerializerMethodField()
     sla_hours = serializers.IntegerField(read_only=True, allow_null=True)
     location_required = serializers.BooleanField(read_only=True)
     location_allowed = serializers.BooleanField(read_only=True)
     photos_allowed = serializers.BooleanField(read_only=True)
-    fields = CatalogueFieldSerializer(many=True, read_only=True)  # type: ignore[assignment]
+    fields = serializers.SerializerMethodField(method_name="fields_in_order")  # type: ignore[assignment]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_keywords(self, rtype: Any) -> list[str]:
+        return [word.strip() for word in rtype.keywords.split(",") if word.strip()]
+
+    @extend_schema_field(CatalogueFieldSerializer(many=True))
+    def fields_in_order(self, rtype: Any) -> Any:
+        fields = sorted(rtype.fields.all(), key=lambda f: (f.order, f.pk))
+        return CatalogueFieldSerializer(fields, many=True).data
 
 
 class CatalogueGroupSerializer(serializers.Serializer):
+    """A group (``RequestGroup``) with the codes of its active types (``type_codes``)."""
+
     code = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
-    types = serializers.ListField(child=serializers.CharField(), read_only=True)
+    types = serializers.ListField(
+        child=serializers.CharField(), read_only=True, source="type_codes"
+    )
+
+
+# --- Alerts, subscriptions, collection days and the in-app inbox ----------------------------
+
+CHANNELS = EVERY_CHANNEL
+# What an in-app notification is about: the request events a rule listens to, a notice, a
+# collection reminder.
+INBOX_KINDS = [*RuleEvent.values, "notice", "collection_reminder"]
+
+
+class TopicSerializer(serializers.Serializer):
+    code = serializers.SlugField(read_only=True)
+    category = serializers.ChoiceField(choices=TopicCategory.choices, read_only=True)
+    name = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    is_collection = serializers.BooleanField(
+        read_only=True, help_text="A collection stream: it has a calendar and reminders."
+    )
+
+
+class TopicRefSerializer(serializers.Serializer):
+    code = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    topic = TopicRefSerializer(read_only=True)
+    severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
+    is_emergency = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    area = serializers.CharField(
+        read_only=True, source="area_summary", help_text="Where it applies, in words."
+    )
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField(help_text="The public page of the notice.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, notice: Any) -> str:
+        path = reverse("alerts:notice_public", args=[notice.pk])
+        return str(self.context["request"].build_absolute_uri(path))
+
+
+class AddressRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    topic = TopicRefSerializer(read_only=True)
+    address = AddressRefSerializer(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNELS), read_only=True
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class SubscriptionInputSerializer(serializers.Serializer):
+    topic = serializers.SlugField(
+        help_text=(
+            "A topic code from /api/v1/alerts/topics/ (topics are configuration: an "
+            "administrator adds them, so the set is read from that list, not fixed here)."
+        )
+    )
+    address = serializers.IntegerField(
+        min_value=1,
+        help_text="An address id from /api/v1/addresses/: the caller's or a relative's.",
+    )
+    label = serializers.CharField(  # type: ignore[assignment]
+        max_length=80, required=False, allow_blank=True, help_text='e.g. "Chez ma mère".'
+    )
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNELS), min_length=1, max_length=len(CHANNELS)
+    )
+
+
+class SubscriptionChannelsSerializer(serializers.Serializer):
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNELS), min_length=1, max_length=len(CHANNELS)
+    )
+
+
+class CollectionDaySerializer(serializers.Serializer):
+    date = serializers.DateField(read_only=True)
+    topic = TopicRefSerializer(read_only=True, source="calendar.topic")
+    cancelled = serializers.BooleanField(read_only=True)
+    moved_from = serializers.SerializerMethodField(
+        help_text="The regular date, for a moved collection."
+    )
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_moved_from(self, day: Any) -> Any:
+        return day.original_date.isoformat() if day.moved else None
+
+    reason = serializers.CharField(read_only=True)
+
+
+class CollectionScheduleSerializer(serializers.Serializer):
+    address = AddressRefSerializer(read_only=True)
+    days = CollectionDaySerializer(many=True, read_only=True)
+    ical_url = serializers.URLField(
+        read_only=True, help_text="An iCalendar feed of this address (unguessable URL)."
+    )
+    notices = NoticeSerializer(many=True, read_only=True)
+
+
+class InboxItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, source="pk")
+    kind = serializers.ChoiceField(choices=INBOX_KINDS, read_only=True)
+    subject = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    link = serializers.CharField(read_only=True)
+    is_emergency = serializers.BooleanField(read_only=True)
+    request = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        source="request__reference",
+        help_text="The reference of the request it is about.",
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class InboxPageSerializer(serializers.Serializer):
+    next = serializers.URLField(read_only=True, allow_null=True)
+    previous = serializers.URLField(read_only=True, allow_null=True)
+    unread = serializers.IntegerField(read_only=True, help_text="Unread notifications in all.")
+    results = InboxItemSerializer(many=True, read_only=True)
 
 
 # --- Inputs ---------------------------------------------------------------------------------
@@ -297,19 +543,32 @@ class ProfileSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
     address = serializers.IntegerField(
-        allow_null=True, required=False, min_value=1, help_text="An id from /api/v1/addresses/."
+        source="address_id",
+        allow_null=True,
+        required=False,
+        min_value=1,
+        help_text="An id from /api/v1/addresses/.",
     )
-    address_label = serializers.CharField(read_only=True)
+    address_label = serializers.SerializerMethodField()
     address_unit = serializers.CharField(max_length=20, allow_blank=True, required=False)
     preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
+
+    def get_address_label(self, user: Any) -> str:
+        return str(user.address.label) if user.address_id and user.address else ""
 
 
 class PreferenceSerializer(serializers.Serializer):
     topic = serializers.ChoiceField(choices=Topic.choices)
     channel = serializers.ChoiceField(choices=PreferenceChannel.choices)
     enabled = serializers.BooleanField()
-    topic_label = serializers.CharField(read_only=True)
-    channel_label = serializers.CharField(read_only=True)
+    topic_label = serializers.SerializerMethodField()
+    channel_label = serializers.SerializerMethodField()
+
+    def get_topic_label(self, row: Any) -> str:
+        return str(dict(Topic.choices).get(row["topic"], row["topic"]))
+
+    def get_channel_label(self, row: Any) -> str:
+        return str(dict(PreferenceChannel.choices).get(row["channel"], row["channel"]))
 
 
 class ConsentRecordSerializer(serializers.Serializer):
@@ -318,11 +577,21 @@ class ConsentRecordSerializer(serializers.Serializer):
     withdrawn_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class ConsentSerializer(serializers.Serializer):
+class ConsentInputSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
-    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     given = serializers.BooleanField(help_text="True to give consent, false to withdraw it.")
+
+
+class ConsentSerializer(serializers.Serializer):
+    """A purpose with its consent (``accounts.selectors.ConsentStatus``)."""
+
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices, read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    given = serializers.SerializerMethodField(help_text="Whether consent is given now.")
     history = ConsentRecordSerializer(many=True, read_only=True)
+
+    def get_given(self, item: Any) -> bool:
+        return item.active is not None
 
 
 class AccountDeletionSerializer(serializers.Serializer):
@@ -331,7 +600,21 @@ class AccountDeletionSerializer(serializers.Serializer):
     )
 
 
+class DeviceKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=500, required=False)
+    auth = serializers.CharField(max_length=500, required=False)
+
+
+@extend_schema_field(DeviceKeysSerializer)
+class DeviceKeysField(serializers.JSONField):
+    """Web Push keys ``{p256dh, auth}``; empty for an FCM or APNs token."""
+
+
 class DeviceSerializer(serializers.ModelSerializer):
+    keys = DeviceKeysField(
+        required=False, help_text="Web Push keys: {p256dh, auth}. Empty for FCM and APNs."
+    )
+
     class Meta:
         model = PushDevice
         fields = ("id", "kind", "name", "endpoint", "keys", "is_active", "created_at")
@@ -341,7 +624,6 @@ class DeviceSerializer(serializers.ModelSerializer):
                 "help_text": "A Web Push subscription endpoint, or an FCM/APNs token.",
                 "max_length": 2000,
             },
-            "keys": {"help_text": "Web Push keys: {p256dh, auth}."},
             "name": {"required": False},
         }
 

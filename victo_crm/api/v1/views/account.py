@@ -13,27 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from victo_crm.accounts import services as account_services
-from victo_crm.accounts.models import Channel as PreferenceChannel
-from victo_crm.accounts.models import Topic
 from victo_crm.accounts.preferences import effective_preferences
 from victo_crm.accounts.selectors import consents_overview
 from victo_crm.privacy import services as privacy_services
 
 from .. import serializers as s
 from .base import me
-
-
-def _profile(user: Any) -> dict[str, Any]:
-    return {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "phone": user.phone,
-        "address": user.address_id,
-        "address_label": user.address.label if user.address_id and user.address else "",
-        "address_unit": user.address_unit,
-        "preferred_language": user.preferred_language,
-    }
 
 
 class Profile(APIView):
@@ -44,7 +29,7 @@ class Profile(APIView):
         tags=["account"],
     )
     def get(self, request: Request) -> Response:
-        return Response(_profile(me(request)))
+        return Response(s.ProfileSerializer(me(request)).data)
 
     @extend_schema(
         operation_id="me_partial_update",
@@ -57,18 +42,17 @@ class Profile(APIView):
         serializer = s.ProfileSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = me(request)
-        current = _profile(user)
-        values = {**current, **serializer.validated_data}
+        changes = serializer.validated_data
         account_services.user_profile_update(
             user=user,
-            first_name=values["first_name"],
-            last_name=values["last_name"],
-            phone=values["phone"],
-            address=values["address"],
-            address_unit=values["address_unit"],
-            preferred_language=values["preferred_language"],
+            first_name=changes.get("first_name", user.first_name),
+            last_name=changes.get("last_name", user.last_name),
+            phone=changes.get("phone", user.phone),
+            address=changes.get("address_id", user.address_id),
+            address_unit=changes.get("address_unit", user.address_unit),
+            preferred_language=changes.get("preferred_language", user.preferred_language),
         )
-        return Response(_profile(user))
+        return Response(s.ProfileSerializer(user).data)
 
 
 class AccountDeletion(APIView):
@@ -88,20 +72,12 @@ class AccountDeletion(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _preferences(user: Any) -> list[dict[str, Any]]:
-    values = effective_preferences(user)
-    topics = dict(Topic.choices)
-    channels = dict(PreferenceChannel.choices)
-    return [
-        {
-            "topic": topic,
-            "channel": channel,
-            "enabled": enabled,
-            "topic_label": str(topics.get(topic, topic)),
-            "channel_label": str(channels.get(channel, channel)),
-        }
-        for (topic, channel), enabled in sorted(values.items())
+def _preferences(user: Any) -> Any:
+    rows = [
+        {"topic": topic, "channel": channel, "enabled": enabled}
+        for (topic, channel), enabled in sorted(effective_preferences(user).items())
     ]
+    return s.PreferenceSerializer(rows, many=True).data
 
 
 class Preferences(APIView):
@@ -134,19 +110,8 @@ class Preferences(APIView):
         return Response(_preferences(me(request)))
 
 
-def _consents(user: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "purpose": item.purpose,
-            "label": item.label,
-            "given": item.active is not None,
-            "history": [
-                {"version": c.version, "given_at": c.given_at, "withdrawn_at": c.withdrawn_at}
-                for c in item.history
-            ],
-        }
-        for item in consents_overview(user)
-    ]
+def _consents(user: Any) -> Any:
+    return s.ConsentSerializer(consents_overview(user), many=True).data
 
 
 class Consents(APIView):
@@ -162,12 +127,12 @@ class Consents(APIView):
     @extend_schema(
         operation_id="me_consents_set",
         summary="Give or withdraw consent for a purpose",
-        request=s.ConsentSerializer,
+        request=s.ConsentInputSerializer,
         responses={200: s.ConsentSerializer(many=True)},
         tags=["account"],
     )
     def post(self, request: Request) -> Response:
-        serializer = s.ConsentSerializer(data=request.data)
+        serializer = s.ConsentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         purpose = serializer.validated_data["purpose"]
         if serializer.validated_data["given"]:

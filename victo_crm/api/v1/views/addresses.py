@@ -26,15 +26,5 @@ class AddressSearch(APIView):
     def get(self, request: Request) -> Response:
         query = s.AddressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(
-            [
-                {
-                    "id": address.pk,
-                    "label": address.label,
-                    "postal_code": address.postal_code,
-                    "latitude": address.latitude,
-                    "longitude": address.longitude,
-                }
-                for address in address_search(query.validated_data["q"], limit=10)
-            ]
-        )
+        found = address_search(query.validated_data["q"], limit=10)
+        return Response(s.AddressSerializer(found, many=True).data)

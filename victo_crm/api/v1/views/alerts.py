@@ -23,153 +23,17 @@ from rest_framework.views import APIView
 from victo_crm.alerts import ical
 from victo_crm.alerts import services as alert_services
 from victo_crm.alerts.calendar import upcoming_collections
-from victo_crm.alerts.models import AlertTopic, Notice, Subscription, TopicCategory
+from victo_crm.alerts.models import AlertTopic, Subscription
 from victo_crm.alerts.selectors import active_notices, active_notices_for_address, subscriptions_for
 from victo_crm.notifications import services as notification_services
 from victo_crm.notifications.selectors import inbox_for, unread_count
 from victo_crm.places.models import Address
 
+from .. import serializers as s
 from ..idempotency import idempotent
 from .base import IDEMPOTENCY_PARAMETER, ObjectOfTheCaller, caller_of, me
 
-CHANNELS = alert_services.EVERY_CHANNEL
-
-
 # --- Documents --------------------------------------------------------------------------------
-
-
-class TopicSerializer(serializers.Serializer):
-    code = serializers.SlugField(read_only=True)
-    category = serializers.ChoiceField(choices=TopicCategory.choices, read_only=True)
-    name = serializers.CharField(read_only=True)
-    description = serializers.CharField(read_only=True)
-    is_collection = serializers.BooleanField(
-        read_only=True, help_text="A collection stream: it has a calendar and reminders."
-    )
-
-
-class TopicRefSerializer(serializers.Serializer):
-    code = serializers.SlugField(read_only=True)
-    name = serializers.CharField(read_only=True)
-
-
-class NoticeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    topic = TopicRefSerializer(read_only=True)
-    severity = serializers.CharField(read_only=True, help_text="info, warning or emergency.")
-    is_emergency = serializers.BooleanField(read_only=True)
-    title = serializers.CharField(read_only=True)
-    body = serializers.CharField(read_only=True)
-    area = serializers.CharField(read_only=True, help_text="Where it applies, in words.")
-    starts_at = serializers.DateTimeField(read_only=True)
-    ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    url = serializers.URLField(read_only=True, help_text="The public page of the notice.")
-
-
-class AddressRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
-
-
-class SubscriptionSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    topic = TopicRefSerializer(read_only=True)
-    address = AddressRefSerializer(read_only=True)
-    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
-    channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=CHANNELS), read_only=True
-    )
-    created_at = serializers.DateTimeField(read_only=True)
-
-
-class SubscriptionInputSerializer(serializers.Serializer):
-    topic = serializers.SlugField(help_text="A topic code from /api/v1/alerts/topics/.")
-    address = serializers.IntegerField(
-        min_value=1,
-        help_text="An address id from /api/v1/addresses/: the caller's or a relative's.",
-    )
-    label = serializers.CharField(  # type: ignore[assignment]
-        max_length=80, required=False, allow_blank=True, help_text='e.g. "Chez ma mère".'
-    )
-    channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=CHANNELS), min_length=1, max_length=len(CHANNELS)
-    )
-
-
-class SubscriptionChannelsSerializer(serializers.Serializer):
-    channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=CHANNELS), min_length=1, max_length=len(CHANNELS)
-    )
-
-
-class CollectionDaySerializer(serializers.Serializer):
-    date = serializers.DateField(read_only=True)
-    topic = TopicRefSerializer(read_only=True)
-    cancelled = serializers.BooleanField(read_only=True)
-    moved_from = serializers.DateField(
-        read_only=True, allow_null=True, help_text="The regular date, for a moved collection."
-    )
-    reason = serializers.CharField(read_only=True)
-
-
-class CollectionScheduleSerializer(serializers.Serializer):
-    address = AddressRefSerializer(read_only=True)
-    days = CollectionDaySerializer(many=True, read_only=True)
-    ical_url = serializers.URLField(
-        read_only=True, help_text="An iCalendar feed of this address (unguessable URL)."
-    )
-    notices = NoticeSerializer(many=True, read_only=True)
-
-
-class InboxItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    kind = serializers.CharField(read_only=True)
-    subject = serializers.CharField(read_only=True)
-    body = serializers.CharField(read_only=True)
-    link = serializers.CharField(read_only=True)
-    is_emergency = serializers.BooleanField(read_only=True)
-    request = serializers.CharField(
-        read_only=True, allow_null=True, help_text="The reference of the request it is about."
-    )
-    created_at = serializers.DateTimeField(read_only=True)
-    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
-
-
-class InboxPageSerializer(serializers.Serializer):
-    next = serializers.URLField(read_only=True, allow_null=True)
-    previous = serializers.URLField(read_only=True, allow_null=True)
-    unread = serializers.IntegerField(read_only=True, help_text="Unread notifications in all.")
-    results = InboxItemSerializer(many=True, read_only=True)
-
-
-def _topic(topic: AlertTopic) -> dict[str, str]:
-    return {"code": topic.code, "name": topic.name}
-
-
-def _notice(request: Request, notice: Notice) -> dict[str, Any]:
-    return {
-        "id": notice.pk,
-        "topic": _topic(notice.topic),
-        "severity": notice.severity,
-        "is_emergency": notice.is_emergency,
-        "title": notice.title,
-        "body": notice.body,
-        "area": notice.area_summary(),
-        "starts_at": notice.starts_at,
-        "ends_at": notice.ends_at,
-        "url": request.build_absolute_uri(reverse("alerts:notice_public", args=[notice.pk])),
-    }
-
-
-def _subscription(subscription: Subscription) -> dict[str, Any]:
-    return {
-        "id": subscription.pk,
-        "topic": _topic(subscription.topic),
-        "address": {"id": subscription.address_id, "label": subscription.address.label},
-        "label": subscription.label,
-        "channels": list(subscription.channels),
-        "created_at": subscription.created_at,
-    }
 
 
 def _own_subscription(request: Request, pk: int) -> Subscription:
@@ -188,23 +52,12 @@ class TopicList(APIView):
     @extend_schema(
         operation_id="alerts_topics_list",
         summary="Alert topics a citizen can subscribe to",
-        responses={200: TopicSerializer(many=True)},
+        responses={200: s.TopicSerializer(many=True)},
         tags=["alerts"],
     )
     def get(self, request: Request) -> Response:
         topics = AlertTopic.objects.filter(is_active=True).order_by("order", "name_fr")
-        return Response(
-            [
-                {
-                    "code": t.code,
-                    "category": t.category,
-                    "name": t.name,
-                    "description": t.description,
-                    "is_collection": t.is_collection,
-                }
-                for t in topics
-            ]
-        )
+        return Response(s.TopicSerializer(topics, many=True).data)
 
 
 class NoticeList(APIView):
@@ -214,7 +67,7 @@ class NoticeList(APIView):
         operation_id="alerts_notices_list",
         summary="Notices in force (emergencies first); `address` keeps those covering it",
         parameters=[OpenApiParameter("address", int, required=False)],
-        responses={200: NoticeSerializer(many=True)},
+        responses={200: s.NoticeSerializer(many=True)},
         tags=["alerts"],
     )
     def get(self, request: Request) -> Response:
@@ -223,7 +76,7 @@ class NoticeList(APIView):
             notices = list(active_notices())
         else:
             notices = active_notices_for_address(_address(wanted, field="address"))
-        return Response([_notice(request, n) for n in notices])
+        return Response(s.NoticeSerializer(notices, many=True, context={"request": request}).data)
 
 
 def _address(value: Any, *, field: str) -> Address:
@@ -247,30 +100,20 @@ class CollectionSchedule(APIView):
         summary="Collection days of an address (next 8 weeks), its iCalendar feed and notices",
         description="Needs no account, like the public “my collection days” page.",
         parameters=[OpenApiParameter("address", int, required=True)],
-        responses={200: CollectionScheduleSerializer},
+        responses={200: s.CollectionScheduleSerializer},
         tags=["alerts"],
     )
     def get(self, request: Request) -> Response:
         address = _address(request.query_params.get("address"), field="address")
         days = upcoming_collections(address.pk)
         feed = reverse("alerts:collection_ical", args=[ical.address_token(address)])
-        return Response(
-            {
-                "address": {"id": address.pk, "label": address.label},
-                "days": [
-                    {
-                        "date": day.date,
-                        "topic": _topic(day.calendar.topic),
-                        "cancelled": day.cancelled,
-                        "moved_from": day.original_date if day.moved else None,
-                        "reason": day.reason,
-                    }
-                    for day in days
-                ],
-                "ical_url": request.build_absolute_uri(feed),
-                "notices": [_notice(request, n) for n in active_notices_for_address(address)],
-            }
-        )
+        schedule = {
+            "address": address,
+            "days": days,
+            "ical_url": request.build_absolute_uri(feed),
+            "notices": active_notices_for_address(address),
+        }
+        return Response(s.CollectionScheduleSerializer(schedule, context={"request": request}).data)
 
 
 # --- Subscriptions (the caller's own) ---------------------------------------------------------
@@ -280,11 +123,11 @@ class SubscriptionListCreate(APIView):
     @extend_schema(
         operation_id="alerts_subscriptions_list",
         summary="My alert subscriptions",
-        responses={200: SubscriptionSerializer(many=True)},
+        responses={200: s.SubscriptionSerializer(many=True)},
         tags=["alerts"],
     )
     def get(self, request: Request) -> Response:
-        return Response([_subscription(s) for s in subscriptions_for(me(request))])
+        return Response(s.SubscriptionSerializer(subscriptions_for(me(request)), many=True).data)
 
     @extend_schema(
         operation_id="alerts_subscriptions_create",
@@ -295,13 +138,13 @@ class SubscriptionListCreate(APIView):
             "news its own consent: otherwise 400 with the reason on `channels`."
         ),
         parameters=[IDEMPOTENCY_PARAMETER],
-        request=SubscriptionInputSerializer,
-        responses={201: SubscriptionSerializer, 200: SubscriptionSerializer},
+        request=s.SubscriptionInputSerializer,
+        responses={201: s.SubscriptionSerializer, 200: s.SubscriptionSerializer},
         tags=["alerts"],
     )
     def post(self, request: Request) -> Response:
         def work() -> Response:
-            serializer = SubscriptionInputSerializer(data=request.data)
+            serializer = s.SubscriptionInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
             topic = AlertTopic.objects.filter(code=data["topic"], is_active=True).first()
@@ -319,7 +162,7 @@ class SubscriptionListCreate(APIView):
                 label=data.get("label", ""),
             )
             return Response(
-                _subscription(subscription),
+                s.SubscriptionSerializer(subscription).data,
                 status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
             )
 
@@ -332,29 +175,29 @@ class SubscriptionDetail(APIView):
     @extend_schema(
         operation_id="alerts_subscriptions_retrieve",
         summary="One of my subscriptions",
-        responses={200: SubscriptionSerializer},
+        responses={200: s.SubscriptionSerializer},
         tags=["alerts"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_subscription(_own_subscription(request, pk)))
+        return Response(s.SubscriptionSerializer(_own_subscription(request, pk)).data)
 
     @extend_schema(
         operation_id="alerts_subscriptions_partial_update",
         summary="Change the channels of one of my subscriptions",
-        request=SubscriptionChannelsSerializer,
-        responses={200: SubscriptionSerializer},
+        request=s.SubscriptionChannelsSerializer,
+        responses={200: s.SubscriptionSerializer},
         tags=["alerts"],
     )
     def patch(self, request: Request, pk: int) -> Response:
         subscription = _own_subscription(request, pk)
-        serializer = SubscriptionChannelsSerializer(data=request.data)
+        serializer = s.SubscriptionChannelsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = alert_services.subscription_update(
             user=me(request),
             subscription=subscription,
             channels=serializer.validated_data["channels"],
         )
-        return Response(_subscription(updated))
+        return Response(s.SubscriptionSerializer(updated).data)
 
     @extend_schema(
         operation_id="alerts_subscriptions_destroy",
@@ -387,7 +230,7 @@ class Inbox(APIView):
             OpenApiParameter("cursor", str, required=False),
             OpenApiParameter("page_size", int, required=False),
         ],
-        responses={200: InboxPageSerializer},
+        responses={200: s.InboxPageSerializer},
         tags=["notifications"],
     )
     def get(self, request: Request) -> Response:
@@ -409,22 +252,7 @@ class Inbox(APIView):
             rows = rows.filter(read_at__isnull=True)
         paginator = InboxCursor()
         page = paginator.paginate_queryset(rows, request, view=self) or []
-        response = paginator.get_paginated_response(
-            [
-                {
-                    "id": row["pk"],
-                    "kind": row["kind"],
-                    "subject": row["subject"],
-                    "body": row["body"],
-                    "link": row["link"],
-                    "is_emergency": row["is_emergency"],
-                    "request": row["request__reference"],
-                    "created_at": row["created_at"],
-                    "read_at": row["read_at"],
-                }
-                for row in page
-            ]
-        )
+        response = paginator.get_paginated_response(s.InboxItemSerializer(page, many=True).data)
         response.data["unread"] = unread_count(me(request))
         return response
 

@@ -18,7 +18,7 @@ from victo_crm.service_requests.models import RequestFollower, RequestType, Serv
 
 from .. import serializers as s
 from .base import ObjectOfTheCaller, me
-from .requests import request_detail_data, status_document, type_document
+from .requests import request_detail_data
 
 
 class NearbyRequests(APIView):
@@ -58,22 +58,16 @@ class NearbyRequests(APIView):
                 "request_id", flat=True
             )
         )
-        return Response(
-            [
-                {
-                    "id": view.public_id,
-                    "request_type": type_document(rtype),
-                    "status": status_document(view.state),
-                    "created_at": view.created_at,
-                    "location_text": view.address,
-                    "latitude": view.latitude,
-                    "longitude": view.longitude,
-                    "distance_m": round(distance),
-                    "followed": view.pk in mine,
-                }
-                for view, distance in found
-            ]
-        )
+        rows = [
+            {
+                "view": view,
+                "request_type": rtype,
+                "distance_m": round(distance),
+                "followed": view.pk in mine,
+            }
+            for view, distance in found
+        ]
+        return Response(s.NearbyRequestSerializer(rows, many=True).data)
 
 
 def _request_by_public_id(value: Any) -> ServiceRequest:

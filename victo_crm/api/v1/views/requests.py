@@ -4,12 +4,13 @@ actions (comment, add photos, reopen, rate)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.http import FileResponse
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -20,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from victo_crm.places.models import Address
 from victo_crm.service_requests import citizen as citizen_services
 from victo_crm.service_requests import selectors as request_selectors
 from victo_crm.service_requests.configuration import catalogue as request_catalogue
@@ -28,10 +30,8 @@ from victo_crm.service_requests.models import (
     PLACE_VALUES,
     Attachment,
     Channel,
-    RequestType,
     RequestTypeField,
     ServiceRequest,
-    State,
     place_label_of_values,
 )
 from victo_crm.service_requests.services import service_request_submit
@@ -50,20 +50,21 @@ class RequestCursor(CursorPagination):
     ordering = ("-created_at", "-pk")
 
 
-def _photo_url(request: Request, sr: ServiceRequest, attachment: Attachment) -> str:
-    return request.build_absolute_uri(
-        reverse("api:v1:request-photo", args=[sr.reference, attachment.pk])
-    )
+@dataclass
+class RequestDocument:
+    """A request and what the caller may see of it (``s.RequestDetailSerializer``)."""
 
-
-def type_document(rtype: RequestType) -> dict[str, str]:
-    """``s.TypeRefSerializer``: a request's type as the app shows it."""
-    return {"code": rtype.code, "name": rtype.name}
-
-
-def status_document(state: State) -> dict[str, Any]:
-    """``s.StatusSerializer``: a state in the citizen's words."""
-    return {"code": state.code, "label": state.citizen_label, "is_closed": state.is_final}
+    request: ServiceRequest
+    is_mine: bool
+    address: Address | None
+    place: str
+    latitude: float | None
+    longitude: float | None
+    field_answers: list[dict[str, Any]]
+    can_reopen: bool
+    can_rate: bool
+    photos: list[Attachment]
+    timeline: list[request_selectors.TimelineEntry]
 
 
 def _field_answers(sr: ServiceRequest) -> list[dict[str, Any]]:
@@ -76,21 +77,18 @@ def _field_answers(sr: ServiceRequest) -> list[dict[str, Any]]:
     return field_answers(fields, sr.field_values)
 
 
-def request_detail_data(
+def request_document(
     request: Request, sr: ServiceRequest, *, just_submitted: bool = False
-) -> dict[str, Any]:
-    """The detail document of a request the caller may read (as requester or follower).
-    ``just_submitted``: ``sr`` comes from ``service_request_submit`` in this call, whose
-    history it carries (nothing to read back)."""
+) -> RequestDocument:
+    """What the caller may read of a request (as requester or follower). ``just_submitted``:
+    ``sr`` comes from ``service_request_submit`` in this call, whose history it carries
+    (nothing to read back)."""
     is_mine = sr.citizen_id == me(request).pk
     timeline = request_selectors.public_timeline(
         sr,
         for_follower=not is_mine,
         known=getattr(sr, "new_history", None) if just_submitted else None,
     )
-    photos: list[Attachment] = []
-    for entry in timeline:
-        photos.extend(entry.photos)
     can_reopen = False
     if is_mine and sr.state.is_final:
         can_reopen = (
@@ -106,96 +104,50 @@ def request_detail_data(
         # sensitive type her address or exact position).
         address = None
         place, latitude, longitude = request_selectors.follower_place(sr)
-    return {
-        "reference": sr.reference,
-        "public_id": sr.public_id,
-        "request_type": type_document(sr.request_type),
-        "status": status_document(sr.state),
-        "is_mine": is_mine,
-        "channel": sr.channel,
-        "description": sr.description if is_mine else None,
-        "field_values": sr.field_values if is_mine else None,
-        "field_answers": _field_answers(sr) if is_mine else None,
-        "address": (
-            {
-                "id": address.pk,
-                "label": address.label,
-                "postal_code": address.postal_code,
-                "latitude": address.latitude,
-                "longitude": address.longitude,
-            }
-            if address is not None
-            else None
-        ),
-        "place": place,
-        "location_text": sr.location_text if is_mine else "",
-        "latitude": latitude,
-        "longitude": longitude,
-        "team": sr.team.name,
-        "created_at": sr.created_at,
-        "updated_at": sr.updated_at,
-        "due_at": sr.due_at,
-        "closed_at": sr.closed_at,
-        "rating": sr.rating if is_mine else None,
-        "rating_comment": sr.rating_comment if is_mine else None,
-        "can_reopen": can_reopen,
-        "can_rate": is_mine and sr.state.is_final and sr.rated_at is None,
-        "photos": [
-            {
-                "id": photo.pk,
-                "url": _photo_url(request, sr, photo),
-                "content_type": photo.content_type,
-                "width": photo.width,
-                "height": photo.height,
-            }
-            for photo in photos
-        ],
-        "timeline": [
-            {
-                "at": entry.at,
-                "kind": entry.kind,
-                "title": entry.title,
-                "message": entry.message,
-                "from_city": entry.from_city,
-                "photo_ids": [photo.pk for photo in entry.photos],
-            }
-            for entry in timeline
-        ],
-    }
+    return RequestDocument(
+        request=sr,
+        is_mine=is_mine,
+        address=address,
+        place=place,
+        latitude=latitude,
+        longitude=longitude,
+        field_answers=_field_answers(sr) if is_mine else [],
+        can_reopen=can_reopen,
+        can_rate=is_mine and sr.state.is_final and sr.rated_at is None,
+        photos=[photo for entry in timeline for photo in entry.photos],
+        timeline=timeline,
+    )
 
 
-def list_items(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dict[str, Any]]:
-    """The documents of "my requests" (``s.RequestListItemSerializer`` describes them) from
-    flat rows: type and state names come from the configuration kept in memory."""
+def request_detail_data(
+    request: Request, sr: ServiceRequest, *, just_submitted: bool = False
+) -> Any:
+    """The detail body of a request the caller may read."""
+    document = request_document(request, sr, just_submitted=just_submitted)
+    context = {"request": request, "reference": sr.reference}
+    return s.RequestDetailSerializer(document, context=context).data
+
+
+def list_rows(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dict[str, Any]]:
+    """The rows of "my requests" for ``s.RequestListItemSerializer``, from flat values: type
+    and state come from the configuration kept in memory (no join, no model instance)."""
     config = request_catalogue()
-    zone = timezone.get_current_timezone()
-    # A page names a handful of types and states: each document is built once per page.
-    types: dict[int, dict[str, str]] = {}
-    states: dict[int, dict[str, Any]] = {}
     items = []
     for row in rows:
-        type_id, state_id = row["request_type_id"], row["state_id"]
-        if type_id not in types:
-            types[type_id] = type_document(config.request_type(type_id))
-        if state_id not in states:
-            states[state_id] = status_document(config.state(state_id))
+        rtype = config.request_type(row["request_type_id"])
         mine = row["citizen_id"] == caller_id
         items.append(
             {
-                "reference": row["reference"],
-                "request_type": types[type_id],
-                "status": states[state_id],
+                **row,
+                "request_type": rtype,
+                "status": config.state(row["state_id"]),
                 "is_mine": mine,
                 "place": (
                     place_label_of_values(row)
                     if mine
-                    else request_selectors.follower_place_of_values(
-                        row, config.request_type(type_id)
-                    )
+                    else request_selectors.follower_place_of_values(row, rtype)
                 ),
                 "location_text": row["location_text"] if mine else "",
-                "created_at": row["created_at"].astimezone(zone),
-                "updated_at": row["updated_at"].astimezone(zone),
             }
         )
     return items
@@ -260,8 +212,8 @@ class RequestListCreate(APIView):
         )
         paginator = RequestCursor()
         page = paginator.paginate_queryset(rows, request, view=self)
-        data = list_items(page or [], caller_id=me(request).pk)
-        return paginator.get_paginated_response(data)
+        items = list_rows(page or [], caller_id=me(request).pk)
+        return paginator.get_paginated_response(s.RequestListItemSerializer(items, many=True).data)
 
     @extend_schema(
         operation_id="requests_create",
