@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 from tests.conftest import CENTRE_LAT, CENTRE_LON, OUTSIDE_TOWN
-from victo_crm.api.models import Upload
 from victo_crm.service_requests.models import (
     Channel,
     RequestFollower,
     RequestTypeField,
     ServiceRequest,
     Transition,
+    Upload,
 )
 from victo_crm.service_requests.services import service_request_transition
 

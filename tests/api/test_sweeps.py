@@ -19,7 +19,6 @@ from tests.api.conftest import ApiClient
 from tests.api.test_requests_api import API, POTHOLE, post_json
 from victo_crm.accounts.models import User
 from victo_crm.alerts.models import Subscription
-from victo_crm.api.models import Upload
 from victo_crm.notifications.models import Notification, PushDevice
 from victo_crm.service_requests.models import (
     Channel,
@@ -27,6 +26,7 @@ from victo_crm.service_requests.models import (
     RequestFollower,
     ServiceRequest,
     Transition,
+    Upload,
 )
 from victo_crm.service_requests.services import service_request_transition
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from tests.conftest import DESKTOP, PHONE, axe_violations, login, screenshot
 from tests.portal.conftest import close_request
@@ -117,7 +119,7 @@ def test_sign_up_verify_set_address_and_file_a_request_with_two_photos(
 
 
 def test_a_guest_files_with_the_keyboard_and_follows_with_the_tracking_link(
-    tab: Any, world: dict[str, Any], live_server: Any
+    tab: Any, world: dict[str, Any], live_server: Any, tmp_path: Any, make_image: Any
 ) -> None:
     page = tab
     mail.outbox.clear()
@@ -130,26 +132,50 @@ def test_a_guest_files_with_the_keyboard_and_follows_with_the_tracking_link(
     page.keyboard.press("Enter")
     page.wait_for_url("**/lieu/")
     choose_address(page, "id_address_query", "1 notre")
+    # The live region says what was chosen, not "1 adresse trouvée…".
+    live = page.locator("#id_address_query-status, [data-address-autocomplete] [role=status]")
+    expect(live.first).to_have_text("Adresse choisie\u00a0: 1, rue Notre-Dame Est, Victoriaville")
     page.keyboard.press("Tab")
     page.locator("#id_location_text").focus()
     page.keyboard.type("Devant l’entrée")
     page.keyboard.press("Enter")
     page.wait_for_url("**/details/")
-    page.locator("#id_field_taille_0").focus()
-    page.keyboard.press("Space")
+    # First try: two photos, but no size and no e-mail. Every error shows, the photos stay.
+    page.set_input_files(
+        "#id_photos",
+        [
+            photo_file(tmp_path, "trou.jpg", make_image),
+            photo_file(tmp_path, "autre.jpg", make_image),
+        ],
+    )
     page.locator("#id_description").focus()
     page.keyboard.type("Un trou dangereux")
     page.locator("#id_contact_name").focus()
     page.keyboard.type("Lucie Roy")
-    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Envoyer la requête").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#error-summary")).to_be_focused()
+    summary = page.locator("#error-summary").inner_text()
+    assert "Taille" in summary and "Votre courriel" in summary
+    assert page.locator("#id_description").input_value() == "Un trou dangereux"
+    assert page.locator(".kept-photo img").count() == 2
+    # "Retirer" drops one kept photo without sending the form, and says so.
+    page.get_by_role("button", name="Retirer la photo autre.jpg").click()
+    expect(page.locator(".kept-photo")).to_have_count(1)
+    expect(page.locator("#portal-status")).to_contain_text("Photo «\u00a0autre.jpg\u00a0» retirée.")
+    page.locator("#id_field_taille_0").focus()
+    page.keyboard.press("Space")
+    page.locator("#id_contact_email").focus()
     page.keyboard.type("lucie@example.ca")
     page.get_by_role("button", name="Envoyer la requête").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/requete/envoyee/")
     sr = ServiceRequest.objects.get(contact_email="lucie@example.ca")
     assert sr.citizen is None and sr.location_text == "Devant l’entrée"
+    assert [a.original_name for a in sr.attachments.all()] == ["trou.jpg"]  # never chosen again
     link = page.locator(".tracking-link a").inner_text()
-    assert link in mail.outbox[-1].body
+    # The e-mail's link is on the configured site (VICTO_SITE_URL), the page's on this server.
+    assert urlsplit(link).path in mail.outbox[-1].body
     page.goto(link)
     assert sr.reference in page.locator("h1").inner_text()
     assert "Requête reçue" in page.locator(".timeline").inner_text()

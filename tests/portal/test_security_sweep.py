@@ -16,7 +16,8 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from tests.conftest import sign_in
 from victo_crm.notifications.models import Notification, PushDevice
-from victo_crm.service_requests.models import Attachment
+from victo_crm.service_requests.models import Attachment, Upload
+from victo_crm.service_requests.uploads import upload_create
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,8 @@ PRIVATE = {
     "export",
     "push_unsubscribe",
     "inbox_mark_read",
+    "kept_photo",
+    "kept_photo_remove",
 }
 
 
@@ -81,6 +84,9 @@ def _kwargs(name: str, sr: Any, guest: Any, *, wrong_token: bool = False) -> dic
     guest_photo = Attachment.objects.filter(request=guest).first()
     notice = Notification.objects.filter(recipient=sr.citizen, channel="in_app").first()
     token = "mauvais-jeton-" + "x" * 20 if wrong_token else guest.tracking_token
+    upload = Upload.objects.filter(owner=sr.citizen).first()
+    if upload is None and name.startswith("kept_photo"):
+        upload = upload_create(owner=sr.citizen, file=Attachment.objects.first().file)
     return {
         "request_detail": {"reference": sr.reference},
         "request_comment": {"reference": sr.reference},
@@ -95,6 +101,8 @@ def _kwargs(name: str, sr: Any, guest: Any, *, wrong_token: bool = False) -> dic
         "export": {},
         "push_unsubscribe": {"device_id": device.pk if device else 0},
         "inbox_mark_read": {"pk": notice.pk if notice else 0},
+        "kept_photo": {"upload_id": upload.public_id if upload else ""},
+        "kept_photo_remove": {"upload_id": upload.public_id if upload else ""},
     }[name]
 
 
@@ -146,7 +154,7 @@ def test_nobody_else_reaches_marie_s_private_urls(
     # Marie herself reaches the same URL (so the sweep tests real addresses).
     if name not in ("follow", "tracking", "tracking_photo") and name in PRIVATE:
         mine = reverse(f"portal:{name}", kwargs=_kwargs(name, marie_request, guest_request))
-        if name in ("request_detail", "request_photo", "export"):
+        if name in ("request_detail", "request_photo", "export", "kept_photo"):
             assert marie.get(mine).status_code == 200
         if name == "push_unsubscribe":
             assert PushDevice.objects.filter(user=marie_request.citizen).exists()  # still there
@@ -158,6 +166,8 @@ def test_nobody_else_reaches_marie_s_private_urls(
             assert marie.post(mine).status_code == 303
             notice.refresh_from_db()
             assert notice.read_at is not None
+        if name == "kept_photo_remove":
+            assert marie.post(mine).status_code == 204
 
 
 def test_the_tracking_link_with_the_right_token_works_for_anyone(

@@ -29,14 +29,14 @@ from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import User
 from victo_crm.alerts.models import AlertTopic
 from victo_crm.alerts.services import subscription_create
-from victo_crm.api.models import IdempotencyKey, Upload
+from victo_crm.api.models import IdempotencyKey
 from victo_crm.notifications.models import EmailSuppression, Notification
 from victo_crm.notifications.services import push_device_register
 from victo_crm.portal.models import SubmissionReceipt
 from victo_crm.portal.services import service_request_submit_once
 from victo_crm.privacy import services
 from victo_crm.service_requests.citizen import service_request_comment, service_request_follow
-from victo_crm.service_requests.models import Attachment, RequestFollower, ServiceRequest
+from victo_crm.service_requests.models import Attachment, RequestFollower, ServiceRequest, Upload
 from victo_crm.service_requests.services import (
     Contact,
     service_request_reply,

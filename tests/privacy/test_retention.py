@@ -13,15 +13,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from victo_crm.accounts.models import Channel, User
-from victo_crm.api.models import IdempotencyKey, Upload
-from victo_crm.api.services import upload_create
+from victo_crm.api.models import IdempotencyKey
 from victo_crm.notifications.models import Notification, NotificationStatus
 from victo_crm.portal.models import SubmissionReceipt
 from victo_crm.portal.services import service_request_submit_once
 from victo_crm.privacy import tasks
 from victo_crm.privacy.services import retention_purge
-from victo_crm.service_requests.models import Attachment, ServiceRequest
+from victo_crm.service_requests.models import Attachment, ServiceRequest, Upload
 from victo_crm.service_requests.services import Contact, service_request_submit
+from victo_crm.service_requests.uploads import upload_create
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,7 @@
-"""What the APIs keep for themselves: Open311 keys, idempotency records, pending uploads."""
+"""What the APIs keep for themselves: Open311 keys and idempotency records."""
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,28 +65,6 @@ class IdempotencyKey(models.Model):
         return f"{self.caller} {self.key}"
 
 
-def _upload_path(instance: Upload, filename: str) -> str:
-    return f"api-uploads/{instance.public_id}/{uuid.uuid4().hex}"
-
-
-class Upload(models.Model):
-    """A photo uploaded ahead of a submission, owned by its uploader, referenced by id in the
-    submission and deleted once used (or when it expires)."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_uploads"
-    )
-    file = models.FileField(_("fichier"), upload_to=_upload_path)
-    original_name = models.CharField(_("nom d’origine"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=50)
-    size = models.PositiveIntegerField(_("taille (octets)"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        verbose_name = _("photo téléversée")
-        verbose_name_plural = _("photos téléversées")
-
-    def __str__(self) -> str:
-        return self.original_name
+# Upload moved down to service_requests (the portal keeps a refused form's photos in it too);
+# migration 0001 still names this function.
+from victo_crm.service_requests.models import _upload_path  # noqa: E402,F401

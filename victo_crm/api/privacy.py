@@ -1,6 +1,6 @@
-"""The API's part of a citizen's personal data (Law 25, see ``victo_crm.privacy``): photos
-sent ahead of a submission, and the replay records of her keyed requests (they hold whole
-response bodies: her request, her profile)."""
+"""The API's part of a citizen's personal data (Law 25, see ``victo_crm.privacy``): the replay
+records of her keyed requests (they hold whole response bodies: her request, her profile).
+Photos sent ahead of a submission are ``service_requests.Upload`` (``privacy.contributions``)."""
 
 from __future__ import annotations
 
@@ -9,37 +9,12 @@ from typing import Any
 
 from victo_crm.privacy.registry import Bundle, Contribution, Subject, register
 
-from .models import IdempotencyKey, Upload
-from .services import uploads_consume
+from .models import IdempotencyKey
 
 
 def _caller(subject: Subject) -> str:
     # The caller key of api.v1.views.base.caller_of.
     return f"u:{subject.user.pk}"
-
-
-def _export_uploads(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": str(u.public_id),
-            "name": u.original_name,
-            "uploaded_at": u.created_at,
-            "expires_at": u.expires_at,
-            "file": bundle.add(u.file, "uploads"),
-        }
-        for u in Upload.objects.filter(owner=subject.user).order_by("created_at", "pk")
-    ]
-
-
-def _erase_uploads(subject: Subject) -> None:
-    # Rows and files together: once the row cascaded away nothing could find the file.
-    uploads_consume(uploads=list(Upload.objects.filter(owner=subject.user)))
-
-
-def _purge_uploads(now: datetime) -> dict[str, int]:
-    expired = list(Upload.objects.filter(expires_at__lte=now))
-    uploads_consume(uploads=expired)
-    return {"expired": len(expired)}
 
 
 def _export_replays(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
@@ -65,16 +40,6 @@ def _purge_replays(now: datetime) -> dict[str, int]:
 
 
 def register_contributions() -> None:
-    register(
-        Contribution(
-            section="pending_uploads",
-            models=("api.Upload",),
-            export=_export_uploads,
-            erase=_erase_uploads,
-            purge=_purge_uploads,
-            erase_order=10,
-        )
-    )
     register(
         Contribution(
             section="api_replays",

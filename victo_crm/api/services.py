@@ -1,28 +1,24 @@
-"""Writes of the API app: Open311 keys and uploads ahead of a submission. Expired uploads
-and idempotency records are purged with the other retention periods (``api.privacy``)."""
+"""Writes of the API app: Open311 keys. Photos sent ahead of a submission are
+``service_requests.uploads`` (the portal uses them too); expired idempotency records are
+purged with the other retention periods (``api.privacy``)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from victo_crm.core.uploads import check_image
-
-from .models import ApiKey, Upload
+from .models import ApiKey
 
 if TYPE_CHECKING:
-    from victo_crm.accounts.models import User
+    pass
 
 KEY_PREFIX = "v311_"
-MAX_PENDING_UPLOADS = 20
 
 
 def hash_key(key: str) -> str:
@@ -52,91 +48,3 @@ def api_key_authenticate(key: str | None) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
-
-
-@transaction.atomic
-def upload_create(*, owner: User, file: Any) -> Upload:
-    """Keep a checked photo for a later submission by the same person."""
-    if file is None:
-        raise ValidationError({"file": [_("Joignez un fichier.")]})
-    pending = Upload.objects.filter(owner=owner, expires_at__gt=timezone.now()).count()
-    if pending >= MAX_PENDING_UPLOADS:
-        raise ValidationError(
-            {
-                "file": [
-                    _("Vous avez déjà %(count)d photos en attente d’envoi.")
-                    % {"count": MAX_PENDING_UPLOADS}
-                ]
-            }
-        )
-    try:
-        image = check_image(file)
-    except ValidationError as error:
-        raise ValidationError({"file": error.messages}) from None
-    upload = Upload(
-        owner=owner,
-        original_name=image.original_name,
-        content_type=image.content_type,
-        size=image.size,
-        expires_at=timezone.now() + settings.VICTO_RETENTION["pending_uploads"],
-    )
-    upload.file.save("upload", image.original, save=False)
-    upload.save()
-    return upload
-
-
-def uploads_for_submission(*, owner: User, ids: list[Any]) -> list[Upload]:
-    """The caller's own unexpired uploads named by ``ids``; another person's upload, an
-    expired one or an unknown id is refused as unknown."""
-    if not ids:
-        return []
-    wanted = [str(value) for value in ids]
-    uploads = {
-        str(upload.public_id): upload
-        for upload in Upload.objects.filter(
-            owner=owner, public_id__in=_valid_uuids(wanted), expires_at__gt=timezone.now()
-        )
-    }
-    missing = [value for value in wanted if value not in uploads]
-    if missing:
-        raise ValidationError(
-            {"upload_ids": [_("Photo téléversée introuvable : %(id)s.") % {"id": missing[0]}]}
-        )
-    return [uploads[value] for value in dict.fromkeys(wanted)]
-
-
-def _valid_uuids(values: list[str]) -> list[str]:
-    import uuid
-
-    valid = []
-    for value in values:
-        try:
-            valid.append(str(uuid.UUID(value)))
-        except ValueError:
-            continue
-    return valid
-
-
-def uploads_consume(*, uploads: list[Upload]) -> None:
-    """Delete uploads once their content was copied into a request's attachments. The rows
-    go with the caller's transaction; the files once it commits (a rollback keeps both)."""
-    names = [(upload.file.storage, upload.file.name) for upload in uploads if upload.file]
-    Upload.objects.filter(pk__in=[upload.pk for upload in uploads]).delete()
-
-    def delete_files() -> None:
-        for storage, name in names:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
-
-
-# --- Push devices ---------------------------------------------------------------------------
-# The notifications app owns PushDevice; until it has its own registration service the API
-# keeps this one, the only writer of the model.
-
-
-@transaction.atomic
-def upload_delete(*, owner: User, public_id: Any) -> bool:
-    uploads = [u for u in Upload.objects.filter(owner=owner, public_id=public_id)]
-    uploads_consume(uploads=uploads)
-    return bool(uploads)

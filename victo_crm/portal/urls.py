@@ -13,6 +13,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("requete/<slug:code>/lieu/", submit.location, name="submit_location"),
     path("requete/<slug:code>/details/", submit.details, name="submit_details"),
     path("requete/envoyee/", submit.done, name="submit_done"),
+    # The photos kept from a refused form (their owner only).
+    path("requete/photos/<str:upload_id>/", submit.kept_photo, name="kept_photo"),
+    path(
+        "requete/photos/<str:upload_id>/retirer/",
+        submit.kept_photo_remove,
+        name="kept_photo_remove",
+    ),
     path("adresses/", submit.address_lookup, name="address_lookup"),
     path("requetes/<str:public_id>/suivre/", submit.follow, name="follow"),
     # My requests.

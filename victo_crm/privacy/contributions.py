@@ -442,6 +442,42 @@ def _erase_subscriptions(subject: Subject) -> None:
     Subscription.objects.filter(user=subject.user).delete()
 
 
+# --- Photos sent ahead of a submission (the app's, a refused portal form's) ---------------------
+
+
+def _export_uploads(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
+    from victo_crm.service_requests.models import Upload
+
+    return [
+        {
+            "id": str(u.public_id),
+            "name": u.original_name,
+            "uploaded_at": u.created_at,
+            "expires_at": u.expires_at,
+            "file": bundle.add(u.file, "uploads"),
+        }
+        for u in Upload.objects.filter(owner=subject.user).order_by("created_at", "pk")
+    ]
+
+
+def _erase_uploads(subject: Subject) -> None:
+    from victo_crm.service_requests.models import Upload
+    from victo_crm.service_requests.uploads import uploads_consume
+
+    # Rows and files together: once the row cascaded away nothing could find the file.
+    uploads_consume(uploads=list(Upload.objects.filter(owner=subject.user)))
+
+
+def _purge_uploads(now: datetime) -> dict[str, int]:
+    # A guest's (owned by her session's key) go only this way, within the retention period.
+    from victo_crm.service_requests.models import Upload
+    from victo_crm.service_requests.uploads import uploads_consume
+
+    expired = list(Upload.objects.filter(expires_at__lte=now))
+    uploads_consume(uploads=expired)
+    return {"expired": len(expired)}
+
+
 # --- Files ---------------------------------------------------------------------------------------
 
 
@@ -556,5 +592,15 @@ register(
         models=("alerts.Subscription",),
         export=_export_subscriptions,
         erase=_erase_subscriptions,
+    )
+)
+register(
+    Contribution(
+        section="pending_uploads",
+        models=("service_requests.Upload",),
+        export=_export_uploads,
+        erase=_erase_uploads,
+        purge=_purge_uploads,
+        erase_order=10,
     )
 )

@@ -69,7 +69,7 @@ PERSONAL: dict[str, frozenset[str]] = {
     "portal.SubmissionReceipt": frozenset({"scope", "token"}),
     "desk.AccessLog": frozenset({"citizen", "detail"}),
     "api.IdempotencyKey": frozenset({"caller", "response_body", "response_headers"}),
-    "api.Upload": frozenset({"owner", "file", "original_name"}),
+    "service_requests.Upload": frozenset({"owner", "file", "original_name"}),
 }
 
 NOT_PERSONAL: dict[str, frozenset[str]] = {
@@ -466,8 +466,9 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "api.IdempotencyKey": frozenset(
         {"id", "key", "fingerprint", "status", "response_status", "created_at", "expires_at"}
     ),
-    "api.Upload": frozenset({"id", "public_id", "content_type", "size", "created_at"})
-    | frozenset({"expires_at"}),
+    # owner_key: the SHA-256 of a random key held in a guest's session, naming no one.
+    "service_requests.Upload": frozenset({"id", "public_id", "content_type", "size", "created_at"})
+    | frozenset({"expires_at", "owner_key"}),
 }
 
 # Whole models reviewed at once: the CMS (Wagtail, behind the web editor role; its user

@@ -854,3 +854,45 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+def _upload_path(instance: Upload, filename: str) -> str:
+    return f"uploads/{instance.public_id}/{uuid.uuid4().hex}"
+
+
+class Upload(models.Model):
+    """A photo received ahead of a submission — sent alone from the app, or kept from a portal
+    form that was refused — owned by its sender, named by ``public_id`` in the submission and
+    deleted once used (or when it expires, ``VICTO_RETENTION["pending_uploads"]``).
+
+    The owner is an account, or for a guest the SHA-256 of a random key held in her session
+    (``owner_key``): nobody else can name it (``service_requests.uploads``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pending_uploads",
+    )
+    owner_key = models.CharField(max_length=64, blank=True, db_index=True)
+    file = models.FileField(_("fichier"), upload_to=_upload_path)
+    original_name = models.CharField(_("nom d’origine"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("photo téléversée")
+        verbose_name_plural = _("photos téléversées")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=False) | ~models.Q(owner_key=""),
+                name="upload_has_an_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

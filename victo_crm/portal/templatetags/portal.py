@@ -118,6 +118,9 @@ def _build_js_messages() -> SafeString:
             )
         ),
         "notFound": _("Aucune adresse trouvée."),
+        "chosen": _("Adresse choisie : %(label)s"),
+        "photoRemoved": _("Photo « %(name)s » retirée."),
+        "photoRemoveFailed": _("La photo n’a pas pu être retirée. Réessayez."),
         "tooMany": _("Vous pouvez joindre au plus %(max)s photos."),
         "tooBig": _("Le fichier « %(name)s » dépasse %(mb)s Mo."),
         "notImage": _("Le fichier « %(name)s » n’est pas une image JPEG, PNG ou WebP."),

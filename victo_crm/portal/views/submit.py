@@ -2,19 +2,25 @@
 
 The location is kept in the session between the steps, so that the last step can show
 open requests of the same type nearby (to follow one instead of filing a duplicate) and a
-refused submission never asks for the place again. Photos are never kept half-way: the
-request and its photos are saved together by ``service_request_submit``, or nothing is.
+refused submission never asks for the place again. The photos of a refused form are kept as
+pending uploads (``service_requests.uploads``), owned by the account or by a key held in the
+guest's session, shown as thumbnails and named by the form's hidden ``upload_ids``: the
+citizen never chooses them again. The request and its photos are saved together by
+``service_request_submit``, which consumes those uploads, or nothing is.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import secrets
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +39,15 @@ from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.fields import validate_field_values
 from victo_crm.service_requests.models import RequestType, ServiceRequest
 from victo_crm.service_requests.services import Contact
+from victo_crm.service_requests.uploads import (
+    Owner,
+    upload_contents,
+    upload_create,
+    upload_delete,
+    upload_of_owner_or_none,
+    uploads_consume,
+    uploads_found,
+)
 
 from .common import error_dict, error_messages, friendly_404, me, private, sla_words, town_centre
 
@@ -41,6 +56,7 @@ logger = logging.getLogger(__name__)
 DRAFTS = "portal_drafts"
 SUBMITTED = "portal_submitted"
 LAST = "portal_last"
+UPLOAD_KEY = "portal_upload_key"
 
 
 def _offered_type_or_404(code: str) -> RequestType:
@@ -52,6 +68,17 @@ def _offered_type_or_404(code: str) -> RequestType:
     if rtype is None:
         raise Http404
     return rtype
+
+
+def _upload_owner(request: HttpRequest, *, create: bool = False) -> Owner:
+    """Who owns the photos kept from this visitor's refused forms: her account, or a random
+    key made for this session (only its SHA-256 is stored with the photos)."""
+    if request.user.is_authenticated:
+        return Owner(user=me(request))
+    key = request.session.get(UPLOAD_KEY) or ""
+    if not key and create:
+        key = request.session[UPLOAD_KEY] = secrets.token_urlsafe(32)
+    return Owner(session_key=key)
 
 
 def _drafts(request: HttpRequest) -> dict[str, Any]:
@@ -185,6 +212,7 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
     language = (get_language() or "fr")[:2]
     photo_errors: list[str] = []
     photos_lost = False
+    kept: list[Any] = []
     form_kwargs: dict[str, Any] = {"request_type": rtype, "guest": guest, "language": language}
     if posted:
         draft_id = (request.POST.get("draft_id") or "")[:64]
@@ -210,8 +238,31 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
                 draft = {}
         draft = draft or {}
         form = DetailsForm(request.POST, **form_kwargs)
-        photos = request.FILES.getlist("photos")
-        if form.is_valid() and not location_errors:
+        new_photos = request.FILES.getlist("photos")
+        kept, photo_errors = _kept_photos(request, rtype)
+        removed = request.POST.get("remove_upload")
+        if removed is not None and not wants_json:
+            # "Retirer" on a kept photo, without the page script: nothing is submitted.
+            upload_delete(owner=_upload_owner(request), public_id=removed)
+            kept = [u for u in kept if str(u.public_id) != removed]
+            form.errors.clear()  # show what was typed, without judging it yet
+            return render(
+                request,
+                "portal/submit/details.html",
+                _details_context(request, rtype, form, draft, guest=guest)
+                | {"photo_errors": [], "photos_lost": False, "kept_uploads": kept},
+            )
+        if wants_json:
+            photos: list[Any] = list(new_photos)  # the device keeps its own copy of each photo
+        elif new_photos:
+            photos_lost, new_kept, new_errors = _keep_new_photos(request, new_photos, kept)
+            kept += new_kept
+            photo_errors += new_errors
+        if not wants_json:
+            photos = upload_contents(kept)
+        else:
+            photos += upload_contents(kept)
+        if form.is_valid() and not location_errors and not photo_errors:
             contact = None
             if guest:
                 contact = Contact(
@@ -220,21 +271,24 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
                     phone=form.cleaned_data.get("contact_phone") or "",
                 )
             try:
-                service_request, created = service_request_submit_once(
-                    token=draft_id,
-                    request_type=rtype,
-                    citizen=None if guest else me(request),
-                    contact=contact,
-                    description=form.cleaned_data.get("description") or "",
-                    field_values=form.field_values(),
-                    address=draft.get("address_id"),
-                    latitude=None if draft.get("address_id") else draft.get("latitude"),
-                    longitude=None if draft.get("address_id") else draft.get("longitude"),
-                    location_text=draft.get("location_text") or "",
-                    photos=photos,
-                    channel="web",
-                    language=language,
-                )
+                with transaction.atomic():
+                    service_request, created = service_request_submit_once(
+                        token=draft_id,
+                        request_type=rtype,
+                        citizen=None if guest else me(request),
+                        contact=contact,
+                        description=form.cleaned_data.get("description") or "",
+                        field_values=form.field_values(),
+                        address=draft.get("address_id"),
+                        latitude=None if draft.get("address_id") else draft.get("latitude"),
+                        longitude=None if draft.get("address_id") else draft.get("longitude"),
+                        location_text=draft.get("location_text") or "",
+                        photos=photos,
+                        channel="web",
+                        language=language,
+                    )
+                    if created:
+                        uploads_consume(uploads=kept)
             except ValidationError as error:
                 photo_errors = _service_errors_to_form(form, error)
             else:
@@ -268,16 +322,85 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
             form.add_service_error(None, [message])
         if wants_json:
             return _json({"errors": _all_messages(form, photo_errors)}, 400)
-        photos_lost = bool(photos)
     else:
         form = DetailsForm(initial={"draft_id": uuid.uuid4().hex}, **form_kwargs)
     return render(
         request,
         "portal/submit/details.html",
         _details_context(request, rtype, form, draft or {}, guest=guest)
-        | {"photo_errors": photo_errors, "photos_lost": photos_lost},
+        | {"photo_errors": photo_errors, "photos_lost": photos_lost, "kept_uploads": kept},
         status=400 if posted else 200,
     )
+
+
+def _kept_photos(request: HttpRequest, rtype: RequestType) -> tuple[list[Any], list[str]]:
+    """The photos kept from an earlier refusal that the form names, if they are this
+    visitor's own; a forged id, another person's or an expired one is refused (and dropped)."""
+    ids = request.POST.getlist("upload_ids")[: settings.VICTO_MAX_ATTACHMENTS + 1]
+    if not ids:
+        return [], []
+    found = uploads_found(owner=_upload_owner(request), ids=ids)
+    errors = []
+    if len(found) < len(dict.fromkeys(ids)):
+        errors.append(
+            _(
+                "Une photo gardée n’est plus disponible (délai dépassé, ou elle n’est pas la "
+                "vôtre) : choisissez-la de nouveau si vous voulez la joindre."
+            )
+        )
+    return found, errors
+
+
+def _keep_new_photos(
+    request: HttpRequest, new_photos: list[Any], kept: list[Any]
+) -> tuple[bool, list[Any], list[str]]:
+    """Keep each newly chosen photo that is a real image (checked by its content) as an
+    upload of this visitor; returns (photos not kept at all, the new uploads, the refusals)."""
+    limit = settings.VICTO_MAX_ATTACHMENTS
+    if len(kept) + len(new_photos) > limit:
+        return (
+            True,
+            [],
+            [_("Vous pouvez joindre au plus %(limit)d photos à une requête.") % {"limit": limit}],
+        )
+    owner = _upload_owner(request, create=True)
+    new_kept: list[Any] = []
+    errors: list[str] = []
+    for photo in new_photos:
+        try:
+            new_kept.append(upload_create(owner=owner, file=photo))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    return False, new_kept, errors
+
+
+@private("GET", signed_in=False)
+def kept_photo(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """A thumbnail of a photo kept from a refused form, for its owner only (404 otherwise),
+    re-encoded without its metadata."""
+    from PIL import Image, ImageOps
+
+    upload = upload_of_owner_or_none(owner=_upload_owner(request), public_id=upload_id)
+    if upload is None:
+        raise Http404
+    with upload.file.open("rb") as handle, Image.open(handle) as image:
+        thumbnail = ImageOps.exif_transpose(image) or image
+        thumbnail = thumbnail.convert("RGB")
+        thumbnail.thumbnail((320, 320))
+        out = io.BytesIO()
+        thumbnail.save(out, format="JPEG", quality=80)
+    response = HttpResponse(out.getvalue(), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@private("POST", signed_in=False)
+def kept_photo_remove(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """Discard a kept photo (the "Retirer" button, with the page script): 204, or 404 for
+    anyone but its owner."""
+    if not upload_delete(owner=_upload_owner(request), public_id=upload_id):
+        raise Http404
+    return HttpResponse(status=204)
 
 
 def _details_context(

@@ -2,7 +2,7 @@
 service or a selector, serialise with the serializers of ``api.v1.serializers`` (the one
 description of every body, which the OpenAPI schema is generated from). Every write is a
 service of the app that owns the data (service_requests, accounts, alerts, notifications,
-the API's own for uploads)."""
+service_requests for the photos sent ahead, which the portal shares)."""
 
 from .account import AccountDeletion, Consents, DataExport, Preferences, Profile
 from .addresses import AddressSearch

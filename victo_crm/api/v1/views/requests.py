@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import translation
@@ -24,6 +23,7 @@ from rest_framework.views import APIView
 from victo_crm.places.models import Address
 from victo_crm.service_requests import citizen as citizen_services
 from victo_crm.service_requests import selectors as request_selectors
+from victo_crm.service_requests import uploads as pending_uploads
 from victo_crm.service_requests.configuration import catalogue as request_catalogue
 from victo_crm.service_requests.fields import field_answers
 from victo_crm.service_requests.models import (
@@ -36,7 +36,6 @@ from victo_crm.service_requests.models import (
 )
 from victo_crm.service_requests.services import service_request_submit
 
-from ... import services as api_services
 from .. import serializers as s
 from ..idempotency import idempotent
 from ..parsers import FormParser, JSONParser, MultiPartParser
@@ -166,19 +165,16 @@ def _requester_only(request: Request, reference: str) -> ServiceRequest:
 
 
 def _photos_from(request: Request, data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    uploads = api_services.uploads_for_submission(
+    uploads = pending_uploads.uploads_for_submission(
         owner=me(request), ids=list(data.get("upload_ids") or [])
     )
-    photos = list(data.get("photos") or [])
-    for upload in uploads:
-        with upload.file.open("rb") as handle:
-            photos.append(ContentFile(handle.read(), name=upload.original_name))
+    photos = list(data.get("photos") or []) + pending_uploads.upload_contents(uploads)
     return photos, uploads
 
 
 def _consume_later(uploads: list[Any]) -> None:
     if uploads:
-        api_services.uploads_consume(uploads=uploads)
+        pending_uploads.uploads_consume(uploads=uploads)
 
 
 class RequestListCreate(APIView):

@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ... import services as api_services
+from victo_crm.service_requests import uploads as pending_uploads
+
 from .. import serializers as s
 from ..idempotency import idempotent
 from ..parsers import FormParser, MultiPartParser
@@ -31,7 +32,7 @@ class UploadCreate(APIView):
         def work() -> Response:
             serializer = s.UploadInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            upload = api_services.upload_create(
+            upload = pending_uploads.upload_create(
                 owner=me(request), file=serializer.validated_data["file"]
             )
             return Response(s.UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
@@ -55,6 +56,6 @@ class UploadDelete(APIView):
             public_id = uuid.UUID(upload_id)
         except ValueError:
             raise NotFound() from None
-        if not api_services.upload_delete(owner=me(request), public_id=public_id):
+        if not pending_uploads.upload_delete(owner=me(request), public_id=public_id):
             raise NotFound()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -90,6 +90,9 @@
       var item = items[index];
       if (!item) { return; }
       input.value = item.label; hidden.value = item.id; close();
+      // Say what was chosen: the live region must not stay at "1 adresse trouvée…".
+      if (live) { live.textContent = fmt(M.chosen, { label: item.label }); }
+      lastQuery = item.label.trim();
       input.dispatchEvent(new CustomEvent("address:chosen", { bubbles: true, detail: item }));
     }
     function render(results) {
@@ -142,7 +145,8 @@
     var maxBytes = parseInt(input.dataset.maxBytes || "10485760", 10);
     var problems = [];
     var files = Array.prototype.slice.call(input.files || []);
-    if (files.length > max) { problems.push(fmt(M.tooMany, { max: max })); }
+    var kept = input.form ? input.form.querySelectorAll("[data-kept-photo]").length : 0;
+    if (files.length + kept > max) { problems.push(fmt(M.tooMany, { max: max })); }
     files.forEach(function (f) {
       if (f.size > maxBytes) { problems.push(fmt(M.tooBig, { name: f.name, mb: Math.round(maxBytes / 1048576) })); }
       else if (f.type && ["image/jpeg", "image/png", "image/webp"].indexOf(f.type) === -1) { problems.push(fmt(M.notImage, { name: f.name })); }
@@ -297,6 +301,28 @@
   allPending().then(function (items) {
     (items || []).filter(function (i) { return i.state === "failed"; }).forEach(showNotSent);
   }).catch(function () {}).then(function () { flush(); });
+
+  /* --- Photos kept from a refused form: "Retirer" without sending the form ---------------- */
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button[name=remove_upload][data-remove-url]");
+    if (!button || !window.fetch) { return; }
+    e.preventDefault();
+    var item = button.closest("[data-kept-photo]");
+    var name = item ? (item.querySelector(".kept-photo__name") || {}).textContent : "";
+    fetch(button.dataset.removeUrl, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }
+    }).then(function (r) {
+      if (!r.ok && r.status !== 404) { throw new Error(String(r.status)); }
+      var list = item && item.parentNode;
+      var next = item && (item.nextElementSibling || item.previousElementSibling);
+      if (item) { item.remove(); }
+      if (list && !list.children.length) { list.remove(); }
+      var photos = document.getElementById("id_photos");
+      status(fmt(M.photoRemoved, { name: name }), "success");
+      var target = next ? next.querySelector("button") : photos;
+      if (target) { target.focus(); }
+    }).catch(function () { status(M.photoRemoveFailed, "error"); });
+  });
 
   /* --- Submission with progress, or kept offline ---------------------------------------- */
   function keepOffline(form) {
