@@ -118,6 +118,20 @@ def bad_request(request: HttpRequest, detail: str) -> HttpResponse:
     return HttpResponseBadRequest(template.render({"detail": detail}, request))
 
 
+def busy(request: HttpRequest, detail: str, retry_after: int) -> HttpResponse:
+    """A 503 in the caller's format, with the seconds to wait."""
+    response: HttpResponse | None = None
+    for prefix, renderer in _renderers:
+        if request.path_info.startswith(prefix):
+            response = renderer(request, 503, detail)
+            break
+    if response is None:
+        template = loader.get_template("503.html")
+        response = HttpResponse(template.render({"detail": detail}, request), status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 class InputBoundaryMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -16,4 +16,17 @@ class TransitionNotAllowed(PermissionDenied):
     """The actor may not fire that transition on that request."""
 
 
-__all__ = ["PermissionDenied", "StaleUpdateError", "TransitionNotAllowed", "ValidationError"]
+class Overloaded(Exception):
+    """Costly work this process caps (password hashing) is at its limit: the caller answers
+    503 with Retry-After (core.ratelimit.RetryAfterMiddleware) rather than queue."""
+
+    retry_after = 2
+
+
+__all__ = [
+    "Overloaded",
+    "PermissionDenied",
+    "StaleUpdateError",
+    "TransitionNotAllowed",
+    "ValidationError",
+]

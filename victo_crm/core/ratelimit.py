@@ -14,6 +14,10 @@ from collections.abc import Callable
 from allauth.core.internal.ratelimit import parse_rates
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from .boundary import busy
+from .errors import Overloaded
 
 # The allauth actions whose limits may refuse a path, by the path's last words (headless API
 # and the portal's pages). Anything else: the longest window of all.
@@ -41,6 +45,9 @@ def retry_after_for(path: str) -> int:
 
 
 class RetryAfterMiddleware:
+    """Also answers ``Overloaded`` (a capped resource is full, e.g. password hashing) with a
+    503 and its Retry-After, in the caller's format."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -49,3 +56,12 @@ class RetryAfterMiddleware:
         if response.status_code == 429 and not response.has_header("Retry-After"):
             response["Retry-After"] = str(retry_after_for(request.path))
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Overloaded):
+            return busy(
+                request,
+                _("Le service est très sollicité en ce moment. Réessayez dans un instant."),
+                exception.retry_after,
+            )
+        return None

@@ -155,6 +155,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# A statement running longer than this many milliseconds is cancelled (PostgreSQL). Unset by
+# default; gunicorn.conf.py sets 30 s for the web processes, so that a slow query cannot hold
+# a web thread for long, while the worker's long jobs (a purge, a fan-out) keep no limit.
+_statement_timeout = int(os.environ.get("VICTO_DB_STATEMENT_TIMEOUT_MS", "0") or "0")
+if (
+    DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+    and _statement_timeout
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={_statement_timeout}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and background work ----------------------------------------------------------
@@ -195,6 +206,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "victo_crm.accounts.validators.MaximumLengthValidator"},
 ]
+# Django's default PBKDF2, with at most VICTO_PASSWORD_HASH_SLOTS hashes at once per process
+# (an attempt beyond waits VICTO_PASSWORD_HASH_WAIT_SECONDS, then answers 503): a sign-in
+# brute force cannot take every web thread (accounts/hashers.py).
+PASSWORD_HASHERS = [
+    "victo_crm.accounts.hashers.BoundedPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+VICTO_PASSWORD_HASH_SLOTS = int(os.environ.get("VICTO_PASSWORD_HASH_SLOTS", "1"))
+VICTO_PASSWORD_HASH_WAIT_SECONDS = float(os.environ.get("VICTO_PASSWORD_HASH_WAIT_SECONDS", "0"))
 # Django's and allauth's backends, each loading the signed-in user with one raw statement.
 AUTHENTICATION_BACKENDS = [
     "victo_crm.accounts.backends.ModelBackend",
