@@ -15,12 +15,18 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from victo_crm.accounts.models import CommunicationPreference, ConsentPurpose
+from victo_crm.accounts.models import Channel, CommunicationPreference, ConsentPurpose, Topic
 from victo_crm.accounts.models import User as Account
 from victo_crm.core.models import localized
-from victo_crm.notifications.models import Notification, NotificationChannel, NotificationStatus
+from victo_crm.notifications.models import (
+    EmailSuppression,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+)
 from victo_crm.notifications.preferences import PreferenceBook
 from victo_crm.notifications.services import outbox_bulk_insert, outbox_row, queue_delivery
+from victo_crm.notifications.unsubscribe import ALL_TOPICS, UnsubscribeTarget
 
 from .calendar import occurrences
 from .models import (
@@ -148,6 +154,32 @@ def subscriptions_drop_channel(
         subscription.save(update_fields=["channels", "is_active", "updated_at"])
         changed += 1
     return changed
+
+
+@transaction.atomic
+def unsubscribe_apply(*, target: UnsubscribeTarget) -> None:
+    """Stop e-mails of a signed unsubscribe link's topic: the citizen's preference turns off
+    (and the e-mail channel leaves their alert subscriptions of that topic); a guest's address
+    is suppressed."""
+    from victo_crm.accounts.services import user_preferences_set
+
+    user = Account.objects.filter(pk=target.user_id).first() if target.user_id else None
+    if user is None:
+        if target.email:
+            EmailSuppression.objects.get_or_create(email=target.email.lower(), topic=target.topic)
+        return
+    if target.topic != ALL_TOPICS and target.topic not in Topic.values:
+        # A work message (staff): no preference row exists for it; suppress the address.
+        EmailSuppression.objects.get_or_create(email=user.email.lower(), topic=target.topic)
+        return
+    topics = Topic.values if target.topic == ALL_TOPICS else [target.topic]
+    user_preferences_set(
+        user=user,
+        preferences={
+            (topic, Channel.EMAIL.value): False for topic in topics if topic in Topic.values
+        },
+    )
+    subscriptions_drop_channel(user=user, preference_topics=topics, channel=Channel.EMAIL.value)
 
 
 # --- Notices ----------------------------------------------------------------------------------

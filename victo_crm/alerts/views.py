@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from victo_crm.accounts import roles
-from victo_crm.notifications.unsubscribe import read_token, unsubscribe_apply
+from victo_crm.notifications.unsubscribe import read_token
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_resolve
 
@@ -195,7 +195,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "alerts/unsubscribe_invalid.html", status=400)
     done = False
     if request.method == "POST":
-        unsubscribe_apply(target=target)
+        services.unsubscribe_apply(target=target)
         done = True
     topic_label = dict(_topic_labels()).get(target.topic, target.topic)
     return render(

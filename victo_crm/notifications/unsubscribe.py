@@ -2,7 +2,9 @@
 
 The token is the recipient and the topic signed with the site's secret key
 (``django.core.signing``): anyone holding the e-mail can use it, nobody can make one for
-another address or another topic.
+another address or another topic. What a genuine token does (turn a preference off, leave
+the alert subscriptions of that topic) is ``alerts.services.unsubscribe_apply``: the alerts
+sit above the outbox.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.urls import get_script_prefix, reverse
 
 SALT = "victo_crm.notifications.unsubscribe"
@@ -64,33 +65,3 @@ def read_token(token: str) -> UnsubscribeTarget | None:
     return UnsubscribeTarget(
         user_id=int(user_id) if user_id else None, email=email, topic=data["t"]
     )
-
-
-@transaction.atomic
-def unsubscribe_apply(*, target: UnsubscribeTarget) -> None:
-    """Stop e-mails of the token's topic: the citizen's preference turns off (and the e-mail
-    channel leaves their alert subscriptions of that topic); a guest's address is suppressed."""
-    from victo_crm.accounts.models import Channel, Topic, User
-    from victo_crm.accounts.services import user_preferences_set
-
-    from .models import EmailSuppression
-
-    user = User.objects.filter(pk=target.user_id).first() if target.user_id else None
-    if user is None:
-        if target.email:
-            EmailSuppression.objects.get_or_create(email=target.email.lower(), topic=target.topic)
-        return
-    if target.topic != ALL_TOPICS and target.topic not in Topic.values:
-        # A work message (staff): no preference row exists for it; suppress the address.
-        EmailSuppression.objects.get_or_create(email=user.email.lower(), topic=target.topic)
-        return
-    topics = Topic.values if target.topic == ALL_TOPICS else [target.topic]
-    user_preferences_set(
-        user=user,
-        preferences={
-            (topic, Channel.EMAIL.value): False for topic in topics if topic in Topic.values
-        },
-    )
-    from victo_crm.alerts.services import subscriptions_drop_channel
-
-    subscriptions_drop_channel(user=user, preference_topics=topics, channel=Channel.EMAIL.value)
