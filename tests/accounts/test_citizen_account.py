@@ -15,6 +15,7 @@ from tests.conftest import make_user
 from victo_crm.accounts import services
 from victo_crm.accounts.models import Consent, User
 from victo_crm.accounts.preferences import DEFAULTS, effective_preferences, wants
+from victo_crm.service_requests.citizen import guest_requests_claim
 from victo_crm.service_requests.services import Contact, service_request_submit
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_guest_requests_join_the_account_when_the_same_email_is_verified(
     )
     lucie = make_user("lucie@example.ca")
     unverified = EmailAddress.objects.create(user=lucie, email="lucie@example.ca", verified=False)
-    assert services.guest_requests_claim(user=lucie, email="lucie@example.ca") == 0
+    assert guest_requests_claim(user=lucie, email="lucie@example.ca") == 0
     unverified.verified = True
     unverified.save()
     email_confirmed.send(sender=EmailAddress, request=None, email_address=unverified)
@@ -115,7 +116,7 @@ def test_guest_requests_join_the_account_when_the_same_email_is_verified(
     assert guest.citizen == lucie and other.citizen is None
 
 
-def test_the_accounts_app_connects_the_guest_claim_when_it_is_ready() -> None:
+def test_the_requests_app_connects_the_guest_claim_when_it_is_ready() -> None:
     from django.apps import apps
 
     def uids() -> list[Any]:
@@ -123,5 +124,5 @@ def test_the_accounts_app_connects_the_guest_claim_when_it_is_ready() -> None:
 
     email_confirmed.disconnect(dispatch_uid="victo_guest_requests_claim")
     assert "victo_guest_requests_claim" not in uids()
-    apps.get_app_config("accounts").ready()
+    apps.get_app_config("service_requests").ready()
     assert uids().count("victo_guest_requests_claim") == 1

@@ -10,10 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import signals
         from .permissions import ensure_role_permissions
 
         # Every app, not only this one: permissions of apps migrated after ours must exist.
         post_migrate.connect(ensure_role_permissions, dispatch_uid="victo_role_permissions")
-        # Guest requests join an account when its e-mail is verified (allauth's signal).
-        signals.connect()

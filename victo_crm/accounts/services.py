@@ -1,6 +1,7 @@
-"""Every write to a citizen's account: profile, preferences, consents, guest requests that
-join the account. The portal and the mobile API call these. The export and the deletion of
-the account (Law 25) cover every app's data and live above them, in ``victo_crm.privacy``."""
+"""Every write to a citizen's account: profile, preferences, consents. The portal and the
+mobile API call these. Guest requests joining the account are the requests' business
+(``service_requests.citizen``); the export and the deletion of the account (Law 25) cover
+every app's data and live above them, in ``victo_crm.privacy``."""
 
 from __future__ import annotations
 
@@ -129,27 +130,6 @@ def consent_withdraw(*, user: User, purpose: str) -> int:
         raise ValidationError({"purpose": [_("Finalité inconnue.")]})
     return Consent.objects.filter(user=user, purpose=purpose, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
-    )
-
-
-@transaction.atomic
-def guest_requests_claim(*, user: User, email: str) -> int:
-    """Requests filed as a guest with ``email`` join ``user``'s account.
-
-    Called once that e-mail is verified as the user's: only then do we know the person
-    reading the account also owns the mailbox the tracking links went to."""
-    from allauth.account.models import EmailAddress
-
-    from victo_crm.service_requests.models import ServiceRequest
-
-    email = (email or "").strip()
-    if (
-        not email
-        or not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
-    ):
-        return 0
-    return ServiceRequest.objects.filter(citizen__isnull=True, contact_email__iexact=email).update(
-        citizen=user, updated_at=timezone.now()
     )
 
 

@@ -11,7 +11,7 @@ class ServiceRequestsConfig(AppConfig):
         from victo_crm.accounts.models import Team
         from victo_crm.core.config_cache import watch
 
-        from . import models
+        from . import models, signals
 
         # What a submission reads from memory (configuration.py) is rebuilt after any change.
         watch(
@@ -26,3 +26,5 @@ class ServiceRequestsConfig(AppConfig):
                 Team,
             ]
         )
+        # Guest requests join an account when its e-mail is verified (allauth's signal).
+        signals.connect()

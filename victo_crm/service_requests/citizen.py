@@ -1,5 +1,5 @@
 """What a citizen does to a request after filing it: comment, add photos, follow, reopen,
-rate. The portal and the mobile API call these; staff actions are in ``services``.
+rate; and the requests filed as a guest that join the account once its e-mail is verified. The portal and the mobile API call these; staff actions are in ``services``.
 
 Every function takes keyword arguments only and raises ``ValidationError`` keyed by field,
 with French messages, or ``TransitionNotAllowed`` when the person may not act at all.
@@ -31,6 +31,25 @@ if TYPE_CHECKING:
     from victo_crm.accounts.models import User
 
 REOPEN_STATE_CODE = "rouverte"
+
+
+@transaction.atomic
+def guest_requests_claim(*, user: User, email: str) -> int:
+    """Requests filed as a guest with ``email`` join ``user``'s account.
+
+    Called once that e-mail is verified as the user's: only then do we know the person
+    reading the account also owns the mailbox the tracking links went to."""
+    from allauth.account.models import EmailAddress
+
+    email = (email or "").strip()
+    if (
+        not email
+        or not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    ):
+        return 0
+    return ServiceRequest.objects.filter(citizen__isnull=True, contact_email__iexact=email).update(
+        citizen=user, updated_at=timezone.now()
+    )
 
 
 def _require_requester(request: ServiceRequest, citizen: User | None) -> User:

@@ -13,7 +13,7 @@ def on_email_confirmed(
 ) -> None:
     if email_address is None or not email_address.verified:
         return
-    from .services import guest_requests_claim
+    from .citizen import guest_requests_claim
 
     guest_requests_claim(user=email_address.user, email=email_address.email)
 
