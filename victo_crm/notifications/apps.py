@@ -9,7 +9,12 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from victo_crm.core.config_cache import watch
+        from victo_crm.service_requests.hooks import set_event_listener
 
         from .models import NotificationRule
+        from .services import outbox_for_request_event
 
         watch([NotificationRule])  # rules are read from memory (selectors.rules_for_request)
+        # Every event of a request writes its outbox rows in the request's own transaction;
+        # the requests sit below us and call us through this one hook.
+        set_event_listener(outbox_for_request_event)

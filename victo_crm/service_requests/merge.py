@@ -16,9 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from victo_crm.core.errors import TransitionNotAllowed
-from victo_crm.notifications.services import outbox_for_request_event
 
 from . import workflows
+from .hooks import request_event_recorded
 from .models import EventKind, RequestEvent, RequestFollower, ServiceRequest, Transition
 from .services import service_request_transition
 
@@ -135,7 +135,7 @@ def service_requests_merge(
             message=public_note,
             data={"survivor": survivor.reference, "survivor_id": survivor.pk},
         )
-        outbox_for_request_event(event=event, kind="request_merged")
+        request_event_recorded(event=event, kind="request_merged")
         events.append(event)
         duplicate_refs.append(dup.reference)
     RequestEvent.objects.create(

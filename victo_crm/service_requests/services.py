@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from victo_crm.core.errors import StaleUpdateError, TransitionNotAllowed
 from victo_crm.core.uploads import CheckedImage, check_image
-from victo_crm.notifications.services import outbox_for_request_event
 from victo_crm.places.models import Address, Zone
 from victo_crm.places.selectors import nearest_address, point_in_town, zones_containing
 
@@ -26,6 +25,7 @@ from . import workflows
 from .assignment import route
 from .configuration import catalogue
 from .fields import validate_field_values
+from .hooks import request_event_recorded
 from .models import (
     Attachment,
     Channel,
@@ -308,7 +308,7 @@ def service_request_submit(
         data={"channel": channel, **({"assignment_rule": rule.pk} if rule else {})},
     )
     photos = _store_attachments(request, images, event=event, actor=actor or citizen)
-    outbox_for_request_event(event=event, kind="request_received", request=request)
+    request_event_recorded(event=event, kind="request_received", request=request)
     request.tracking_token = token  # type: ignore[attr-defined]
     request.open311_token = open311_token  # type: ignore[attr-defined]
     # Its whole history so far, for a caller that shows it at once (the API's 201) without
@@ -437,7 +437,7 @@ def service_request_transition(
     )
     # Staff rules hear about every transition; the citizen and followers only about those
     # marked "aviser le citoyen".
-    outbox_for_request_event(
+    request_event_recorded(
         event=event, kind="state_changed", notify_citizen=transition.notify_citizen
     )
     return event
@@ -651,5 +651,5 @@ def service_request_reply(
         changes["first_response_at"] = now
         request.first_response_at = now
     ServiceRequest.objects.filter(pk=request.pk).update(**changes)
-    outbox_for_request_event(event=event, kind="public_reply")
+    request_event_recorded(event=event, kind="public_reply")
     return event
