@@ -37,7 +37,7 @@ from victo_crm.service_requests.services import service_request_submit
 # configure or are configured), never a citizen.
 REVIEWED_PERSON_FIELDS = {
     "accounts.team": {"email": "the team's shared mailbox", "members": "staff only"},
-    "desk.accessgrant": {"grantee": "a staff member", "created_by": "an administrator"},
+    "service_requests.accessgrant": {"grantee": "a staff member", "created_by": "an administrator"},
     "alerts.notice": {"created_by": "staff", "published_by": "staff", "requested_by": "staff"},
     "alerts.noticeevent": {"actor": "a staff member", "actor_email": "a staff member's"},
     "service_requests.assignmentrule": {"last_assignee": "an agent (round robin)"},

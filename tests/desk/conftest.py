@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tests.conftest import CENTRE_LAT, CENTRE_LON, make_user, sign_in
 from victo_crm.accounts import roles
-from victo_crm.desk.models import AccessGrant, CannedResponse, GrantLevel
+from victo_crm.desk.models import CannedResponse
+from victo_crm.service_requests.grants import AccessGrant, GrantLevel
 from victo_crm.service_requests.models import ServiceRequest, Transition
 from victo_crm.service_requests.services import service_request_submit
 

@@ -23,10 +23,11 @@ from victo_crm.accounts.models import User
 from victo_crm.core.errors import TransitionNotAllowed
 from victo_crm.desk.admin import AccessGrantForm
 from victo_crm.desk.dashboard import dashboard_stats
-from victo_crm.desk.models import AccessGrant, AccessLog, GrantLevel
-from victo_crm.desk.scope import staff_scope
+from victo_crm.desk.models import AccessLog
 from victo_crm.desk.selectors import Filters, desk_queue, filtered_requests, visible_requests
+from victo_crm.service_requests.grants import AccessGrant, GrantLevel
 from victo_crm.service_requests.models import RequestType
+from victo_crm.service_requests.scope import staff_scope
 from victo_crm.service_requests.services import (
     service_request_add_note,
     service_request_transition,
@@ -346,7 +347,7 @@ class TestTheAdminForm:
             client_for(other_agent).get(f"/bureau/requetes/{pothole.reference}/").status_code == 404
         )
         response = client_for(administrator).post(
-            "/admin/desk/accessgrant/add/",
+            "/admin/service_requests/accessgrant/add/",
             {
                 "team": teams["tp"].pk,
                 "grantee": other_agent.pk,
@@ -363,11 +364,13 @@ class TestTheAdminForm:
         assert (
             client_for(other_agent).get(f"/bureau/requetes/{pothole.reference}/").status_code == 200
         )
-        listing = client_for(administrator).get("/admin/desk/accessgrant/?en_vigueur=oui")
+        listing = client_for(administrator).get(
+            "/admin/service_requests/accessgrant/?en_vigueur=oui"
+        )
         assert "Remplacement pendant les vacances" in listing.content.decode()
 
     def test_only_administrators_see_grants_in_the_admin(self, supervisor, teams, other_agent):
         grant(team=teams["tp"], grantee=other_agent)
         supervisor.is_staff = True
         supervisor.save(update_fields=["is_staff"])
-        assert client_for(supervisor).get("/admin/desk/accessgrant/").status_code == 403
+        assert client_for(supervisor).get("/admin/service_requests/accessgrant/").status_code == 403

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from tests.conftest import DESKTOP, PHONE, axe_violations, login, screenshot
 from tests.desk.conftest import grant
-from victo_crm.desk.models import GrantLevel
+from victo_crm.service_requests.grants import GrantLevel
 from victo_crm.service_requests.services import service_request_submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -117,7 +117,7 @@ def test_the_administrator_opens_access_in_the_admin(
     page = tab
     page.set_viewport_size(viewport(size))
     login(page, administrator, live_server.url)
-    page.goto("/admin/desk/accessgrant/add/")
+    page.goto("/admin/service_requests/accessgrant/add/")
     screenshot(page, f"desk-grant-admin-form-{size}")
 
     # Saved without anyone to open to: refused, with the reason next to the field.

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from tests.desk.conftest import client_for
-from victo_crm.desk.models import AccessGrant, AccessLog
+from victo_crm.desk.models import AccessLog
+from victo_crm.service_requests.grants import AccessGrant
 from victo_crm.service_requests.models import RequestEvent, Transition
 
 pytestmark = pytest.mark.django_db

@@ -88,7 +88,7 @@ CONFIGURATION_MODELS: dict[str, str] = {
     "alerts.noticeevent": "the notices' audit trail: which staff member did what to a notice",
     "alerts.noticepolicy": "the approval rule for broad notices",
     "desk.cannedresponse": "reply templates",
-    "desk.accessgrant": "which staff may read which team's requests",
+    "service_requests.accessgrant": "which staff may read which team's requests",
     "api.apikey": "Open311 keys of partner systems (hashed)",
     "wagtaildocs.document": "website documents (CMS content)",
     "wagtailimages.image": "website images (CMS content)",

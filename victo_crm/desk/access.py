@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from victo_crm.accounts import roles
 from victo_crm.service_requests.models import ServiceRequest
+from victo_crm.service_requests.scope import staff_scope
 
-from .scope import staff_scope
 from .selectors import is_desk_user, is_supervising, request_for_desk
 from .services import BREAK_GLASS_ATTR
 

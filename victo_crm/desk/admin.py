@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts import roles
 from victo_crm.accounts.models import Team, User
+from victo_crm.service_requests.grants import AccessGrant
 from victo_crm.service_requests.models import AssignmentRule, AssignmentStrategy
 
-from .models import AccessGrant, AccessLog, CannedResponse
+from .models import AccessLog, CannedResponse
 
 
 @admin.register(CannedResponse)

@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 from victo_crm.accounts.models import Team
 from victo_crm.places.models import ZoneKind
 from victo_crm.service_requests.models import RequestType
+from victo_crm.service_requests.scope import staff_scope
 
-from .scope import staff_scope
 from .selectors import visible_requests
 
 if TYPE_CHECKING:

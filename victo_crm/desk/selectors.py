@@ -31,8 +31,7 @@ from victo_crm.accounts import roles
 from victo_crm.core import boundary
 from victo_crm.core.text import fold, normalize_address
 from victo_crm.service_requests.models import ServiceRequest
-
-from .scope import staff_scope
+from victo_crm.service_requests.scope import staff_scope
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User

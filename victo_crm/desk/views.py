@@ -23,6 +23,7 @@ from victo_crm.core.errors import StaleUpdateError
 from victo_crm.service_requests.fields import field_rows
 from victo_crm.service_requests.merge import service_requests_merge
 from victo_crm.service_requests.models import Attachment, EventKind, ServiceRequest
+from victo_crm.service_requests.scope import staff_scope
 from victo_crm.service_requests.services import (
     service_request_add_note,
     service_request_approve_public_summary,
@@ -53,7 +54,6 @@ from .forms import (
     TransitionForm,
 )
 from .models import AccessWhat, CannedResponse
-from .scope import staff_scope
 from .selectors import is_desk_user
 from .services import access_log_record, break_glass_open
 

@@ -22,13 +22,13 @@ from victo_crm.service_requests.bulk import (
     service_requests_bulk_transition,
 )
 from victo_crm.service_requests.models import Priority, ServiceRequest
+from victo_crm.service_requests.scope import staff_scope
 
 from . import selectors
 from .access import desk_view, supervisor_view
 from .dashboard import dashboard_stats
 from .forms import BulkForm, QueueFilterForm
 from .models import AccessWhat
-from .scope import staff_scope
 from .services import access_log_record_many
 from .views import _user, queue_state, scope_agents
 

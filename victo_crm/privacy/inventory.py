@@ -444,7 +444,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     ),
     # The staff member who looked is the town's audit record; the request link stays.
     "desk.AccessLog": frozenset({"id", "user", "request", "what", "at"}),
-    "desk.AccessGrant": frozenset(
+    "service_requests.AccessGrant": frozenset(
         {
             "id",
             "created_at",

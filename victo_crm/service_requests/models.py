@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.models import TimeStampedModel, localized
 
+# Who may see and act on which requests beyond their own teams (re-exported: one models module).
+from .grants import AccessGrant as AccessGrant
+from .grants import GrantLevel as GrantLevel
+
 # --- Workflows -----------------------------------------------------------------------------
 
 

@@ -118,9 +118,9 @@ def workflow_check(workflow: Workflow) -> None:
 
 def staff_may_act_on(user: User, request: ServiceRequest) -> bool:
     """Staff act on their team's requests and on those an administrator opened to them for
-    acting (desk access grants); administrators on all of them."""
-    # The desk's scope is the one place that decides, so lists, pages and writes agree.
-    from victo_crm.desk.scope import staff_scope
+    acting (access grants); administrators on all of them."""
+    # The staff scope is the one place that decides, so lists, pages and writes agree.
+    from .scope import staff_scope
 
     return staff_scope(user).may_act(request)
 

@@ -2,7 +2,7 @@
 
 - An administrator sees and acts on every request.
 - An agent or a supervisor sees and acts on the requests of their teams, and on those an
-  administrator opened to them (``desk.AccessGrant``, to one of their teams or to them
+  administrator opened to them (``AccessGrant``, to one of their teams or to them
   alone): the requests of another team, perhaps only some request types and/or zones,
   read-only or read-and-act. A grant past its end date does nothing.
 - Anybody else sees nothing.
@@ -43,9 +43,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from victo_crm.accounts import roles
-from victo_crm.service_requests.models import ServiceRequest
 
-from .models import AccessGrant, GrantLevel
+from .grants import AccessGrant, GrantLevel
+from .models import ServiceRequest
 
 NOTHING = Q(pk__in=[])
 
