@@ -25,6 +25,7 @@ lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy victo_crm
+	$(VENV)/bin/lint-imports --no-cache
 
 format: bootstrap
 	$(VENV)/bin/ruff check --fix .

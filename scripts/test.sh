@@ -37,6 +37,8 @@ step() {
 step "ruff check" "$BIN/ruff" check .
 step "ruff format --check" "$BIN/ruff" format --check .
 step "mypy" "$BIN/mypy" victo_crm
+# Apps import downwards only: the layers contract in pyproject.toml (docs/architecture.md).
+step "import layers" "$BIN/lint-imports" --no-cache
 step "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
 # Known vulnerabilities in requirements.lock; says "NOT AUDITED" when no database is reachable.
 step "pip-audit" "$PY" scripts/audit.py
