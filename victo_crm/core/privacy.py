@@ -36,7 +36,7 @@ PERSONAL_DATA_MODELS: dict[str, str] = {
     "notifications.slaalert": "ties to a citizen's request (no content of its own)",
     "alerts.subscription": "a citizen's address, topics and channels",
     "api.idempotencykey": "stored API responses, which hold a citizen's data",
-    "api.upload": "a citizen's uploaded files",
+    "service_requests.upload": "a citizen's uploaded files",
     "portal.submissionreceipt": "ties a browser's submission to a citizen's request",
     "desk.accesslog": "which staff member read which citizen's data",
     "account.emailaddress": "every account's e-mail addresses (allauth)",
