@@ -318,6 +318,9 @@ def seeded(transactional_db: None) -> Workflow:
     importlib.import_module(
         "victo_crm.service_requests.migrations.0008_transition_takes_charge"
     ).flag_default_take_in_charge(apps, None)
+    importlib.import_module("victo_crm.service_requests.migrations.0012_state_role").give_roles(
+        apps, None
+    )
     return Workflow.objects.get(code="default")
 
 

@@ -43,6 +43,7 @@ def state(
     final: bool = False,
     pk: int | None = None,
     delete: bool = False,
+    role: str = "",
 ) -> dict:
     row = {
         "code": code,
@@ -52,6 +53,7 @@ def state(
         "citizen_label_en": "",
         "open311_status": "closed" if final else "open",
         "sla_running": "on",
+        "role": role,
     }
     if initial:
         row["is_initial"] = "on"
@@ -330,6 +332,30 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
                 "ne peut pas partir et arriver au même état",
             ),
             ([state("a", initial=True, final=True)], [], "à la fois initial et final"),
+            (
+                [state("a", initial=True), state("b", final=True, role="reopened")],
+                [("a", "b", "x")],
+                "L’état de réouverture « B » ne peut pas être final.",
+            ),
+            (
+                [state("a", initial=True, role="reopened"), state("b", final=True)],
+                [("a", "b", "x")],
+                "Aucune transition ne mène d’un état final à l’état de réouverture « A ».",
+            ),
+            (
+                [state("a", initial=True), state("b", role="duplicate"), state("c", final=True)],
+                [("a", "b", "x"), ("b", "c", "y")],
+                "L’état des doublons « B » doit être final.",
+            ),
+            (
+                [
+                    state("a", initial=True),
+                    state("b", final=True, role="duplicate"),
+                    state("c", final=True, role="duplicate"),
+                ],
+                [("a", "b", "x"), ("a", "c", "y")],
+                "Un seul état par rôle : « doublon : où vont les requêtes jumelées à une autre ».",
+            ),
             ([state("a", initial=True), state("a", final=True)], [], "en double dans code"),
         ],
     )

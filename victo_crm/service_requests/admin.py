@@ -25,6 +25,7 @@ from .models import (
     RequestTypeField,
     ServiceRequest,
     State,
+    StateRole,
     Transition,
     Workflow,
 )
@@ -48,6 +49,7 @@ class StateFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         codes: list[str] = []
+        roles: list[str] = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None) or {}
             instance = form.instance
@@ -60,10 +62,18 @@ class StateFormSet(BaseInlineFormSet):
                         _("Des requêtes sont dans cet état : son code ne peut plus changer."),
                     )
                 codes.append(data["code"])
+            if data.get("role"):
+                roles.append(data["role"])
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
             raise ValidationError(
                 _("Codes d’état en double : %(codes)s.") % {"codes": ", ".join(duplicates)}
+            )
+        doubled = [role for role in StateRole if roles.count(role.value) > 1]
+        if doubled:
+            raise ValidationError(
+                _("Un seul état par rôle : %(roles)s.")
+                % {"roles": ", ".join(f"« {role.label} »" for role in doubled)}
             )
 
 
@@ -117,6 +127,7 @@ class StateInline(admin.TabularInline):
         "citizen_label_en",
         "is_initial",
         "is_final",
+        "role",
         "open311_status",
         "sla_running",
     )
@@ -199,6 +210,7 @@ class TransitionFormSet(BaseInlineFormSet):
                 form.cleaned_data.get("label_fr") or form.cleaned_data["code"],
                 bool(form.cleaned_data.get("is_initial")),
                 bool(form.cleaned_data.get("is_final")),
+                form.cleaned_data.get("role") or "",
             )
             for form in _live_forms(states_fs)
         ]

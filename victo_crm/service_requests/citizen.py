@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 
 from victo_crm.core.errors import TransitionNotAllowed
 
-from .models import EventKind, RequestEvent, RequestFollower, ServiceRequest, Transition
+from .models import (
+    EventKind,
+    RequestEvent,
+    RequestFollower,
+    ServiceRequest,
+    StateRole,
+    Transition,
+)
 from .services import (
     MAX_MESSAGE,
     _check_photos,
@@ -29,8 +36,6 @@ from .services import (
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
-
-REOPEN_STATE_CODE = "rouverte"
 
 
 @transaction.atomic
@@ -160,7 +165,7 @@ def reopen_transition(request: ServiceRequest) -> Transition | None:
         Transition.objects.select_related("from_state", "to_state", "workflow")
         .filter(
             from_state_id=request.state_id,
-            to_state__code=REOPEN_STATE_CODE,
+            to_state__role=StateRole.REOPENED,
             citizen_may_fire=True,
         )
         .first()

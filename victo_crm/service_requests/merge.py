@@ -1,8 +1,8 @@
 """Merging duplicates: several citizens report the same pothole; one request survives.
 
-The duplicates move to the workflow's "doublon" state through the engine (so the state
-change, its event and its notifications are the usual ones), point at the survivor, and
-their citizens follow the survivor from then on and are told where to look.
+The duplicates move to the workflow's duplicate state (``StateRole.DUPLICATE``, whatever
+its code) through the engine (so the state change, its event and its notifications are the
+usual ones), point at the survivor, and their citizens follow the survivor from then on and are told where to look.
 """
 
 from __future__ import annotations
@@ -19,13 +19,19 @@ from victo_crm.core.errors import TransitionNotAllowed
 
 from . import workflows
 from .hooks import request_event_recorded
-from .models import EventKind, RequestEvent, RequestFollower, ServiceRequest, Transition
+from .models import (
+    EventKind,
+    RequestEvent,
+    RequestFollower,
+    ServiceRequest,
+    StateRole,
+    Transition,
+)
 from .services import service_request_transition
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
 
-DUPLICATE_STATE = "doublon"
 MAX_DUPLICATES = 50
 
 
@@ -33,7 +39,7 @@ def _to_duplicate_transition(request: ServiceRequest) -> Transition | None:
     return (
         Transition.objects.select_related("from_state", "to_state")
         .prefetch_related("allowed_groups")
-        .filter(from_state_id=request.state_id, to_state__code=DUPLICATE_STATE)
+        .filter(from_state_id=request.state_id, to_state__role=StateRole.DUPLICATE)
         .first()
     )
 
@@ -57,7 +63,7 @@ def service_requests_merge(
     """Merge ``duplicates`` into ``survivor``; all of them or none.
 
     Each duplicate must be open, in the actor's scope, and have a transition to the
-    "doublon" state the actor may fire. Returns the MERGE events written on the duplicates.
+    duplicate state (its role, whatever its code) the actor may fire. Returns the MERGE events written on the duplicates.
     """
     if not workflows.staff_may_act_on(actor, survivor):
         raise TransitionNotAllowed(_("Vous ne pouvez pas modifier cette requête."))

@@ -26,6 +26,14 @@ class Open311Status(models.TextChoices):
     CLOSED = "closed", _("fermée")
 
 
+class StateRole(models.TextChoices):
+    """What the code relies on a state for, whatever its code and labels become. At most one
+    state of each role per workflow, checked with the graph (``workflows.validate_graph``)."""
+
+    REOPENED = "reopened", _("réouverture : où va une requête que le citoyen rouvre")
+    DUPLICATE = "duplicate", _("doublon : où vont les requêtes jumelées à une autre")
+
+
 class Workflow(TimeStampedModel):
     """States and transitions that requests of one or many types move through.
 
@@ -82,6 +90,17 @@ class State(models.Model):
         default=True,
         help_text=_("Le délai de traitement court-il pendant que la requête est dans cet état ?"),
     )
+    role = models.CharField(
+        _("rôle"),
+        max_length=20,
+        choices=StateRole.choices,
+        blank=True,
+        help_text=_(
+            "Ce que le système attend de cet état : la réouverture par le citoyen y mène "
+            "(un état non final, atteint depuis un état final), le jumelage des doublons y "
+            "mène (un état final). Un seul état par rôle dans un flux."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -89,7 +108,12 @@ class State(models.Model):
         verbose_name_plural = _("états")
         ordering = ("workflow", "order", "pk")
         constraints = [
-            models.UniqueConstraint(fields=["workflow", "code"], name="state_code_unique")
+            models.UniqueConstraint(fields=["workflow", "code"], name="state_code_unique"),
+            models.UniqueConstraint(
+                fields=["workflow", "role"],
+                condition=~models.Q(role=""),
+                name="state_role_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ class StateNode:
     label: str
     is_initial: bool
     is_final: bool
+    role: str = ""  # a StateRole value, or "" for none
 
 
 def validate_graph(
@@ -68,6 +69,7 @@ def validate_graph(
             )
         outgoing[source].add(target)
         incoming[target].add(source)
+    errors += _role_errors(states, incoming)
     if len(initial) == 1:
         reachable = _walk(initial[0].key, outgoing)
         unreachable = [s.label for s in states if s.key not in reachable]
@@ -89,6 +91,42 @@ def validate_graph(
     return errors
 
 
+def _role_errors(states: list[StateNode], incoming: dict[object, set[object]]) -> list[str]:
+    """A role names the one state the code goes to for it (reopen, merge), so it must be
+    unique in the workflow and fit its use."""
+    from .models import StateRole
+
+    errors: list[str] = []
+    by_key = {state.key: state for state in states}
+    for role in StateRole:
+        holders = [s for s in states if s.role == role.value]
+        if len(holders) > 1:
+            errors.append(
+                _("Un seul état peut avoir le rôle « %(role)s » (ici : %(states)s).")
+                % {"role": role.label, "states": ", ".join(s.label for s in holders)}
+            )
+    for state in states:
+        if state.role == StateRole.REOPENED:
+            if state.is_final:
+                errors.append(
+                    _("L’état de réouverture « %(state)s » ne peut pas être final.")
+                    % {"state": state.label}
+                )
+            elif not any(by_key[source].is_final for source in incoming.get(state.key, ())):
+                errors.append(
+                    _(
+                        "Aucune transition ne mène d’un état final à l’état de réouverture "
+                        "« %(state)s »."
+                    )
+                    % {"state": state.label}
+                )
+        elif state.role == StateRole.DUPLICATE and not state.is_final:
+            errors.append(
+                _("L’état des doublons « %(state)s » doit être final.") % {"state": state.label}
+            )
+    return errors
+
+
 def _walk(start: object, graph: dict[object, set[object]]) -> set[object]:
     seen = {start}
     queue = deque([start])
@@ -102,7 +140,9 @@ def _walk(start: object, graph: dict[object, set[object]]) -> set[object]:
 
 def workflow_errors(workflow: Workflow) -> list[str]:
     """Validate a saved workflow."""
-    states = [StateNode(s.pk, s.label_fr, s.is_initial, s.is_final) for s in workflow.states.all()]
+    states = [
+        StateNode(s.pk, s.label_fr, s.is_initial, s.is_final, s.role) for s in workflow.states.all()
+    ]
     edges = list(workflow.transitions.values_list("from_state_id", "to_state_id"))
     return validate_graph(states, edges)
 

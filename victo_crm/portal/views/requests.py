@@ -20,7 +20,12 @@ from victo_crm.portal.forms import CommentForm, PortalForm, RatingForm, ReopenFo
 from victo_crm.service_requests import citizen as actions
 from victo_crm.service_requests import selectors
 from victo_crm.service_requests.fields import field_rows
-from victo_crm.service_requests.models import RequestTypeField, ServiceRequest, Transition
+from victo_crm.service_requests.models import (
+    RequestTypeField,
+    ServiceRequest,
+    StateRole,
+    Transition,
+)
 
 from .common import citizen_required, error_messages, me, private, sla_words
 
@@ -72,7 +77,7 @@ def _reopen_offered(sr: ServiceRequest) -> bool:
     ``reopen_transition`` looks for, as one EXISTS instead of loading the transition)."""
     return Transition.objects.filter(
         from_state_id=sr.state_id,
-        to_state__code=actions.REOPEN_STATE_CODE,
+        to_state__role=StateRole.REOPENED,
         citizen_may_fire=True,
     ).exists()
 
