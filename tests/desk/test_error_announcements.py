@@ -117,6 +117,24 @@ def test_the_keyboard_user_lands_on_the_summary_then_on_the_message(
     login(page, agent, live_server.url)
     page.goto(f"/bureau/requetes/{pothole.reference}/")
 
+    # The keyboard follows what is seen: the actions beside the request come before the map,
+    # the canned responses, the reply and the note.
+    where = (
+        "(() => { const s = document.activeElement && document.activeElement.closest("
+        "'#actions, #attribution, #request-map, .desk-canned, #reponse, #note');"
+        " return s ? (s.id || s.className) : ''; })()"
+    )
+    reached: list[str] = []
+    for _press in range(120):
+        page.keyboard.press("Tab")
+        section = page.evaluate(where)
+        if section and (not reached or reached[-1] != section):
+            reached.append(section)
+        if section == "note":
+            break
+    assert reached[:2] == ["actions", "attribution"], reached
+    assert reached.index("reponse") < reached.index("note"), reached
+
     page.get_by_role("radio", name=re.compile("Fermer sans suite")).check()
     page.get_by_role("button", name="Faire l’action").click()
     page.wait_for_load_state()
