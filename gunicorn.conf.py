@@ -29,3 +29,11 @@ limit_request_field_size = 8190
 # beat and manage.py have no limit unless their environment sets one.
 os.environ.setdefault("VICTO_DB_STATEMENT_TIMEOUT_MS", "30000")
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None  # Django logs each request itself
+
+# Prometheus counters from every process (victo_crm.core.metrics): each worker writes its counts
+# to files in this directory and /metrics adds them up. The Procfile's Celery worker uses the
+# same default directory, so one scrape of the web sees the deliveries too.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(os.environ.get("VICTO_VAR_DIR", "var"), "metrics")
+)
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts import views as account_views
 from victo_crm.core import views as core_views
+from victo_crm.core.metrics import metrics_view
 from victo_crm.website import urls as website_urls
 
 admin.site.site_header = _("Ville de Victoriaville — administration")
@@ -20,6 +21,7 @@ admin.site.password_change = account_views.to_account_page(  # type: ignore[meth
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Enrolment in two-factor authentication: allauth's page, which also counts its code as

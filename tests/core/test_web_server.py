@@ -57,6 +57,8 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "WEB_CONCURRENCY": "2",
         "WEB_THREADS": "2",
         "VICTO_WEB_HEADER_TIMEOUT": "2",
+        "VICTO_METRICS_TOKEN": "scrape-token",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
@@ -163,3 +165,26 @@ def test_a_large_body_sent_at_once_is_served(web: dict) -> None:
         assert response.status == 403  # the CSRF check refused it: the request reached Django
     finally:
         connection.close()
+
+
+def test_metrics_add_up_every_worker_s_counts(web: dict) -> None:
+    """Two worker processes answer; /metrics (from either) counts the requests of both,
+    through the files in PROMETHEUS_MULTIPROC_DIR."""
+    port = web["port"]
+    token = {"Authorization": "Bearer scrape-token"}
+
+    def healthz_count() -> float:
+        status, _headers, body = get(port, "/metrics", headers=token)
+        assert status == 200
+        total = 0.0
+        for line in body.decode().splitlines():
+            if line.startswith("victo_http_requests_total{") and 'route="healthz"' in line:
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    before = healthz_count()
+    for _ in range(20):  # new connections, so both workers take some
+        assert get(port, "/healthz")[0] == 200
+    assert healthz_count() == before + 20
+    assert any(p.name.startswith("counter_") for p in (web["tmp"] / "metrics").iterdir())
+    assert get(port, "/metrics")[0] == 401

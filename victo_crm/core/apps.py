@@ -8,9 +8,20 @@ class CoreConfig(AppConfig):
     verbose_name = _("Fondations")
 
     def ready(self) -> None:
+        from django.conf import settings
         from PIL import Image
 
+        from . import error_reports
+        from .request_id import connect_signals
         from .uploads import MAX_PIXELS
+
+        connect_signals()
+        # Off without a DSN; here so that the web and the worker both report.
+        error_reports.init(
+            settings.SENTRY_DSN,
+            environment=settings.SENTRY_ENVIRONMENT,
+            release=settings.SENTRY_RELEASE,
+        )
 
         # Any decode (a citizen's photo, an image in the CMS) beyond twice this many pixels
         # fails before it allocates: a small file cannot ask for gigabytes of memory.

@@ -11,6 +11,7 @@ class NotificationsConfig(AppConfig):
         from victo_crm.core.config_cache import watch
         from victo_crm.service_requests.hooks import set_event_listener
 
+        from . import metrics  # noqa: F401 - registers the outbox's figures (/metrics)
         from .models import NotificationRule
         from .services import outbox_for_request_event
 

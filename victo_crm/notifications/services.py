@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from victo_crm.core.models import localized
 
 from .channels import DeliveryError, PermanentDeliveryError, SkipDeliveryError, get_channel
+from .metrics import count_deliveries
 from .models import Notification, NotificationChannel, NotificationRule, NotificationStatus
 from .placeholders import (
     CITIZEN_PLACEHOLDERS,
@@ -501,23 +502,29 @@ def notifications_deliver(*, ids: Sequence[int]) -> DeliveryReport:
             subscribed=bool(row.group_key) and row.topic != REQUEST_TOPIC,
         )
         if refusal:
-            report.skipped += Notification.objects.filter(
+            skipped = Notification.objects.filter(
                 pk=row.pk, status=NotificationStatus.PENDING
             ).update(status=NotificationStatus.SKIPPED, last_error=refusal)
+            report.skipped += skipped
+            count_deliveries(row.channel, DeliveryReport(skipped=skipped))
             continue
         hold = held_for_quiet_hours(row.channel, row.is_emergency, now)
         if hold is not None:
             # The relay picks it up when the quiet hours end.
-            report.held += Notification.objects.filter(
-                pk=row.pk, status=NotificationStatus.PENDING
-            ).update(not_before=hold, queued_at=None)
+            held = Notification.objects.filter(pk=row.pk, status=NotificationStatus.PENDING).update(
+                not_before=hold, queued_at=None
+            )
+            report.held += held
+            count_deliveries(row.channel, DeliveryReport(held=held))
             continue
         by_channel[row.channel].append(row)
     for channel, items in by_channel.items():
         if channel == NotificationChannel.IN_APP:
-            report.add(_deliver_in_app(items))
+            part = _deliver_in_app(items)
         else:
-            report.add(_deliver_one_by_one(channel, items))
+            part = _deliver_one_by_one(channel, items)
+        count_deliveries(channel, part)
+        report.add(part)
     return report
 
 

@@ -26,6 +26,7 @@ from .assignment import route
 from .configuration import catalogue
 from .fields import validate_field_values
 from .hooks import request_event_recorded
+from .metrics import SUBMISSIONS
 from .models import (
     Attachment,
     Channel,
@@ -314,6 +315,7 @@ def service_request_submit(
     # Its whole history so far, for a caller that shows it at once (the API's 201) without
     # reading it back: the submission event and its photos.
     request.new_history = ([event], [p for p in photos if p.is_public])  # type: ignore[attr-defined]
+    transaction.on_commit(SUBMISSIONS.labels(channel=channel).inc)
     return request
 
 

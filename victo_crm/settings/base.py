@@ -93,6 +93,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id of every log line and the X-Request-ID header; then the metrics,
+    # which time and count every answer (core/request_id.py, core/metrics.py).
+    "victo_crm.core.request_id.RequestIdMiddleware",
+    "victo_crm.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # CSP, Permissions-Policy, and private, no-store on personal answers (outside the page
@@ -194,6 +198,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "America/Toronto"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# The worker logs through LOGGING below (JSON, request ids), not a handler of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -433,10 +439,32 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Logs go to standard error, one line per record, each with the request id of the request or
+# task that caused it (core/request_id.py): JSON in production (VICTO_LOG_FORMAT=json, the
+# default of settings.production), plain text otherwise.
+VICTO_LOG_FORMAT = os.environ.get("VICTO_LOG_FORMAT", "text")
+# Take the X-Request-ID of the proxy in front (which must set or overwrite it) instead of making
+# one; off by default, since a client could otherwise choose the id of its own lines.
+VICTO_TRUST_REQUEST_ID = env_bool("VICTO_TRUST_REQUEST_ID", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "victo_crm.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if VICTO_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -523,6 +551,16 @@ VICTO_SLA_WARNING_FRACTION = float(os.environ.get("VICTO_SLA_WARNING_FRACTION", 
 VICTO_SLA_BREACH_LOOKBACK_HOURS = float(os.environ.get("VICTO_SLA_BREACH_LOOKBACK_HOURS", "72"))
 VICTO_SLA_SCAN_INTERVAL_SECONDS = float(os.environ.get("VICTO_SLA_SCAN_INTERVAL_SECONDS", "300"))
 VICTO_SLA_SCAN_BATCH = int(os.environ.get("VICTO_SLA_SCAN_BATCH", "500"))
+# --- Operations: metrics (docs/operations.md) ----------------------------------------------
+# /metrics answers only with "Authorization: Bearer <this token>"; without a token, 404.
+VICTO_METRICS_TOKEN = os.environ.get("VICTO_METRICS_TOKEN", "")
+# Celery queues whose length /metrics reports, besides "celery" (the default queue).
+VICTO_METRICS_CELERY_QUEUES = env_list("VICTO_METRICS_CELERY_QUEUES")
+# Errors to a Sentry-compatible service, only when a DSN is given (started by core's app config
+# in the web and the worker); personal data is never sent (core/error_reports.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "")
+SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
 # --- Law 25: retention periods (victo_crm.privacy) ---------------------------------------
 # How long personal data is kept once its purpose is met; `privacy.purge` (beat, hourly by
 # default) applies them. See docs/operations.md.

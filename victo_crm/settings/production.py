@@ -4,9 +4,11 @@ environment; startup fails loudly if it is missing."""
 import os
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env_bool
+from .base import LOGGING, STORAGES, env_bool
 
 DEBUG = False
+VICTO_LOG_FORMAT = os.environ.get("VICTO_LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if VICTO_LOG_FORMAT == "json" else "text"  # type: ignore[index]
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
