@@ -72,7 +72,7 @@ def test_every_line_of_a_request_is_json_with_its_id(
     assert records(json_lines)[-1]["request_id"] == "-"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def worker_app() -> Iterator[Celery]:
     """A real worker (a thread) consuming a real broker's messages, so that the id travels in
     message headers as in production, not through the test's own context."""

@@ -57,6 +57,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "WEB_CONCURRENCY": "2",
         "WEB_THREADS": "2",
         "VICTO_WEB_HEADER_TIMEOUT": "2",
+        "WEB_GRACEFUL_TIMEOUT": "1",
         "VICTO_METRICS_TOKEN": "scrape-token",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
         "PYTHONUNBUFFERED": "1",
