@@ -3,6 +3,10 @@ import os
 from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "victo_crm.settings.base")
+# Counters of this process go to files there (core/metrics.py); the worker may start before
+# gunicorn has made the directory, or on a machine without gunicorn.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 app = Celery("victo_crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
