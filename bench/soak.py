@@ -19,11 +19,12 @@ is one of:
   wrong passwords from ever new addresses.
 
 It ends with the figures: requests and answers per kind, latency of the citizens' calls and of
-/healthz (sampled every second), the web processes' memory (RSS, sampled every 5 s: first and
-last fifth compared), and the checks: no unexpected answer (a 5xx to a citizen, a connection
-refused or timed out, a 5xx other than the 503 of a capped resource to a hostile client), every
+/healthz (sampled every second), the web processes' memory (RSS, sampled every 5 s: the second
+fifth, after the warm-up, and the last compared), and the checks: no unexpected answer (a 5xx
+to a citizen other than the 503 of the sign-in cap, a connection refused or timed out, a 500 to
+a hostile client), every
 accepted submission in the database with its outbox rows, memory flat (last fifth within 25 %
-of the first). Exit status 1 when a check fails.
+of the second). Exit status 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -463,13 +464,16 @@ def report(
             else " " * 35
         )
         print(f"{kind:24} {sum(answers.values()):7} {figures}  {dict(answers.most_common())}")
+    # The first fifth is the warm-up (imports, first renders, caches filling): memory is
+    # compared between the second fifth and the last.
     fifth = max(1, len(memory) // 5)
-    first = statistics.mean(v for _, v in memory[:fifth]) if memory else 0
+    settled = memory[fifth : 2 * fifth] or memory[:fifth]
+    first = statistics.mean(v for _, v in settled) if memory else 0
     last = statistics.mean(v for _, v in memory[-fifth:]) if memory else 0
     peak = max((v for _, v in memory), default=0)
     growth = (last - first) / first if first else 0.0
     print(
-        f"web RSS (all processes): first fifth {first / 1024:.0f} MB, last fifth "
+        f"web RSS (all processes): second fifth {first / 1024:.0f} MB, last fifth "
         f"{last / 1024:.0f} MB ({growth:+.0%}), peak {peak / 1024:.0f} MB, {len(memory)} samples"
     )
     print(
