@@ -1,7 +1,7 @@
 """Soak: mixed traffic with hostile clients among it, against the real web process.
 
     python bench/soak.py                              # 200 clients, 10 minutes (issue 17.3)
-    python bench/soak.py --duration 30 --clients 20   # a smoke run
+    python bench/soak.py --duration 30 --clients 20 --think 1   # a smoke run
 
 Starts gunicorn as the Procfile does (gunicorn.conf.py: 2 workers of 2 threads, the
 request-reading worker) on a loopback port, against PostgreSQL (DATABASE_URL, by default
@@ -362,7 +362,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=600, help="seconds of traffic (600)")
     parser.add_argument("--clients", type=int, default=200, help="concurrent clients (200)")
     parser.add_argument("--hostile", type=float, default=0.1, help="share of hostile clients")
-    parser.add_argument("--think", type=float, default=1.0, help="a citizen's mean pause (s)")
+    parser.add_argument("--think", type=float, default=5.0, help="a citizen's mean pause (5 s)")
     parser.add_argument("--port", type=int, default=8170)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
