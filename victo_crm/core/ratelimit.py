@@ -65,3 +65,21 @@ class RetryAfterMiddleware:
                 exception.retry_after,
             )
         return None
+
+
+def allow(*, key: str, limit: int, window_seconds: int) -> bool:
+    """Count one hit on ``key``; False once more than ``limit`` came within the window.
+
+    A fixed window counted in the cache (Redis in production, where ``add`` and ``incr``
+    are atomic): a little inexact at the window's edge, which is accepted."""
+    from django.core.cache import cache
+
+    name = f"rate:{key}"
+    if cache.add(name, 1, timeout=window_seconds):
+        return True
+    try:
+        count = cache.incr(name)
+    except ValueError:  # expired between add and incr: this hit opens a new window
+        cache.add(name, 1, timeout=window_seconds)
+        return True
+    return count <= limit

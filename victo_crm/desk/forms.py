@@ -384,3 +384,23 @@ class BreakGlassForm(DeskForm):
             "consultations avec chacune de vos consultations."
         ),
     )
+
+
+class ReclassifyForm(VersionedForm):
+    """The right type and place in one step (mail to the request address arrives in the
+    triage type, without a place)."""
+
+    id_prefix = "reclassify"
+    request_type = forms.ChoiceField(label=_("Bon type de requête"))
+    address_query = forms.CharField(
+        label=_("Adresse"),
+        required=False,
+        max_length=200,
+        help_text=_("Par exemple 1 rue Notre-Dame Est. Vide : le lieu actuel est gardé."),
+    )
+
+    def __init__(self, *args: Any, types: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["request_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—")] + [(t.code, str(t)) for t in types]

@@ -102,6 +102,7 @@ class AccessWhat(models.TextChoices):
     CITIZEN_SEARCH = "citizen_search", _("Recherche de citoyens")
     EXPORT = "export", _("Exportation")
     BREAK_GLASS = "break_glass", _("Accès d’urgence ouvert")
+    INBOUND_MESSAGE = "inbound_message", _("Courriel ou texto reçu")
 
 
 class AccessLog(models.Model):

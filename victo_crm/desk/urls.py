@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_intake, views_reports
+from . import views, views_inbound, views_intake, views_reports
 
 app_name = "desk"
 urlpatterns = [
@@ -27,10 +27,14 @@ urlpatterns = [
     ),
     path("requetes/<str:reference>/photos/<int:pk>/", views.request_photo, name="photo"),
     path("requetes/<str:reference>/jumeler/", views.request_merge, name="merge"),
+    path("requetes/<str:reference>/reclasser/", views.request_reclassify, name="reclassify"),
     path("actions-groupees/", views_reports.bulk, name="bulk"),
     path("exporter.csv", views_reports.export_csv, name="export_csv"),
     path("exporter.xlsx", views_reports.export_xlsx, name="export_xlsx"),
     path("carte/", views_reports.map_view, name="map"),
     path("carte/points.json", views_reports.map_points, name="map_points"),
     path("tableau-de-bord/", views_reports.dashboard, name="dashboard"),
+    path("messages-recus/", views_inbound.inbound_list, name="inbound_list"),
+    path("messages-recus/<int:pk>/", views_inbound.inbound_detail, name="inbound"),
+    path("messages-recus/<int:pk>/action/", views_inbound.inbound_action, name="inbound_action"),
 ]

@@ -28,6 +28,7 @@ from victo_crm.service_requests.services import (
     service_request_add_note,
     service_request_approve_public_summary,
     service_request_assign,
+    service_request_reclassify,
     service_request_reply,
     service_request_set_priority,
     service_request_take,
@@ -50,6 +51,7 @@ from .forms import (
     PriorityForm,
     PublicSummaryForm,
     QueueFilterForm,
+    ReclassifyForm,
     ReplyForm,
     TransitionForm,
 )
@@ -284,6 +286,7 @@ def _stale(
         kwargs["transitions"] = available_transitions(_user(request), sr)
     if form_class is AssignForm:
         kwargs["agents"] = selectors.team_agents({sr.team_id} | set(roles.team_ids(_user(request))))
+
     form = form_class(initial=initial, **kwargs)
     message = _(
         "Cette requête a été modifiée par quelqu’un d’autre pendant que vous la consultiez : "
@@ -599,4 +602,77 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         "desk/break_glass.html",
         {"form": form, "next": target},
         status=400 if form.errors else 200,
+    )
+
+
+def _reclassify_types(sr: ServiceRequest) -> list[Any]:
+    """The types a request may move to: offered ones of its workflow."""
+    from victo_crm.service_requests.models import RequestType
+
+    return list(
+        RequestType.objects.filter(is_active=True, workflow_id=sr.request_type.workflow_id)
+        .only("pk", "code", "name_fr", "name_en")
+        .order_by("name_fr")
+    )
+
+
+@desk_view
+def request_reclassify(request: HttpRequest, reference: str) -> HttpResponse:
+    """Give a request its right type and place in one step (``service_request_reclassify``):
+    the assignment rules route it again. Its own page, so the request page reads no
+    catalogue for it."""
+    from victo_crm.places.selectors import address_resolve
+
+    sr = get_request_or_404(request, reference, to_act=True)
+    types = _reclassify_types(sr)
+    if request.method != "POST":
+        form = ReclassifyForm(initial={"version": sr.version}, types=types)
+        return render(request, "desk/reclassify.html", {"sr": sr, "form": form, "nav": "queue"})
+    form = ReclassifyForm(request.POST, types=types)
+    if form.is_valid():
+        if form.cleaned_data["version"] != sr.version:
+            form.add_error(
+                None,
+                _(
+                    "Cette requête a été modifiée par quelqu’un d’autre : relisez-la, puis reprenez."
+                ),
+            )
+        query = form.cleaned_data["address_query"].strip()
+        address = None
+        if query and not form.errors:
+            address = address_resolve(query).address
+            if address is None:
+                form.add_error(
+                    "address_query",
+                    _(
+                        "Cette adresse ne figure pas au registre, ou elle est ambiguë : précisez-la."
+                    ),
+                )
+        if not form.errors:
+            try:
+                service_request_reclassify(
+                    request=sr,
+                    actor=_user(request),
+                    request_type=form.cleaned_data["request_type"],
+                    address=address,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except StaleUpdateError:
+                form.add_error(
+                    None,
+                    _(
+                        "Cette requête a été modifiée par quelqu’un d’autre : relisez-la, puis reprenez."
+                    ),
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("La requête a été reclassée."))
+                try:
+                    get_request_or_404(request, sr.reference)
+                except Http404:  # routed to a team the agent does not see
+                    return redirect("desk:queue")
+                return _back(sr)
+    return render(
+        request, "desk/reclassify.html", {"sr": sr, "form": form, "nav": "queue"}, status=400
     )

@@ -342,3 +342,50 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ReplyAddress(models.Model):
+    """The address a person answers to about one request: ``reponse+<token>@…``.
+
+    One per request and recipient (an account, or a guest's e-mail). The token is derived
+    from the row's random nonce with the site's secret key, so the database alone does not
+    give a working address; only its SHA-256 is looked up when mail arrives. Revoking it
+    (``revoked_at``) refuses every later reply to it; the next e-mail about the request
+    carries a new one. It stops working with the request's retention period (the purge of
+    a closed request's personal data deletes it)."""
+
+    request = models.ForeignKey(
+        "service_requests.ServiceRequest",
+        verbose_name=_("requête"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("destinataire"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The address the e-mails went to: a reply from any other is held for staff review.
+    email = models.EmailField(_("courriel du destinataire"))
+    recipient_key = models.CharField(max_length=40)
+    nonce = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adresse de réponse")
+        verbose_name_plural = _("adresses de réponse")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "recipient_key"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="reply_address_one_in_force",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.recipient_key}"

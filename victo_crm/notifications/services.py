@@ -39,6 +39,7 @@ from .placeholders import (
     request_values,
 )
 from .preferences import PreferenceBook, held_for_quiet_hours
+from .replies import reply_addresses_for, thread_id
 from .selectors import rules_for_request
 
 if TYPE_CHECKING:
@@ -226,6 +227,16 @@ def outbox_for_request(
     )
     values_cache: dict[tuple[str, bool, bool], dict[str, str]] = {}
     rows: dict[str, Notification] = {}
+    # Each person e-mailed about the request answers to an address of her own (replies.py).
+    reply_to = reply_addresses_for(
+        request,
+        {
+            (r.user_id, r.email)
+            for _, r, c in plans
+            if c == NotificationChannel.EMAIL and not r.staff  # staff answer in the desk
+        },
+    )
+    thread = thread_id(request.public_id)
     for rule, recipient, channel in plans:
         row_key = f"{key}:{recipient.key}:{channel}"
         if row_key in rows:
@@ -262,7 +273,15 @@ def outbox_for_request(
             subject=subject,
             body=body,
             link=values["link"],
-            context={"reference": request.reference},
+            context=(
+                {
+                    "reference": request.reference,
+                    "thread": thread,
+                    "reply_to": reply_to.get(recipient.key, ""),
+                }
+                if channel == NotificationChannel.EMAIL
+                else {"reference": request.reference}
+            ),
             dedup_key=row_key,
             status=NotificationStatus.SKIPPED if refusal else NotificationStatus.PENDING,
             last_error=refusal,
@@ -293,6 +312,43 @@ def notifications_write(
     created = Notification.objects.bulk_create(fresh)
     queue_delivery([r.pk for r in created if r.status == NotificationStatus.PENDING])
     return created
+
+
+ANSWER_TOPIC = "answers"  # automatic answers to someone who wrote to the town
+
+
+def notification_answer(
+    *,
+    key: str,
+    address: str,
+    language: str,
+    subject: str,
+    body: str,
+    recipient_id: int | None = None,
+    request: ServiceRequest | None = None,
+    link: str = "",
+) -> Notification | None:
+    """An automatic e-mail answer to someone who wrote to the town (a refused attachment, a
+    reply address that no longer works), through the outbox like every message: sent once
+    per ``key`` (``answer:<what it answers>``) however often the message is processed, with
+    ``Auto-Submitted: auto-generated`` so that the other side's robots do not answer back.
+    Returns the row, or None when one with that key exists."""
+    row = Notification(
+        recipient_id=recipient_id,
+        address=address,
+        channel=NotificationChannel.EMAIL,
+        language=_language(language),
+        kind="inbound_answer",
+        request=request,
+        topic=ANSWER_TOPIC,
+        subject=subject[:255],
+        body=body,
+        link=link,
+        context={"thread": thread_id(request.public_id)} if request is not None else {},
+        dedup_key=f"answer:{key}"[:200],
+    )
+    created = notifications_write([row])
+    return created[0] if created else None
 
 
 # Columns a bulk writer (a notice's fan-out, collection reminders) fills; the others keep

@@ -65,6 +65,27 @@ PERSONAL: dict[str, frozenset[str]] = {
     ),
     "notifications.EmailSuppression": frozenset({"email", "topic"}),
     "notifications.PushDevice": frozenset({"user", "name", "endpoint", "keys", "endpoint_hash"}),
+    # A reply address reaches her request: it goes with her.
+    "notifications.ReplyAddress": frozenset(
+        {"request", "recipient", "email", "recipient_key", "nonce", "token_hash"}
+    ),
+    "inbound.InboundMessage": frozenset(
+        {
+            "envelope_from",
+            "envelope_to",
+            "sender",
+            "sender_name",
+            "subject",
+            "message_id",
+            "raw",
+            "body_text",
+            "text",
+            "request",
+            "event",
+            "reply_address",
+            "external_id",
+        }
+    ),
     "alerts.Subscription": frozenset({"user", "address", "label", "channels", "topic"}),
     "portal.SubmissionReceipt": frozenset({"scope", "token"}),
     "desk.AccessLog": frozenset({"citizen", "detail"}),
@@ -334,6 +355,21 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "notifications.PushDevice": frozenset({"id", "kind", "is_active", "created_at"})
     | frozenset({"last_used_at"}),
     "notifications.SlaAlert": frozenset({"id", "request", "kind", "due_at", "created_at"}),
+    "notifications.ReplyAddress": frozenset({"id", "revoked_at", "created_at"}),
+    "inbound.InboundMessage": frozenset(
+        {
+            "id",
+            "transport",
+            "status",
+            "reason",
+            "detail",
+            "size",
+            "attempts",
+            "handled_by",
+            "received_at",
+            "processed_at",
+        }
+    ),
     "alerts.AlertTopic": frozenset(
         {
             "id",

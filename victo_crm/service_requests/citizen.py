@@ -123,6 +123,50 @@ def service_request_add_photos(
 
 
 @transaction.atomic
+def service_request_message_received(
+    *,
+    request: ServiceRequest,
+    citizen: User | None,
+    text: str,
+    photos: Sequence[Any] = (),
+    channel: str,
+    data: dict[str, Any] | None = None,
+) -> RequestEvent:
+    """The requester wrote from outside the portal (a reply to an e-mail, a text): her words
+    and photos go on her request's timeline like a comment, and the request joins the "updated
+    by a citizen" queue. ``citizen`` is the requester's account, or None for a guest's request
+    (the inbound side has checked that the message came from her address or number).
+
+    Photos are checked like at submission; a refused photo refuses the whole message (the
+    caller checks them first and passes only the good ones)."""
+    if citizen is not None:
+        _require_requester(request, citizen)
+    elif request.citizen_id is not None:
+        raise TransitionNotAllowed(_("Seule la personne qui a fait la requête peut faire ceci."))
+    message = _text(text, field="text", required=not photos)
+    images: list[Any] = []
+    if photos:
+        existing = request.attachments.count()
+        images, errors = _check_photos(request.request_type, photos, existing=existing)
+        if errors:
+            raise ValidationError({"photos": errors})
+    event = RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.CITIZEN_COMMENT if message else EventKind.ATTACHMENT,
+        is_public=True,
+        actor=citizen,
+        message=message,
+        data={"channel": channel, **({"count": len(images)} if images else {}), **(data or {})},
+    )
+    if images:
+        _store_attachments(request, images, event=event, actor=citizen)
+    now = timezone.now()
+    ServiceRequest.objects.filter(pk=request.pk).update(citizen_updated_at=now, updated_at=now)
+    request.citizen_updated_at = now
+    return event
+
+
+@transaction.atomic
 def service_request_follow(*, request: ServiceRequest, user: User) -> RequestFollower:
     """Follow an open request someone else filed (instead of filing a duplicate).
 

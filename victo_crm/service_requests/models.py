@@ -422,6 +422,7 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311")
     PHONE = "phone", _("Téléphone")
     COUNTER = "counter", _("Comptoir")
+    EMAIL = "email", _("Courriel")
 
 
 class ServiceRequest(TimeStampedModel):
@@ -755,6 +756,7 @@ class EventKind(models.TextChoices):
     PRIORITY = "priority", _("Priorité")
     MERGE = "merge", _("Fusion")
     PUBLIC_SUMMARY = "public_summary", _("Résumé public")
+    RECLASSIFIED = "reclassified", _("Reclassement")
 
 
 class RequestEvent(models.Model):

@@ -243,7 +243,7 @@ def public_timeline(
             if for_follower:
                 continue
             entry = TimelineEntry(
-                event.created_at, event.kind, _("Votre commentaire"), event.message
+                event.created_at, event.kind, _("Votre commentaire"), event.message, photos=photos
             )
         elif event.kind == EventKind.ATTACHMENT:
             if for_follower:

@@ -59,14 +59,16 @@ class Contact:
 # --- Submission ------------------------------------------------------------------------------
 
 
-def _resolve_type(request_type: RequestType | str | int | None) -> RequestType:
+def _resolve_type(
+    request_type: RequestType | str | int | None, *, accept_inactive: bool = False
+) -> RequestType:
     if isinstance(request_type, RequestType):
         found: RequestType | None = request_type
     elif isinstance(request_type, int):
         found = catalogue().by_pk.get(request_type)
     else:
         found = catalogue().by_code.get(str(request_type or ""))
-    if found is None or not found.is_active:
+    if found is None or not (found.is_active or accept_inactive):
         raise ValidationError({"request_type": [_("Ce type de requête n’existe pas.")]})
     return found
 
@@ -189,8 +191,14 @@ def service_request_submit(
     language: str | None = None,
     actor: User | None = None,
     priority: int | None = None,
+    accept_inactive_type: bool = False,
+    event_data: Mapping[str, Any] | None = None,
 ) -> ServiceRequest:
     """File a request for a citizen (``citizen``) or a guest (``contact``).
+
+    ``accept_inactive_type``: the type may be one not offered to citizens (the triage type
+    of mail to the town's request address, filed by ``inbound``). ``event_data`` is kept on
+    the submission event (the received message it came from).
 
     Everything is checked before anything is written; a refusal raises one
     ValidationError with a message per field, and leaves no trace. A guest request gets
@@ -199,7 +207,7 @@ def service_request_submit(
     A request filed through Open311 gets ``open311_token`` likewise.
     """
     errors: dict[str, list[str]] = {}
-    rtype = _resolve_type(request_type)
+    rtype = _resolve_type(request_type, accept_inactive=accept_inactive_type)
     fields = catalogue().fields_of(rtype)
     try:
         cleaned_values = validate_field_values(fields, field_values)
@@ -306,7 +314,11 @@ def service_request_submit(
         is_public=True,
         actor=actor or citizen,
         to_state=workflow_initial,
-        data={"channel": channel, **({"assignment_rule": rule.pk} if rule else {})},
+        data={
+            "channel": channel,
+            **({"assignment_rule": rule.pk} if rule else {}),
+            **(event_data or {}),
+        },
     )
     photos = _store_attachments(request, images, event=event, actor=actor or citizen)
     request_event_recorded(event=event, kind="request_received", request=request)
@@ -655,3 +667,80 @@ def service_request_reply(
     ServiceRequest.objects.filter(pk=request.pk).update(**changes)
     request_event_recorded(event=event, kind="public_reply")
     return event
+
+
+@transaction.atomic
+def service_request_reclassify(
+    *,
+    request: ServiceRequest,
+    actor: User,
+    request_type: RequestType | str | int,
+    address: Address | int | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    expected_version: int | None = None,
+) -> RequestEvent:
+    """Staff give a request its right type and place in one step (mail to the town's
+    request address arrives in the triage type, without a place): the assignment rules
+    route it again, its SLA follows the new type, and an internal event records the change.
+
+    The new type must use the request's workflow (its state belongs to it). Without a new
+    place, the request keeps its own, which the new type must accept."""
+    _require_staff(actor, request)
+    new_type = _resolve_type(request_type)
+    errors: dict[str, list[str]] = {}
+    if new_type.workflow_id != request.request_type.workflow_id:
+        errors["request_type"] = [
+            _("Ce type suit un autre flux : la requête ne peut pas y être déplacée.")
+        ]
+    changes: dict[str, Any] = {"request_type": new_type}
+    if address is not None or latitude is not None or longitude is not None:
+        address_obj, lat, lon, zones, location_errors = _resolve_location(
+            new_type, address=address, latitude=latitude, longitude=longitude
+        )
+        errors.update(location_errors)
+        nearest = (
+            nearest_address(latitude=lat, longitude=lon)
+            if address_obj is None and lat is not None and lon is not None
+            else None
+        )
+        changes.update(
+            address=address_obj or nearest,
+            address_is_nearest=address_obj is None and nearest is not None,
+            latitude=lat,
+            longitude=lon,
+        )
+    else:
+        zones = list(request.zones.all())
+        has_location = request.address_id is not None or request.latitude is not None
+        if new_type.location_required and not has_location:
+            errors["location"] = [_("Ce type de requête demande un lieu : indiquez-le.")]
+        if not new_type.location_allowed and has_location:
+            errors["location"] = [_("Ce type de requête ne demande pas de lieu.")]
+    if errors:
+        raise ValidationError(errors)
+    old_type = request.request_type
+    team, assignee, rule = route(new_type, zones)
+    changes.update(team=team, assignee=assignee)
+    if new_type.sla_hours:
+        changes["due_at"] = request.created_at + timedelta(hours=new_type.sla_hours)
+    else:
+        changes["due_at"] = None
+    _conditional_update(
+        request,
+        expected_version=request.version if expected_version is None else expected_version,
+        **changes,
+    )
+    request.zones.set(zones)
+    return RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.RECLASSIFIED,
+        is_public=False,
+        actor=actor,
+        data={
+            "from_type": old_type.code,
+            "to_type": new_type.code,
+            "team": team.pk,
+            **({"assignment_rule": rule.pk} if rule else {}),
+        },
+    )

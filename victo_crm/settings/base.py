@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "victo_crm.notifications",
     "victo_crm.alerts",
     "victo_crm.privacy",
+    "victo_crm.inbound",
     "victo_crm.portal",
     "victo_crm.desk",
     "victo_crm.api",
@@ -521,6 +522,34 @@ VICTO_TWILIO_ACCOUNT_SID = os.environ.get("VICTO_TWILIO_ACCOUNT_SID", "")
 VICTO_TWILIO_AUTH_TOKEN = os.environ.get("VICTO_TWILIO_AUTH_TOKEN", "")
 VICTO_TWILIO_FROM_NUMBER = os.environ.get("VICTO_TWILIO_FROM_NUMBER", "")
 VICTO_TWILIO_API_BASE = os.environ.get("VICTO_TWILIO_API_BASE", "https://api.twilio.com")
+# --- Mail and texts coming in (victo_crm.inbound, docs/notifications.md) ------------------
+# Replies: e-mails about a request say "Reply-To: reponse+<token>@<domain>"; empty: no
+# reply address (replies go to DEFAULT_FROM_EMAIL, which nobody reads).
+VICTO_INBOUND_REPLY_ADDRESS = os.environ.get("VICTO_INBOUND_REPLY_ADDRESS", "")
+# Mail to this address becomes a new request of VICTO_INBOUND_TRIAGE_TYPE.
+VICTO_INBOUND_REQUEST_ADDRESS = os.environ.get("VICTO_INBOUND_REQUEST_ADDRESS", "")
+VICTO_INBOUND_TRIAGE_TYPE = os.environ.get("VICTO_INBOUND_TRIAGE_TYPE", "a-trier")
+# A message larger than this is refused (SMTP 552; from IMAP: kept, not processed).
+VICTO_INBOUND_MAX_BYTES = int(os.environ.get("VICTO_INBOUND_MAX_BYTES", 25 * 1024 * 1024))
+# Per sender (address or phone number): at most this many messages an hour are acted on.
+VICTO_INBOUND_SENDER_LIMIT = int(os.environ.get("VICTO_INBOUND_SENDER_LIMIT", "20"))
+VICTO_INBOUND_SENDER_WINDOW_SECONDS = int(
+    os.environ.get("VICTO_INBOUND_SENDER_WINDOW_SECONDS", "3600")
+)
+# The `mail` process (manage.py mail_server): LMTP (from the town's mail server) or SMTP.
+VICTO_MAIL_SERVER_PROTOCOL = os.environ.get("VICTO_MAIL_SERVER_PROTOCOL", "lmtp")
+VICTO_MAIL_SERVER_HOST = os.environ.get("VICTO_MAIL_SERVER_HOST", "127.0.0.1")
+VICTO_MAIL_SERVER_PORT = int(os.environ.get("VICTO_MAIL_SERVER_PORT", "8025"))
+# A hosted mailbox polled over IMAP (manage.py poll_mailbox, beat task inbound.poll_imap).
+VICTO_IMAP_HOST = os.environ.get("VICTO_IMAP_HOST", "")
+VICTO_IMAP_PORT = int(os.environ.get("VICTO_IMAP_PORT", "993"))
+VICTO_IMAP_SSL = env_bool("VICTO_IMAP_SSL", True)
+VICTO_IMAP_USER = os.environ.get("VICTO_IMAP_USER", "")
+VICTO_IMAP_PASSWORD = os.environ.get("VICTO_IMAP_PASSWORD", "")
+VICTO_IMAP_FOLDER = os.environ.get("VICTO_IMAP_FOLDER", "INBOX")
+# Where a stored message is moved; empty: it is deleted from the mailbox once stored.
+VICTO_IMAP_DONE_FOLDER = os.environ.get("VICTO_IMAP_DONE_FOLDER", "")
+VICTO_IMAP_POLL_SECONDS = float(os.environ.get("VICTO_IMAP_POLL_SECONDS", "60"))
 # Web Push: VAPID keys (the public one is given to the portal's service worker).
 VICTO_VAPID_PUBLIC_KEY = os.environ.get("VICTO_VAPID_PUBLIC_KEY", "")
 VICTO_VAPID_PRIVATE_KEY = os.environ.get("VICTO_VAPID_PRIVATE_KEY", "")
@@ -585,6 +614,9 @@ VICTO_RETENTION = {
     "submission_receipts": timedelta(
         days=int(os.environ.get("VICTO_RETENTION_RECEIPT_DAYS", "30"))
     ),
+    # Mail and texts received (the original a message on a timeline came from, a message
+    # held for review or failed): kept for staff this long.
+    "inbound_messages": timedelta(days=int(os.environ.get("VICTO_RETENTION_INBOUND_DAYS", "365"))),
 }
 VICTO_PRIVACY_PURGE_INTERVAL_SECONDS = float(
     os.environ.get("VICTO_PRIVACY_PURGE_INTERVAL_SECONDS", "3600")

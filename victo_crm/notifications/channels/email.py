@@ -35,16 +35,30 @@ def _language(notification: Notification) -> str:
     return notification.language if notification.language in ("fr", "en") else "fr"
 
 
+def _threading(notification: Notification, reply_to: str) -> dict[str, str]:
+    """The headers that thread an e-mail about a request: the request's thread, and the
+    recipient's own reply address (``replies.py``) when replies are received."""
+    context = notification.context or {}
+    headers: dict[str, str] = {}
+    if context.get("thread"):
+        headers["In-Reply-To"] = context["thread"]
+        headers["References"] = context["thread"]
+    if reply_to:
+        headers["Reply-To"] = reply_to
+    return headers
+
+
 def _compose(
     notification: Notification,
     *,
     to: str,
     message_id: str,
     unsubscribe: str,
+    reply_to: str = "",
     connection: Any = None,
 ) -> tuple[EmailMultiAlternatives, str, str]:
     """The e-mail of a notification (text and HTML in its language, one-click unsubscribe
-    headers) to ``to``; also returns the text and HTML bodies."""
+    headers, threading headers) to ``to``; also returns the text and HTML bodies."""
     language = _language(notification)
     context = {
         "subject": notification.subject,
@@ -69,6 +83,7 @@ def _compose(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Content-Language": language,
             "Auto-Submitted": "auto-generated",
+            **_threading(notification, reply_to),
         },
     )
     message.attach_alternative(html, "text/html")
@@ -88,6 +103,7 @@ def build_message(notification: Notification, connection: Any = None) -> EmailMu
         to=address,
         message_id=message_id(notification),
         unsubscribe=unsubscribe,
+        reply_to=(notification.context or {}).get("reply_to", ""),
         connection=connection,
     )
     return message
@@ -107,6 +123,7 @@ def build_message(notification: Notification, connection: Any = None) -> EmailMu
 TO_STANDIN = "victo-recipient-standin@example.invalid"
 ID_STANDIN = "<victo-message-id-standin@example.invalid>"
 UNSUBSCRIBE_STANDIN = "https://victo-unsubscribe-standin.invalid/"
+REPLY_STANDIN = "victo-reply-standin@example.invalid"
 PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
 
 
@@ -145,17 +162,25 @@ def _content_key(notification: Notification) -> tuple[Any, ...]:
         notification.is_emergency,
         _language(notification),
         notification.topic,
+        (notification.context or {}).get("thread", ""),
+        bool((notification.context or {}).get("reply_to")),
     )
 
 
 def _shared_rendering(notification: Notification) -> _Shared:
+    has_reply_to = bool((notification.context or {}).get("reply_to"))
     message, text, html = _compose(
-        notification, to=TO_STANDIN, message_id=ID_STANDIN, unsubscribe=UNSUBSCRIBE_STANDIN
+        notification,
+        to=TO_STANDIN,
+        message_id=ID_STANDIN,
+        unsubscribe=UNSUBSCRIBE_STANDIN,
+        reply_to=REPLY_STANDIN if has_reply_to else "",
     )
     raw = message.message().as_bytes(linesep="\r\n")
     expected = text.count(UNSUBSCRIBE_STANDIN) + html.count(UNSUBSCRIBE_STANDIN) + 1
     intact = (
         raw.count(TO_STANDIN.encode()) == 1
+        and raw.count(REPLY_STANDIN.encode()) == (1 if has_reply_to else 0)
         and raw.count(ID_STANDIN.encode()) == 1
         and raw.count(UNSUBSCRIBE_STANDIN.encode()) == expected
         and b"Content-Transfer-Encoding: quoted-printable" not in raw
@@ -191,7 +216,10 @@ class EmailChannel(Channel):
             return None
         recipient = notification.recipient if notification.recipient_id else None
         address = notification.address or (recipient.email if recipient is not None else "")
-        if not PLAIN_ADDRESS.match(address or ""):
+        reply_to = (notification.context or {}).get("reply_to", "")
+        if not PLAIN_ADDRESS.match(address or "") or (
+            reply_to and not PLAIN_ADDRESS.match(reply_to)
+        ):
             return None
         key = _content_key(notification)
         shared = self.shared.get(key)
@@ -206,6 +234,7 @@ class EmailChannel(Channel):
             shared.raw.replace(TO_STANDIN.encode(), address.encode())
             .replace(ID_STANDIN.encode(), message_id(notification).encode())
             .replace(UNSUBSCRIBE_STANDIN.encode(), unsubscribe.encode())
+            .replace(REPLY_STANDIN.encode(), reply_to.encode())
         )
         return PrebuiltEmail(
             raw=raw,

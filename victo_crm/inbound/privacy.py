@@ -1,0 +1,109 @@
+"""The inbound side's part of a person's data (Law 25, see ``victo_crm.privacy``): the mail
+and texts she sent the town, and the reply addresses given to her."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+
+from victo_crm.privacy.registry import Bundle, Contribution, Subject, register
+
+
+def _hers(subject: Subject) -> Q:
+    query = Q(request_id__in=subject.request_ids)
+    for address in [*subject.emails, subject.user.phone]:
+        if address:
+            query |= Q(sender__iexact=address)
+    return query
+
+
+def _export_messages(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
+    from .models import InboundMessage
+
+    return [
+        {
+            "received_at": m.received_at,
+            "transport": m.transport,
+            "from": m.sender,
+            "subject": m.subject,
+            "text": m.body_text,
+            "status": m.status,
+            "reference": m.request.reference if m.request else "",
+        }
+        for m in InboundMessage.objects.filter(_hers(subject))
+        .select_related("request")
+        .order_by("received_at", "pk")
+    ]
+
+
+def _erase_messages(subject: Subject) -> None:
+    from .models import InboundMessage
+
+    InboundMessage.objects.filter(_hers(subject)).delete()
+
+
+def _purge_messages(now: datetime) -> dict[str, int]:
+    from .models import InboundMessage
+
+    cutoff = now - settings.VICTO_RETENTION["inbound_messages"]
+    count, _detail = InboundMessage.objects.filter(received_at__lt=cutoff).delete()
+    return {"inbound_messages": count}
+
+
+def _reply_addresses(subject: Subject) -> Q:
+    query = Q(recipient=subject.user) | Q(request_id__in=subject.request_ids)
+    for email in subject.emails:
+        query |= Q(email__iexact=email)
+    return query
+
+
+def _export_reply_addresses(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
+    from victo_crm.notifications.models import ReplyAddress
+
+    return [
+        {"reference": r.request.reference, "email": r.email, "created_at": r.created_at}
+        for r in ReplyAddress.objects.filter(_reply_addresses(subject))
+        .select_related("request")
+        .order_by("pk")
+    ]
+
+
+def _erase_reply_addresses(subject: Subject) -> None:
+    from victo_crm.notifications.models import ReplyAddress
+
+    ReplyAddress.objects.filter(_reply_addresses(subject)).delete()
+
+
+def _purge_reply_addresses(now: datetime) -> dict[str, int]:
+    """A reply address lives as long as its request's personal data."""
+    from victo_crm.notifications.models import ReplyAddress
+
+    cutoff = now - settings.VICTO_RETENTION["closed_request_personal_data"]
+    count, _detail = ReplyAddress.objects.filter(request__closed_at__lt=cutoff).delete()
+    return {"reply_addresses": count}
+
+
+def register_contributions() -> None:
+    register(
+        Contribution(
+            section="inbound_messages",
+            models=("inbound.InboundMessage",),
+            export=_export_messages,
+            erase=_erase_messages,
+            purge=_purge_messages,
+            erase_order=15,
+        )
+    )
+    register(
+        Contribution(
+            section="reply_addresses",
+            models=("notifications.ReplyAddress",),
+            export=_export_reply_addresses,
+            erase=_erase_reply_addresses,
+            purge=_purge_reply_addresses,
+            erase_order=15,
+        )
+    )
