@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.portal.conftest import close_request
 from victo_crm.service_requests import citizen as actions
 from victo_crm.service_requests.models import Attachment, EventKind, RequestEvent, RequestFollower
+from victo_crm.service_requests.selectors import citizen_actions, reopen_deadline
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +164,49 @@ def test_only_the_requester_rates(other_citizen: Any, agent: Any, marie_request:
 
 
 def test_reopen_deadline_is_counted_from_the_closing(agent: Any, marie_request: Any) -> None:
-    assert actions.reopen_deadline(marie_request) is None
+    assert reopen_deadline(marie_request) is None
     closed = close_request(marie_request, agent)
-    assert actions.reopen_deadline(closed) - closed.closed_at == timedelta(days=30)
+    assert reopen_deadline(closed) - closed.closed_at == timedelta(days=30)
     assert closed.closed_at <= timezone.now()
+
+
+# --- One answer to "what may she do with it", read by the portal, the app and the services ---
+
+
+def test_while_open_marie_may_add_photos_but_not_reopen_nor_rate(
+    citizen: Any, marie_request: Any
+) -> None:
+    allowed = citizen_actions(marie_request, citizen)
+    assert allowed.requester and allowed.add_photos
+    assert not allowed.reopen and not allowed.rate
+    assert allowed.reopen_refusal == "Cette requête n’est pas fermée."
+
+
+def test_once_closed_marie_may_reopen_until_the_deadline_and_rate_once(
+    citizen: Any, agent: Any, marie_request: Any, django_assert_num_queries: Any
+) -> None:
+    closed = close_request(marie_request, agent)
+    with django_assert_num_queries(1):  # the reopen transition
+        allowed = citizen_actions(closed, citizen)
+    assert allowed.reopen and allowed.rate and not allowed.add_photos
+    assert allowed.reopen_deadline == closed.closed_at + timedelta(days=30)
+    actions.service_request_rate(request=closed, citizen=citizen, rating=5)
+    assert not citizen_actions(closed, citizen).rate
+
+
+def test_past_the_deadline_reopening_is_neither_offered_nor_accepted(
+    citizen: Any, agent: Any, marie_request: Any
+) -> None:
+    closed = close_request(marie_request, agent, days_ago=31)
+    allowed = citizen_actions(closed, citizen)
+    assert not allowed.reopen and "30 jours" in allowed.reopen_refusal
+
+
+def test_a_follower_or_a_stranger_may_do_nothing(
+    other_citizen: Any, agent: Any, marie_request: Any, django_assert_num_queries: Any
+) -> None:
+    closed = close_request(marie_request, agent)
+    for person in (other_citizen, None):
+        with django_assert_num_queries(0):
+            allowed = citizen_actions(closed, person)
+        assert not (allowed.requester or allowed.add_photos or allowed.reopen or allowed.rate)

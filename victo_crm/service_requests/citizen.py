@@ -8,10 +8,8 @@ with French messages, or ``TransitionNotAllowed`` when the person may not act at
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,9 +22,8 @@ from .models import (
     RequestEvent,
     RequestFollower,
     ServiceRequest,
-    StateRole,
-    Transition,
 )
+from .selectors import citizen_actions
 from .services import (
     MAX_MESSAGE,
     _check_photos,
@@ -203,55 +200,16 @@ def service_request_unfollow(*, request: ServiceRequest, user: User) -> bool:
     return bool(deleted)
 
 
-def reopen_transition(request: ServiceRequest) -> Transition | None:
-    """The transition a citizen may fire to reopen ``request`` from its current state."""
-    return (
-        Transition.objects.select_related("from_state", "to_state", "workflow")
-        .filter(
-            from_state_id=request.state_id,
-            to_state__role=StateRole.REOPENED,
-            citizen_may_fire=True,
-        )
-        .first()
-    )
-
-
-def reopen_deadline(request: ServiceRequest) -> Any:
-    if request.closed_at is None:
-        return None
-    return request.closed_at + timedelta(days=settings.VICTO_REOPEN_DAYS)
-
-
-def reopen_refusal(request: ServiceRequest, citizen: User | None) -> str:
-    """Why the citizen may not reopen now ("" when they may)."""
-    if citizen is None or request.citizen_id != citizen.pk:
-        return _("Seule la personne qui a fait la requête peut la rouvrir.")
-    if not request.state.is_final or request.closed_at is None:
-        return _("Cette requête n’est pas fermée.")
-    deadline = reopen_deadline(request)
-    if deadline is not None and timezone.now() > deadline:
-        return _(
-            "Le délai pour rouvrir cette requête (%(days)d jours après sa fermeture) est passé. "
-            "Faites une nouvelle requête au besoin."
-        ) % {"days": settings.VICTO_REOPEN_DAYS}
-    return ""
-
-
 def service_request_reopen(*, request: ServiceRequest, citizen: User, reason: str) -> RequestEvent:
     """ "Ce n’est pas réglé": the requester reopens a closed request, with a reason, within
     ``VICTO_REOPEN_DAYS`` days of its closing, through the workflow engine."""
     _require_requester(request, citizen)
     reason = _text(reason, field="reason")
-    refusal = reopen_refusal(request, citizen)
-    if refusal:
-        raise ValidationError({"reason": [refusal]})
-    transition = reopen_transition(request)
-    if transition is None:
-        raise ValidationError(
-            {"reason": [_("Cette requête ne peut pas être rouverte en ligne; appelez-nous.")]}
-        )
+    allowed = citizen_actions(request, citizen)
+    if allowed.reopen_transition is None:
+        raise ValidationError({"reason": [allowed.reopen_refusal]})
     return service_request_transition(
-        request=request, transition=transition, actor=citizen, comment=reason
+        request=request, transition=allowed.reopen_transition, actor=citizen, comment=reason
     )
 
 
@@ -268,7 +226,9 @@ def service_request_rate(
     if not 1 <= value <= 5:
         raise ValidationError({"rating": [_("Choisissez une note de 1 à 5.")]})
     comment = _text(comment, field="comment", required=False)
-    if not request.state.is_final:
+    if not citizen_actions(request, citizen).rate:
+        if request.state.is_final:
+            raise ValidationError({"rating": [_("Vous avez déjà évalué cette requête. Merci !")]})
         raise ValidationError({"rating": [_("Vous pourrez évaluer la requête une fois fermée.")]})
     now = timezone.now()
     updated = ServiceRequest.objects.filter(pk=request.pk, rated_at__isnull=True).update(

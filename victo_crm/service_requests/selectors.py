@@ -10,13 +10,14 @@ from __future__ import annotations
 import posixpath
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Field, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from victo_crm.accounts.models import Team
@@ -33,6 +34,8 @@ from .models import (
     RequestType,
     ServiceRequest,
     State,
+    StateRole,
+    Transition,
     place_label,
 )
 from .services import hash_token
@@ -604,3 +607,97 @@ def request_types_offered(*, query: str = "") -> list[RequestType]:
         )
 
     return [rtype for rtype in types if all(word in haystack(rtype) for word in words)]
+
+
+# --- What the requester may do ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitizenActions:
+    """What a citizen may do with a request now. The portal's forms, the app's ``can_*``
+    flags and the citizen services' checks all read this one answer, so no face offers what
+    a service would refuse."""
+
+    request: ServiceRequest | None = None  # set when the citizen filed it
+    rate: bool = False
+    reopen_transition: Transition | None = None  # what reopening fires, when she may
+    reopen_deadline: datetime | None = None
+    reopen_refusal: str = ""  # why not, when she may not reopen
+
+    @property
+    def requester(self) -> bool:
+        return self.request is not None
+
+    @property
+    def add_photos(self) -> bool:
+        """Photos are added while the request is open, if its type takes photos."""
+        request = self.request
+        return (
+            request is not None
+            and not request.state.is_final
+            and request.request_type.photos_allowed
+        )
+
+    @property
+    def reopen(self) -> bool:
+        return self.reopen_transition is not None
+
+
+def citizen_actions(request: ServiceRequest, citizen: User | None) -> CitizenActions:
+    """What ``citizen`` may do with ``request`` (nothing unless she filed it). Costs one
+    query, only for a closed request within its reopening period: the reopen transition."""
+    if (
+        citizen is None
+        or not citizen.is_authenticated
+        or request.citizen_id is None
+        or request.citizen_id != citizen.pk
+    ):
+        return CitizenActions(
+            reopen_refusal=_("Seule la personne qui a fait la requête peut la rouvrir.")
+        )
+    closed = request.state.is_final
+    refusal = _reopen_refusal(request, citizen)
+    transition = None if refusal else _reopen_transition(request)
+    if transition is None and not refusal:
+        refusal = _("Cette requête ne peut pas être rouverte en ligne; appelez-nous.")
+    return CitizenActions(
+        request=request,
+        rate=closed and request.rated_at is None,
+        reopen_transition=transition,
+        reopen_deadline=reopen_deadline(request) if transition is not None else None,
+        reopen_refusal=refusal,
+    )
+
+
+def _reopen_transition(request: ServiceRequest) -> Transition | None:
+    """The transition a citizen may fire to reopen ``request`` from its current state."""
+    return (
+        Transition.objects.select_related("from_state", "to_state", "workflow")
+        .filter(
+            from_state_id=request.state_id,
+            to_state__role=StateRole.REOPENED,
+            citizen_may_fire=True,
+        )
+        .first()
+    )
+
+
+def reopen_deadline(request: ServiceRequest) -> datetime | None:
+    if request.closed_at is None:
+        return None
+    return request.closed_at + timedelta(days=settings.VICTO_REOPEN_DAYS)
+
+
+def _reopen_refusal(request: ServiceRequest, citizen: User | None) -> str:
+    """Why the citizen may not reopen now ("" when they may)."""
+    if citizen is None or request.citizen_id != citizen.pk:
+        return _("Seule la personne qui a fait la requête peut la rouvrir.")
+    if not request.state.is_final or request.closed_at is None:
+        return _("Cette requête n’est pas fermée.")
+    deadline = reopen_deadline(request)
+    if deadline is not None and timezone.now() > deadline:
+        return _(
+            "Le délai pour rouvrir cette requête (%(days)d jours après sa fermeture) est passé. "
+            "Faites une nouvelle requête au besoin."
+        ) % {"days": settings.VICTO_REOPEN_DAYS}
+    return ""

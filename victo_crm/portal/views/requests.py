@@ -23,8 +23,6 @@ from victo_crm.service_requests.fields import field_rows
 from victo_crm.service_requests.models import (
     RequestTypeField,
     ServiceRequest,
-    StateRole,
-    Transition,
 )
 
 from .common import citizen_required, error_messages, me, private, sla_words
@@ -72,16 +70,6 @@ def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
     return field_rows(fields, sr.field_values)
 
 
-def _reopen_offered(sr: ServiceRequest) -> bool:
-    """Whether the workflow lets the citizen reopen from the current state (what
-    ``reopen_transition`` looks for, as one EXISTS instead of loading the transition)."""
-    return Transition.objects.filter(
-        from_state_id=sr.state_id,
-        to_state__role=StateRole.REOPENED,
-        citizen_may_fire=True,
-    ).exists()
-
-
 def _detail_context(
     request: HttpRequest, sr: ServiceRequest, **forms: PortalForm
 ) -> dict[str, Any]:
@@ -96,21 +84,19 @@ def _detail_context(
     if not is_requester:
         return context
     context["fields"] = _field_rows(sr)
-    closed = sr.state.is_final
+    allowed = selectors.citizen_actions(sr, me(request))
     context["comment_form"] = forms.get("comment_form") or CommentForm()
-    if sr.request_type.photos_allowed and not closed:
+    if allowed.add_photos:
         context["photo_form"] = True
         context["photo_errors"] = forms.get("photo_errors", [])
         context["max_photos"] = settings.VICTO_MAX_ATTACHMENTS
         context["max_photo_mb"] = settings.VICTO_MAX_ATTACHMENT_BYTES // (1024 * 1024)
         context["max_photo_bytes"] = settings.VICTO_MAX_ATTACHMENT_BYTES
-    if closed and request.user.is_authenticated:
-        refusal = actions.reopen_refusal(sr, me(request))
-        if not refusal and _reopen_offered(sr):
-            context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
-            context["reopen_deadline"] = actions.reopen_deadline(sr)
-        if sr.rated_at is None:
-            context["rating_form"] = forms.get("rating_form") or RatingForm()
+    if allowed.reopen:
+        context["reopen_form"] = forms.get("reopen_form") or ReopenForm()
+        context["reopen_deadline"] = allowed.reopen_deadline
+    if allowed.rate:
+        context["rating_form"] = forms.get("rating_form") or RatingForm()
     return context
 
 

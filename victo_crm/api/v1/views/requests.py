@@ -88,12 +88,7 @@ def request_document(
         for_follower=not is_mine,
         known=getattr(sr, "new_history", None) if just_submitted else None,
     )
-    can_reopen = False
-    if is_mine and sr.state.is_final:
-        can_reopen = (
-            not citizen_services.reopen_refusal(sr, me(request))
-            and citizen_services.reopen_transition(sr) is not None
-        )
+    allowed = request_selectors.citizen_actions(sr, me(request))
     # A pin's nearest registry address names the place (``place``); it is not her address.
     address = sr.address if sr.address_id and not sr.address_is_nearest else None
     if is_mine:
@@ -111,8 +106,8 @@ def request_document(
         latitude=latitude,
         longitude=longitude,
         field_answers=_field_answers(sr) if is_mine else [],
-        can_reopen=can_reopen,
-        can_rate=is_mine and sr.state.is_final and sr.rated_at is None,
+        can_reopen=allowed.reopen,
+        can_rate=allowed.rate,
         photos=[photo for entry in timeline for photo in entry.photos],
         timeline=timeline,
     )
