@@ -42,6 +42,9 @@ step "import layers" "$BIN/lint-imports" --no-cache
 step "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
 # Known vulnerabilities in requirements.lock; says "NOT AUDITED" when no database is reachable.
 step "pip-audit" "$PY" scripts/audit.py
+# The mobile app's TypeScript types from the served schema, checked with tsc --strict (once
+# per schema: the second Python of CI finds it done).
+step "TypeScript types" bash scripts/typescript.sh
 
 # Browser tests drive Debian's Chromium; without it they skip (or fail under CI's
 # VICTO_REQUIRE_BROWSER=1). Only say so when some test needs a browser.

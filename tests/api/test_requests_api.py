@@ -278,7 +278,9 @@ def test_marie_comments_adds_photos_and_after_closing_reopens_and_rates(
     assert photos.status_code == 201, photos.content
     assert len(photos.json()["photos"]) == 1
 
-    problem(post_json(marie_api, f"{url}/reopen/", {"reason": "Pas réglé"}), 400)
+    # What the state does not allow is a conflict (409), not a wrong body.
+    problem(post_json(marie_api, f"{url}/reopen/", {"reason": "Pas réglé"}), 409)
+    problem(post_json(marie_api, f"{url}/rating/", {"rating": 5}), 409)
     sr.refresh_from_db()
     transition = Transition.objects.get(from_state=sr.state, to_state__code="resolue")
     service_request_transition(request=sr, transition=transition, actor=agent)
@@ -287,7 +289,7 @@ def test_marie_comments_adds_photos_and_after_closing_reopens_and_rates(
     rated = post_json(marie_api, f"{url}/rating/", {"rating": 4, "comment": "Rapide"})
     assert rated.status_code == 200, rated.content
     assert rated.json()["rating"] == 4
-    problem(post_json(marie_api, f"{url}/rating/", {"rating": 5}), 400)
+    problem(post_json(marie_api, f"{url}/rating/", {"rating": 5}), 409)  # once
 
     reopened = post_json(marie_api, f"{url}/reopen/", {"reason": "Le trou est revenu"})
     assert reopened.status_code == 200, reopened.content

@@ -58,6 +58,21 @@ class FieldValuesField(serializers.Field):
         return value
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "contentMediaType": "application/json",
+        "description": (
+            "The values of the type's custom fields, keyed by field code, as a JSON object "
+            "in a string (a multipart form field is text)."
+        ),
+        "example": '{"taille": "grand", "voies": ["nord"]}',
+    }
+)
+class FieldValuesStringField(FieldValuesField):
+    """The multipart form of ``FieldValuesField``: the object as a JSON string."""
+
+
 # --- Outputs ------------------------------------------------------------------------------
 
 
@@ -490,8 +505,25 @@ class RequestSubmitSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=255, default=""
     )
     upload_ids = serializers.ListField(
-        child=serializers.UUIDField(), required=False, default=list, max_length=20
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Photos uploaded beforehand with POST /api/v1/uploads/.",
     )
+
+
+class RequestSubmitMultipartSerializer(RequestSubmitSerializer):
+    """The same submission as multipart/form-data, with its photos as files: ``field_values``
+    is then the JSON object in a string."""
+
+    field_values = FieldValuesStringField(required=False, default=dict)
+    # A form field is text: "no address" is leaving the field out, not null.
+    address = serializers.IntegerField(
+        required=False, min_value=1, help_text="An id from /api/v1/addresses/."
+    )
+    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, max_length=20
     )
@@ -502,11 +534,18 @@ class CommentSerializer(serializers.Serializer):
 
 
 class PhotosInputSerializer(serializers.Serializer):
-    photos = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list, max_length=20
-    )
+    """Photos uploaded beforehand (JSON)."""
+
     upload_ids = serializers.ListField(
         child=serializers.UUIDField(), required=False, default=list, max_length=20
+    )
+
+
+class PhotosMultipartSerializer(PhotosInputSerializer):
+    """Photos as files (multipart/form-data), and any uploaded beforehand."""
+
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=20
     )
 
 

@@ -91,5 +91,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api:v1:schema"), name="docs"),
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api:v1:schema"), name="redoc"),
-    re_path(r"^api/v1/(?P<rest>.*)$", views.not_found, name="not-found"),
+    # [\s\S]: a path with a line feed in it is no exception.
+    re_path(r"^api/v1/(?P<rest>[\s\S]*)$", views.not_found, name="not-found"),
 ]

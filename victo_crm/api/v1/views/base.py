@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
-    type=str,
+    type={"type": "string", "minLength": 1, "maxLength": 255},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -60,5 +61,6 @@ def caller_of(request: Request) -> str:
 # --- Everything else under /api/v1/ ------------------------------------------------------------
 
 
+@csrf_exempt  # a 404 for every method: never the CSRF failure page of a browser form
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return problem_response(request, 404, _("Cette adresse n’existe pas dans l’API."))

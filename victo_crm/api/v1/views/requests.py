@@ -39,7 +39,45 @@ from victo_crm.service_requests.services import service_request_submit
 from .. import serializers as s
 from ..idempotency import idempotent
 from ..parsers import FormParser, JSONParser, MultiPartParser
+from ..problems import Problem
 from .base import IDEMPOTENCY_PARAMETER, ObjectOfTheCaller, caller_of, me
+
+SUBMITTED_EXAMPLE = {
+    "reference": "2026-000123",
+    "public_id": "6f1c2d4e-8a9b-4c3d-9e2f-0a1b2c3d4e5f",
+    "request_type": {"code": "nid-de-poule", "name": "Nid-de-poule"},
+    "status": {"code": "recue", "label": "Reçue", "is_closed": False},
+    "is_mine": True,
+    "channel": "mobile",
+    "description": "Un trou profond devant le 12",
+    "field_values": {"taille": "grand"},
+    "field_answers": [{"code": "taille", "label": "Taille", "value": "grand", "display": "Grand"}],
+    "address": None,
+    "place": "près du 12, rue Notre-Dame Est",
+    "location_text": "",
+    "latitude": 46.057,
+    "longitude": -71.958,
+    "team": "Travaux publics",
+    "created_at": "2026-11-26T09:15:00-05:00",
+    "updated_at": "2026-11-26T09:15:00-05:00",
+    "due_at": "2026-11-29T09:15:00-05:00",
+    "closed_at": None,
+    "rating": None,
+    "rating_comment": None,
+    "can_reopen": False,
+    "can_rate": False,
+    "photos": [],
+    "timeline": [
+        {
+            "at": "2026-11-26T09:15:00-05:00",
+            "kind": "submitted",
+            "title": "Requête reçue",
+            "message": "",
+            "from_city": False,
+            "photo_ids": [],
+        }
+    ],
+}
 
 
 class RequestCursor(CursorPagination):
@@ -167,6 +205,11 @@ def _photos_from(request: Request, data: dict[str, Any]) -> tuple[list[Any], lis
     return photos, uploads
 
 
+def _multipart(request: Request) -> bool:
+    """A form body (files allowed) rather than JSON."""
+    return not (request.content_type or "").startswith("application/json")
+
+
 def _consume_later(uploads: list[Any]) -> None:
     if uploads:
         pending_uploads.uploads_consume(uploads=uploads)
@@ -217,7 +260,7 @@ class RequestListCreate(APIView):
         parameters=[IDEMPOTENCY_PARAMETER],
         request={
             "application/json": s.RequestSubmitSerializer,
-            "multipart/form-data": s.RequestSubmitSerializer,
+            "multipart/form-data": s.RequestSubmitMultipartSerializer,
         },
         responses={201: s.RequestDetailSerializer},
         examples=[
@@ -231,7 +274,13 @@ class RequestListCreate(APIView):
                     "longitude": -71.958,
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Pothole received",
+                value=SUBMITTED_EXAMPLE,
+                response_only=True,
+                status_codes=["201"],
+            ),
         ],
         tags=["requests"],
     )
@@ -239,7 +288,10 @@ class RequestListCreate(APIView):
         return idempotent(request, caller_of(request), lambda: self._submit(request))
 
     def _submit(self, request: Request) -> Response:
-        serializer = s.RequestSubmitSerializer(data=request.data)
+        shape = (
+            s.RequestSubmitMultipartSerializer if _multipart(request) else s.RequestSubmitSerializer
+        )
+        serializer = shape(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         photos, uploads = _photos_from(request, data)
@@ -335,7 +387,7 @@ class RequestPhotos(APIView):
         summary="Add photos to my request",
         parameters=[IDEMPOTENCY_PARAMETER],
         request={
-            "multipart/form-data": s.PhotosInputSerializer,
+            "multipart/form-data": s.PhotosMultipartSerializer,
             "application/json": s.PhotosInputSerializer,
         },
         responses={201: s.RequestDetailSerializer},
@@ -344,7 +396,8 @@ class RequestPhotos(APIView):
     def post(self, request: Request, reference: str) -> Response:
         def work() -> Response:
             sr = _requester_only(request, reference)
-            serializer = s.PhotosInputSerializer(data=request.data)
+            shape = s.PhotosMultipartSerializer if _multipart(request) else s.PhotosInputSerializer
+            serializer = shape(data=request.data)
             serializer.is_valid(raise_exception=True)
             photos, uploads = _photos_from(request, serializer.validated_data)
             citizen_services.service_request_add_photos(
@@ -368,6 +421,12 @@ class RequestReopen(APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         sr = _requester_only(request, reference)
+        # What the request's state does not allow is a conflict, not a wrong body.
+        refusal = citizen_services.reopen_refusal(sr, me(request))
+        if not refusal and citizen_services.reopen_transition(sr) is None:
+            refusal = _("Cette requête ne peut pas être rouverte en ligne; appelez-nous.")
+        if refusal:
+            raise Problem(409, refusal)
         serializer = s.ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         citizen_services.service_request_reopen(
@@ -388,6 +447,10 @@ class RequestRating(APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         sr = _requester_only(request, reference)
+        if not sr.state.is_final:
+            raise Problem(409, _("Vous pourrez évaluer la requête une fois fermée."))
+        if sr.rated_at is not None:
+            raise Problem(409, _("Vous avez déjà évalué cette requête. Merci !"))
         serializer = s.RateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         citizen_services.service_request_rate(
