@@ -169,3 +169,154 @@ def compose(
 def image_bytes(make_image: Any, **kwargs: Any) -> bytes:
     buffer: io.BytesIO = make_image(**kwargs)
     return buffer.getvalue()
+
+
+# --- A real IMAP server: Dovecot from Debian's packages -------------------------------------------
+
+
+class Dovecot:
+    """Dovecot (``apt-get install dovecot-imapd``) run in a temp dir with its own
+    configuration, on a free port, plain-text login on loopback, Maildir storage. As root it
+    drops to Debian's ``dovecot``/``dovenull`` users, as it insists; otherwise everything
+    runs as the current user."""
+
+    USER = "requetes"
+    PASSWORD = "mot-de-passe-de-test"
+
+    def __init__(self, workdir: Any) -> None:
+        import os
+        import pwd
+        import shutil
+        import subprocess
+
+        binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        if not os.path.exists(binary):
+            raise FileNotFoundError("dovecot")
+        self.port = free_port()
+        self.workdir = workdir
+        for name in ("run", "state", "mail"):
+            (workdir / name).mkdir()
+        if os.geteuid() == 0:
+            internal, login = "dovecot", "dovenull"
+            mail_user = pwd.getpwnam("dovecot")
+            shutil.chown(workdir / "mail", mail_user.pw_uid, mail_user.pw_gid)
+            uid, gid = mail_user.pw_uid, mail_user.pw_gid
+        else:
+            internal = login = pwd.getpwuid(os.getuid()).pw_name
+            uid, gid = os.getuid(), os.getgid()
+        os.chmod(workdir, 0o755)  # noqa: S103 - Dovecot's own users read its configuration
+        (workdir / "users").write_text(f"{self.USER}:{{PLAIN}}{self.PASSWORD}\n")
+        (workdir / "dovecot.conf").write_text(
+            f"""
+base_dir = {workdir}/run
+state_dir = {workdir}/state
+log_path = {workdir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {internal}
+default_login_user = {login}
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:{workdir}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {workdir}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={workdir}/mail/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+        )
+        self.process = subprocess.Popen(
+            [binary, "-F", "-c", str(workdir / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait()
+
+    def _wait(self) -> None:
+        import socket
+        import time
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    if sock.recv(64).startswith(b"* OK"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("dovecot did not start")
+
+    def client(self) -> Any:
+        from imapclient import IMAPClient
+
+        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
+        client.login(self.USER, self.PASSWORD)
+        return client
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    # Not pytest's tmp_path: its parents are private to us, and Dovecot's own processes
+    # (its unprivileged users, when we are root) must reach the configuration and the mail.
+    workdir = Path(tempfile.mkdtemp(prefix="victo-dovecot-"))
+    try:
+        server = Dovecot(workdir)
+    except FileNotFoundError:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if os.environ.get("VICTO_REQUIRE_SERVICES") == "1":
+            raise
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+    yield server
+    server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def mailbox(dovecot: Dovecot, inbound_settings: Any) -> Iterator[Any]:
+    """The town's hosted mailbox, emptied for each test."""
+    settings = inbound_settings
+    settings.VICTO_IMAP_HOST = "127.0.0.1"
+    settings.VICTO_IMAP_PORT = dovecot.port
+    settings.VICTO_IMAP_SSL = False
+    settings.VICTO_IMAP_USER = dovecot.USER
+    settings.VICTO_IMAP_PASSWORD = dovecot.PASSWORD
+    settings.VICTO_IMAP_FOLDER = "INBOX"
+    settings.VICTO_IMAP_DONE_FOLDER = ""
+    client = dovecot.client()
+    for folder in ("INBOX", "Traites"):
+        if client.folder_exists(folder):
+            client.select_folder(folder)
+            uids = client.search("ALL")
+            if uids:
+                client.delete_messages(uids)
+                client.expunge()
+    yield client
+    client.logout()

@@ -658,6 +658,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+if VICTO_IMAP_HOST:
+    # Only with a mailbox to poll: one beat, so one poller (the UID key guards the rest).
+    CELERY_BEAT_SCHEDULE["inbound-poll-imap"] = {
+        "task": "inbound.poll_imap",
+        "schedule": VICTO_IMAP_POLL_SECONDS,
+    }
 
 # --- Website: anonymous page cache (issue 7, victo_crm.website) -------------------------
 # Answers anonymous page views from the cache right after the CSRF middleware (which gives
