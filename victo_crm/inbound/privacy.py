@@ -86,7 +86,44 @@ def _purge_reply_addresses(now: datetime) -> dict[str, int]:
     return {"reply_addresses": count}
 
 
+def _addresses(subject: Subject) -> list[str]:
+    return [a.lower() for a in [*subject.emails, subject.user.email] if a]
+
+
+def _export_delivery(subject: Subject, bundle: Bundle) -> dict[str, Any]:
+    from victo_crm.notifications.models import DeliveryReceipt, UndeliverableAddress
+
+    addresses = _addresses(subject)
+    return {
+        "receipts": [
+            {"address": r.address, "kind": r.kind, "at": r.created_at}
+            for r in DeliveryReceipt.objects.filter(address__in=addresses).order_by("pk")
+        ],
+        "undeliverable": [
+            {"email": u.email, "since": u.created_at}
+            for u in UndeliverableAddress.objects.filter(email__in=addresses)
+        ],
+    }
+
+
+def _erase_delivery(subject: Subject) -> None:
+    from victo_crm.notifications.models import DeliveryReceipt, UndeliverableAddress
+
+    addresses = _addresses(subject)
+    DeliveryReceipt.objects.filter(address__in=addresses).delete()
+    UndeliverableAddress.objects.filter(email__in=addresses).delete()
+
+
 def register_contributions() -> None:
+    register(
+        Contribution(
+            section="delivery_reports",
+            models=("notifications.DeliveryReceipt", "notifications.UndeliverableAddress"),
+            export=_export_delivery,
+            erase=_erase_delivery,
+            erase_order=15,
+        )
+    )
     register(
         Contribution(
             section="inbound_messages",

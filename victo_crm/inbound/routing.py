@@ -15,4 +15,8 @@ def accepts(address: str) -> bool:
     address = (address or "").strip().lower()
     if not address:
         return False
-    return token_in(address) is not None or address == request_address()
+    return (
+        token_in(address) is not None
+        or address == request_address()
+        or address == (settings.VICTO_INBOUND_BOUNCE_ADDRESS or "").strip().lower()
+    )

@@ -389,3 +389,52 @@ class ReplyAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.recipient_key}"
+
+
+class DeliveryReceipt(models.Model):
+    """What came back about a notification: a delivery status notification (a bounce), a
+    complaint, or a provider's delivery report."""
+
+    class Kind(models.TextChoices):
+        DELIVERED = "delivered", _("Livré")
+        HARD_BOUNCE = "hard_bounce", _("Non livrable (définitif)")
+        SOFT_BOUNCE = "soft_bounce", _("Non livré (temporaire)")
+        COMPLAINT = "complaint", _("Plainte (pourriel)")
+
+    notification = models.ForeignKey(
+        Notification,
+        verbose_name=_("notification"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="receipts",
+    )
+    address = models.CharField(_("adresse"), max_length=320)
+    kind = models.CharField(_("nature"), max_length=12, choices=Kind.choices)
+    status_code = models.CharField(_("code d’état"), max_length=20, blank=True)
+    detail = models.TextField(_("détail"), blank=True)
+    created_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("avis de livraison")
+        verbose_name_plural = _("avis de livraison")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.notification_id}"
+
+
+class UndeliverableAddress(models.Model):
+    """An e-mail address that bounced for good: no more mail goes to it until the person
+    gives another (the row names the address, not the person, so a new address is free)."""
+
+    email = models.CharField(_("courriel"), max_length=320, unique=True)
+    status_code = models.CharField(_("code d’état"), max_length=20, blank=True)
+    detail = models.TextField(_("détail"), blank=True)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adresse non livrable")
+        verbose_name_plural = _("adresses non livrables")
+
+    def __str__(self) -> str:
+        return self.email

@@ -65,6 +65,8 @@ PERSONAL: dict[str, frozenset[str]] = {
     ),
     "notifications.EmailSuppression": frozenset({"email", "topic"}),
     "notifications.PushDevice": frozenset({"user", "name", "endpoint", "keys", "endpoint_hash"}),
+    "notifications.DeliveryReceipt": frozenset({"notification", "address", "detail"}),
+    "notifications.UndeliverableAddress": frozenset({"email", "detail"}),
     # A reply address reaches her request: it goes with her.
     "notifications.ReplyAddress": frozenset(
         {"request", "recipient", "email", "recipient_key", "nonce", "token_hash"}
@@ -356,6 +358,8 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     | frozenset({"last_used_at"}),
     "notifications.SlaAlert": frozenset({"id", "request", "kind", "due_at", "created_at"}),
     "notifications.ReplyAddress": frozenset({"id", "revoked_at", "created_at"}),
+    "notifications.DeliveryReceipt": frozenset({"id", "kind", "status_code", "created_at"}),
+    "notifications.UndeliverableAddress": frozenset({"id", "status_code", "created_at"}),
     "inbound.InboundMessage": frozenset(
         {
             "id",

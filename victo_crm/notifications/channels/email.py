@@ -245,6 +245,13 @@ class EmailChannel(Channel):
         )
 
     def send(self, notification: Notification) -> None:
+        from ..bounces import undeliverable
+
+        recipient = notification.recipient if notification.recipient_id else None
+        address = notification.address or (recipient.email if recipient is not None else "")
+        if undeliverable(address) is not None:
+            # It bounced for good: nothing more goes to it until the person changes it.
+            raise PermanentDeliveryError("address undeliverable (hard bounce)")
         message = self._prebuilt(notification) or build_message(
             notification, connection=self.connection
         )

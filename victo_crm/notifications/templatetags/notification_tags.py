@@ -25,4 +25,7 @@ def request_deliveries(request: Any, limit: int = 100) -> dict[str, Any]:
         }
         for row in notifications_for_request(request)[:limit]
     ]
-    return {"deliveries": rows, "limit": limit}
+    from ..bounces import undeliverable
+
+    requester = request.citizen.email if request.citizen_id else request.contact_email
+    return {"deliveries": rows, "limit": limit, "undeliverable": undeliverable(requester)}
