@@ -1,7 +1,7 @@
 """Every link of every e-mail about a request opens for the person it was sent to (issue 15,
 point 2): a guest gets one e-mail per event, whose links lead to her private tracking page
-(never the signed-in portal's page, which answers 404 to her); a citizen's lead to her
-request's page once she is signed in."""
+(never the signed-in portal's page, which answers 404 to her); a citizen's lead through the
+sign-in page to her request's page, straight there when she is signed in."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def links_of(message: Any) -> set[str]:
 
 def follow(client: Client, link: str) -> Any:
     parts = urlsplit(link)
-    return client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return client.get(parts.path + (f"?{parts.query}" if parts.query else ""), follow=True)
 
 
 def assert_every_link_opens(client: Client, message: Any, sr: ServiceRequest) -> None:
@@ -122,6 +122,41 @@ def test_a_citizens_links_open_once_she_is_signed_in(
     for message in received:
         assert "/portail/suivi/" not in message.body  # a citizen has no tracking token
         assert_every_link_opens(marie, message, sr)
+
+
+def test_signed_out_the_citizens_link_asks_her_to_sign_in_then_opens_her_request(
+    request_type: Any, address: Any, citizen: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The portal's page answers 404 to anyone signed out (it never says whether a request
+    exists): the e-mail's link goes through the sign-in page instead of that 404."""
+    from allauth.account.models import EmailAddress
+
+    from victo_crm.service_requests.services import service_request_submit
+
+    EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        sr = service_request_submit(
+            request_type=request_type,
+            citizen=citizen,
+            field_values={"taille": "petit"},
+            address=address,
+        )
+    (receipt,) = [m for m in mail.outbox if m.to == [citizen.email]]
+    (link,) = [link for link in links_of(receipt) if "/desabonnement/" not in link]
+    visitor = Client()
+
+    asked = follow(visitor, link)
+
+    assert asked.status_code == 200 and asked.redirect_chain == []
+    assert 'name="password"' in asked.content.decode()
+    parts = urlsplit(link)
+    signed_in = visitor.post(
+        f"{parts.path}?{parts.query}",
+        {"login": citizen.email, "password": "correct horse battery"},
+        follow=True,
+    )
+    assert signed_in.redirect_chain[-1][0] == f"/portail/mes-requetes/{sr.reference}/"
+    assert sr.reference in signed_in.content.decode()
 
 
 def test_a_followers_e_mail_never_carries_the_guests_private_link(

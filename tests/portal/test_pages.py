@@ -93,6 +93,32 @@ def test_marie_reopens_and_rates_from_the_request_page(
     assert "Nouvel état : Rouverte" in body and "Revenu" in body and "5 sur 5" in body
 
 
+@pytest.mark.parametrize(
+    ("action", "data", "files"),
+    [
+        ("request_reopen", {"reason": ""}, False),
+        ("request_rate", {"rating": "9"}, False),
+        ("request_comment", {"text": ""}, False),
+        ("request_add_photos", {}, True),
+    ],
+)
+def test_a_refused_form_of_the_request_page_is_announced(
+    marie: Any, marie_request: Any, agent: Any, action: str, data: dict[str, str], files: bool
+) -> None:
+    """Whichever of the page's forms is refused, its summary is the one focus.js focuses
+    (id error-summary) and the title starts with "Erreur :" (issue 15, keyboard findings)."""
+    if action in ("request_reopen", "request_rate"):
+        close_request(marie_request, agent)
+    if files:
+        data = {"photos": io.BytesIO(b"%PDF-1.4 not a picture")}
+        data["photos"].name = "plan.png"  # type: ignore[attr-defined]
+    response = marie.post(reverse(f"portal:{action}", args=[marie_request.reference]), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert re.search(r"<title>Erreur\u00a0: ", body), body[:400]
+    assert body.count('id="error-summary"') == 1 and 'tabindex="-1"' in body
+
+
 def test_the_profile_sets_a_registry_address_and_the_language(
     marie: Any, citizen: Any, address: Any
 ) -> None:

@@ -164,11 +164,13 @@ def validate_rule(rule: NotificationRule) -> None:
 
 
 def request_link(request: ServiceRequest, *, for_requester: bool = False) -> str:
-    """The page where a person follows the request: the portal's if it has one.
+    """The page where a person follows the request: the portal's, through the sign-in page.
 
     ``for_requester``: a guest requester has no account, so the portal's page would answer
     her 404; her link is her private tracking page (never anyone else's: followers and staff
     get the page they can open)."""
+    from urllib.parse import urlencode
+
     from django.conf import settings
     from django.urls import NoReverseMatch, reverse
 
@@ -183,15 +185,16 @@ def request_link(request: ServiceRequest, *, for_requester: bool = False) -> str
             return settings.SITE_URL.rstrip("/") + reverse("portal:home")
         except NoReverseMatch:
             return settings.SITE_URL.rstrip("/") + "/"
-    for name, kwargs in (
-        ("portal:request_detail", {"reference": request.reference}),
-        ("portal:request_detail", {"pk": request.pk}),
-    ):
-        try:
-            return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return settings.SITE_URL.rstrip("/") + "/portail/"
+    try:
+        page = reverse("portal:request_detail", kwargs={"reference": request.reference})
+        sign_in = reverse("account_login")
+    except NoReverseMatch:
+        return settings.SITE_URL.rstrip("/") + "/portail/"
+    # The portal's page answers 404 to anyone signed out (it never says whether a request
+    # exists), and an e-mail is often opened where the person is not signed in: the link goes
+    # through the sign-in page, which asks her to sign in and then opens her request, or
+    # sends her straight there when she already is.
+    return f"{settings.SITE_URL.rstrip('/')}{sign_in}?{urlencode({'next': page})}"
 
 
 def follower_values(

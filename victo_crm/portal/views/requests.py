@@ -83,6 +83,11 @@ def _detail_context(
     }
     if not is_requester:
         return context
+    # Whichever of the page's forms was refused, the title says so (base.html reads
+    # error_form), as its summary takes the focus (focus.js).
+    context["error_form"] = next(
+        (form for form in forms.values() if isinstance(form, PortalForm) and form.errors), None
+    )
     context["fields"] = _field_rows(sr)
     allowed = selectors.citizen_actions(sr, me(request))
     context["comment_form"] = forms.get("comment_form") or CommentForm()
