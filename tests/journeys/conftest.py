@@ -272,6 +272,8 @@ def choose_address_by_keyboard(page: Any, box: Any, typed: str, wanted: str) -> 
         if active and wanted in page.locator(f"#{active}").inner_text():
             box.press("Enter")
             expect(box).to_have_value(re.compile(re.escape(wanted)))
+            # The live region says which address was chosen, not how many were found.
+            expect(page.locator(f"#{box.get_attribute('id')}-status")).to_contain_text(wanted)
             return
     raise AssertionError(f"{wanted} not among the suggestions for {typed!r}")
 

@@ -105,6 +105,7 @@ def files_a_pothole_with_a_photo(marie: Tab, tmp_path: Any, make_image: Any) -> 
     box = page.get_by_role("combobox")
     box.press_sequentially("100 rue alexandre", delay=15)
     page.get_by_role("option", name=re.compile("100, rue Alexandre")).click()
+    expect(page.get_by_role("status").filter(has_text="Address chosen")).to_contain_text(HOME)
     page.get_by_label(re.compile("Location details")).fill(PRECISION)
     marie.then(lambda: page.get_by_role("button", name="Continue").click(), "**/details/")
     expect(page.locator(".location-summary")).to_contain_text(HOME)

@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LUCIE = "lucie.roy@example.ca"
 PLACE = "12, rue des Érables, Victoriaville"
 PRECISION = "Dans le fossé, derrière la haie"
+DESCRIPTION = "Des sacs d’ordures et un vieux matelas."
 REPLY = "Merci, une équipe ramassera les sacs jeudi."
 ERROR = re.compile("^Erreur\u00a0: ")
 
@@ -59,10 +60,12 @@ def test_a_guest_reports_by_keyboard_an_agent_triages_by_keyboard(
 
 def reports_illegal_dumping_by_keyboard(lucie: Tab, tmp_path: Any, make_image: Any) -> str:
     """The type found by a word, the address typed without its accent and picked in the
-    suggestions with the arrow keys, a precision; the details step sent empty first. Would
-    have caught point 3 (the errors reported one round at a time: the e-mail first, the
-    required group of boxes only at the second try) and the keyboard findings: the error
-    summary not focused, its link to a group of boxes hiding the question."""
+        suggestions with the arrow keys, a precision; the details step sent empty first. Would
+        have caught point 3 (the errors reported one round at a time: the e-mail first, the
+        required group of boxes only at the second try, the photos to choose again after every
+    refusal) and the keyboard findings: the error
+        summary not focused, its link to a group of boxes hiding the question, and the live message
+    left at "1 adresse trouvée…" after an address is picked."""
     page = lucie.page
     lucie.go("/portail/")
     tab_to(page, page.locator("main").get_by_role("link", name="Faire une requête"))
@@ -81,7 +84,9 @@ def reports_illegal_dumping_by_keyboard(lucie: Tab, tmp_path: Any, make_image: A
     lucie.then(lambda: page.keyboard.press("Enter"), "**/details/")
     expect(page.locator(".location-summary")).to_contain_text(f"{PLACE} — {PRECISION}")
 
-    # A photo chosen, then the form sent without what it requires.
+    # A description and a photo, then the form sent without what it requires.
+    tab_to(page, page.get_by_label(re.compile("^Description")))
+    page.keyboard.type(DESCRIPTION)
     photo = tmp_path / "depot.jpg"
     photo.write_bytes(make_image("depot.jpg").getvalue())
     page.set_input_files("#id_photos", str(photo))
@@ -94,6 +99,10 @@ def reports_illegal_dumping_by_keyboard(lucie: Tab, tmp_path: Any, make_image: A
     expect(summary).to_contain_text("Votre nom")
     expect(summary).to_contain_text("Votre courriel")
     expect(page.locator(".field--invalid")).to_have_count(3)
+    # What she entered is kept, her photo included: nothing to choose again.
+    expect(page.get_by_label(re.compile("^Description"))).to_have_value(DESCRIPTION)
+    expect(page.locator("[data-kept-photo]")).to_have_count(1)
+    expect(page.locator("#kept-photos-help")).to_contain_text("Votre photo est gardée")
 
     # The summary's first link leads to the group of boxes: its first box takes the focus,
     # with the question and its error in view.
@@ -108,7 +117,6 @@ def reports_illegal_dumping_by_keyboard(lucie: Tab, tmp_path: Any, make_image: A
     page.keyboard.press("Tab")
     expect(page.get_by_label("Votre courriel")).to_be_focused()
     page.keyboard.type(LUCIE)
-    page.set_input_files("#id_photos", str(photo))  # point 3's lost photos: hA's part
     lucie.then(lambda: page.keyboard.press("Enter"), "**/envoyee/")
 
     # Success: a new page, its title says so, and the keyboard starts again from its top.

@@ -328,7 +328,7 @@
   function keepOffline(form) {
     return keep(form).then(function () {
       status(M.kept, "warning");
-      var button = form.querySelector("button[type=submit]");
+      var button = form.querySelector(".actions button[type=submit]");
       if (button) { button.disabled = true; }
     }).catch(function () { status(M.keptFailed, "error"); });
   }
@@ -338,7 +338,7 @@
       if (photos && !checkPhotos(photos)) { e.preventDefault(); photos.focus(); return; }
       if (!window.FormData || !window.XMLHttpRequest) { return; }
       e.preventDefault();
-      var button = form.querySelector("button[type=submit]");
+      var button = form.querySelector(".actions button[type=submit]");
       if (!navigator.onLine && form.hasAttribute("data-submit-form")) { keepOffline(form); return; }
       var box = form.querySelector(".upload-progress"), bar = box && box.querySelector("progress");
       if (box) { box.hidden = false; }
