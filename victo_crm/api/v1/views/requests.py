@@ -422,11 +422,9 @@ class RequestReopen(APIView):
     def post(self, request: Request, reference: str) -> Response:
         sr = _requester_only(request, reference)
         # What the request's state does not allow is a conflict, not a wrong body.
-        refusal = citizen_services.reopen_refusal(sr, me(request))
-        if not refusal and citizen_services.reopen_transition(sr) is None:
-            refusal = _("Cette requête ne peut pas être rouverte en ligne; appelez-nous.")
-        if refusal:
-            raise Problem(409, refusal)
+        allowed = request_selectors.citizen_actions(sr, me(request))
+        if not allowed.reopen:
+            raise Problem(409, allowed.reopen_refusal)
         serializer = s.ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         citizen_services.service_request_reopen(
@@ -447,10 +445,13 @@ class RequestRating(APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         sr = _requester_only(request, reference)
-        if not sr.state.is_final:
-            raise Problem(409, _("Vous pourrez évaluer la requête une fois fermée."))
-        if sr.rated_at is not None:
-            raise Problem(409, _("Vous avez déjà évalué cette requête. Merci !"))
+        if not request_selectors.citizen_actions(sr, me(request)).rate:
+            raise Problem(
+                409,
+                _("Vous avez déjà évalué cette requête. Merci !")
+                if sr.rated_at is not None
+                else _("Vous pourrez évaluer la requête une fois fermée."),
+            )
         serializer = s.RateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         citizen_services.service_request_rate(
