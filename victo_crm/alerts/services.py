@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from victo_crm.accounts.models import Channel, CommunicationPreference, ConsentPurpose, Topic
 from victo_crm.accounts.models import User as Account
+from victo_crm.core.errors import is_broker_error
 from victo_crm.core.models import localized
 from victo_crm.notifications.models import (
     EmailSuppression,
@@ -374,15 +375,9 @@ def _queue_fanout(notice_id: int) -> None:
     try:
         fan_out_notice.delay(notice_id)
     except Exception as error:
-        if settings.CELERY_TASK_ALWAYS_EAGER and not _broker_error(error):
+        if settings.CELERY_TASK_ALWAYS_EAGER and not is_broker_error(error):
             raise
         logger.warning("could not queue the fan-out of notice %s: %s", notice_id, error)
-
-
-def _broker_error(error: Exception) -> bool:
-    from kombu.exceptions import OperationalError
-
-    return isinstance(error, OperationalError | ConnectionError | OSError)
 
 
 @transaction.atomic

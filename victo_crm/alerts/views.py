@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from victo_crm.accounts import roles
+from victo_crm.core.errors import form_add_errors
 from victo_crm.notifications.unsubscribe import read_token
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_resolve
@@ -160,8 +161,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
                 label=form.cleaned_data["label"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Votre abonnement est enregistré."))
             return redirect("alerts:subscriptions")
@@ -264,11 +264,7 @@ def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 zones=form.cleaned_data["zones"],
             )
         except ValidationError as error:
-            if hasattr(error, "message_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            form_add_errors(form, error)
         else:
             return redirect("alerts:notice_detail", pk=saved.pk)
     return render(request, "alerts/staff/notice_form.html", {"form": form, "notice": notice})

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from victo_crm.accounts import roles
 from victo_crm.accounts.models import Team, User
-from victo_crm.core.errors import StaleUpdateError
+from victo_crm.core.errors import StaleUpdateError, form_add_errors
 from victo_crm.service_requests.fields import field_rows
 from victo_crm.service_requests.merge import service_requests_merge
 from victo_crm.service_requests.models import Attachment, EventKind, ServiceRequest
@@ -266,14 +266,6 @@ def _back(sr: ServiceRequest, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _stale(
     request: HttpRequest, reference: str, key: str, form_class: Any, keep: dict[str, Any]
 ) -> HttpResponse:
@@ -324,7 +316,7 @@ def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
         except StaleUpdateError:
             return _stale(request, reference, "transition", TransitionForm, keep)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -370,7 +362,7 @@ def request_assign(request: HttpRequest, reference: str) -> HttpResponse:
         except StaleUpdateError:
             return _stale(request, reference, "assign", AssignForm, {})
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_errors(form, error)
         else:
             who = form.cleaned_data["assignee"]
             if len(taken) > 1:  # assigned and moved by the workflow's "prise en charge"
@@ -408,7 +400,7 @@ def request_priority(request: HttpRequest, reference: str) -> HttpResponse:
         except StaleUpdateError:
             return _stale(request, reference, "priority", PriorityForm, {})
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Priorité modifiée."))
             return _back(sr)
@@ -426,7 +418,7 @@ def request_note(request: HttpRequest, reference: str) -> HttpResponse:
                 request=sr, actor=_user(request), text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Note interne ajoutée."))
             return _back(sr, "historique")
@@ -450,7 +442,7 @@ def request_public_summary(request: HttpRequest, reference: str) -> HttpResponse
             keep = {"summary": request.POST.get("summary", "")}
             return _stale(request, reference, "public_summary", PublicSummaryForm, keep)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_errors(form, error)
         else:
             if sr.public_summary:
                 messages.success(request, _("Résumé public approuvé."))
@@ -483,7 +475,7 @@ def request_reply(request: HttpRequest, reference: str) -> HttpResponse:
                 for_followers=form.cleaned_data["for_followers"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("Réponse envoyée au citoyen."))
             return _back(sr, "historique")
@@ -561,7 +553,7 @@ def request_merge(request: HttpRequest, reference: str) -> HttpResponse:
                 )
             except (ValidationError, PermissionDenied) as error:
                 if isinstance(error, ValidationError):
-                    _apply_errors(form, error)
+                    form_add_errors(form, error)
                 else:
                     form.add_error(None, str(error))
             else:
@@ -665,7 +657,7 @@ def request_reclassify(request: HttpRequest, reference: str) -> HttpResponse:
                     ),
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                form_add_errors(form, error)
             else:
                 messages.success(request, _("La requête a été reclassée."))
                 try:

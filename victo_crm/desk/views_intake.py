@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from victo_crm.accounts.models import User
+from victo_crm.core.errors import form_add_errors
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_search
 from victo_crm.service_requests.models import FieldDatatype, RequestType, RequestTypeField
@@ -114,19 +115,9 @@ def on_behalf(request: HttpRequest) -> HttpResponse:
                 language=citizen.preferred_language if citizen else "fr",
             )
         except ValidationError as error:
-            for name, msgs in error.message_dict.items():
-                if name.startswith("field_values."):
-                    code = name.split(".", 1)[1]
-                    for row in type_fields:
-                        if row["field"].code == code:
-                            row["errors"] = msgs
-                    form.add_error(None, msgs)
-                elif name in form.fields:
-                    form.add_error(name, msgs)
-                elif name == "location":
-                    form.add_error("address_query", msgs)
-                else:
-                    form.add_error(None, msgs)
+            for row in type_fields:  # each type's field shows its own messages too
+                row["errors"] = error.message_dict.get(f"field_values.{row['field'].code}")
+            form_add_errors(form, error, {"location": "address_query", "field_values.": None})
             status = 400
         else:
             messages.success(

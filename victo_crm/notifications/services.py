@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from victo_crm.core.errors import is_broker_error
 from victo_crm.core.models import localized
 
 from .channels import DeliveryError, PermanentDeliveryError, SkipDeliveryError, get_channel
@@ -485,16 +486,10 @@ def _publish(ids: list[int]) -> None:
         try:
             deliver_notifications.delay(chunk)
         except Exception as error:
-            if settings.CELERY_TASK_ALWAYS_EAGER and not _is_broker_error(error):
+            if settings.CELERY_TASK_ALWAYS_EAGER and not is_broker_error(error):
                 raise
             # The rows are in the database: the relay will queue them when the broker is back.
             logger.warning("could not queue %d notifications: %s", len(chunk), error)
-
-
-def _is_broker_error(error: Exception) -> bool:
-    from kombu.exceptions import OperationalError
-
-    return isinstance(error, OperationalError | ConnectionError | OSError)
 
 
 def queue_delivery(ids: Iterable[int]) -> None:

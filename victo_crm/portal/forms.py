@@ -43,11 +43,12 @@ class PortalForm(forms.Form):
         super().full_clean()
         self.mark_errors()
 
-    def add_service_error(self, field: str | None, messages: list[str]) -> None:
-        target = field if field in self.fields else None
-        for message in messages:
-            self.add_error(target, message)
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
         self.mark_errors()
+
+    def add_service_error(self, field: str | None, messages: list[str]) -> None:
+        self.add_error(field if field in self.fields else None, messages)
 
 
 class TypeSearchForm(forms.Form):

@@ -18,13 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from victo_crm.accounts import selectors as account_selectors
 from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import Channel, ConsentPurpose, Topic
+from victo_crm.core.errors import form_add_errors
 from victo_crm.notifications.models import PushDevice
 from victo_crm.portal import ratelimit
 from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
 from victo_crm.privacy import services as privacy_services
 
-from .common import citizen_required, error_dict, error_messages, me, private
+from .common import citizen_required, me, private
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,8 +47,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     preferred_language=data["preferred_language"],
                 )
             except ValidationError as error:
-                for key, msgs in error_dict(error).items():
-                    form.add_service_error("address_query" if key == "address" else key, msgs)
+                form_add_errors(form, error, {"address": "address_query"})
             else:
                 messages.success(request, _("Votre profil est à jour."))
                 response = redirect("portal:profile")
@@ -94,7 +94,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         try:
             account_services.user_preferences_set(user=user, preferences=chosen)
         except ValidationError as exc:
-            error = " ".join(error_messages(exc))
+            error = " ".join(exc.messages)
         else:
             messages.success(request, _("Vos préférences sont enregistrées."))
             return redirect("portal:preferences")
@@ -164,7 +164,7 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
             name=str(payload.get("name") or ""),
         )
     except ValidationError as error:
-        detail = " ".join(error_messages(error))
+        detail = " ".join(error.messages)
         return _push_error(
             _("Cet appareil n’a pas pu être inscrit aux notifications : %(detail)s")
             % {"detail": detail},
@@ -253,8 +253,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
                     password=form.cleaned_data["password"],
                 )
             except ValidationError as error:
-                for key, msgs in error_dict(error).items():
-                    form.add_service_error(key, msgs)
+                form_add_errors(form, error)
             else:
                 logout(request)
                 messages.success(

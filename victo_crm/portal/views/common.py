@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -79,17 +78,6 @@ def private(*methods: str, signed_in: bool = True) -> Callable[[View], View]:
 def me(request: HttpRequest) -> User:
     """The signed-in person (the decorators above have checked there is one)."""
     return cast("User", request.user)
-
-
-def error_dict(error: ValidationError) -> dict[str | None, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {key: list(value) for key, value in error.message_dict.items()}
-    return {None: list(error.messages)}
-
-
-def error_messages(error: ValidationError) -> list[str]:
-    """Every message of a service's refusal, whatever field it names."""
-    return [text for texts in error_dict(error).values() for text in texts]
 
 
 def sla_words(request_type: RequestType) -> str:

@@ -25,7 +25,7 @@ from victo_crm.service_requests.models import (
     ServiceRequest,
 )
 
-from .common import citizen_required, error_messages, me, private, sla_words
+from .common import citizen_required, me, private, sla_words
 
 STATUSES = {"ouvertes": portal_selectors.OPEN, "fermees": portal_selectors.CLOSED}
 
@@ -147,7 +147,7 @@ def _citizen_action(
         try:
             act(form.cleaned_data)
         except ValidationError as error:
-            form.add_service_error(field, error_messages(error))
+            form.add_service_error(field, error.messages)
         except PermissionDenied as error:
             form.add_service_error(field, [str(error)])
         else:
@@ -182,7 +182,7 @@ def add_photos(request: HttpRequest, reference: str) -> HttpResponse:
             photos=request.FILES.getlist("photos"),
         )
     except ValidationError as error:
-        errors = error_messages(error)
+        errors = error.messages
         return _render_detail(request, sr, status=400, photo_errors=errors)
     except PermissionDenied as error:
         return _render_detail(request, sr, status=400, photo_errors=[str(error)])

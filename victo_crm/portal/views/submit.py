@@ -28,6 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from victo_crm.core.errors import form_add_errors
 from victo_crm.notifications.selectors import acknowledged_by_email
 from victo_crm.places.selectors import address_search
 from victo_crm.portal.emails import send_tracking_link
@@ -49,7 +50,7 @@ from victo_crm.service_requests.uploads import (
     uploads_found,
 )
 
-from .common import error_dict, error_messages, friendly_404, me, private, sla_words, town_centre
+from .common import friendly_404, me, private, sla_words, town_centre
 
 logger = logging.getLogger(__name__)
 
@@ -157,19 +158,12 @@ def location(request: HttpRequest, code: str) -> HttpResponse:
 
 def _service_errors_to_form(form: DetailsForm, error: ValidationError) -> list[str]:
     """Put each service message next to its field; return the photo messages."""
-    photo_errors: list[str] = []
-    for key, messages_ in error_dict(error).items():
-        if key == "photos":
-            photo_errors.extend(messages_)
-        elif key and key.startswith("field_values."):
-            form.add_service_error(f"field_{key.split('.', 1)[1]}", messages_)
-        elif key == "contact":
-            form.add_service_error("contact_email", messages_)
-        elif key in ("address", "location", "location_text"):
-            form.add_service_error(None, messages_)
-        else:
-            form.add_service_error(key, messages_)
-    return photo_errors
+    named = error.message_dict if hasattr(error, "error_dict") else {}
+    photos = named.pop("photos", [])
+    rename: dict[str, str | None] = {"field_values.": "field_", "contact": "contact_email"}
+    rename.update(dict.fromkeys(("address", "location", "location_text"), None))
+    form_add_errors(form, ValidationError(named) if named else error, rename)
+    return photos
 
 
 def _json(data: dict[str, Any], status: int) -> JsonResponse:
@@ -552,7 +546,7 @@ def follow(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         service_request_follow(request=service_request, user=me(request))
     except ValidationError as error:
-        for message in error_messages(error):
+        for message in error.messages:
             messages.error(request, message)
         return redirect("portal:my_requests")
     messages.success(
