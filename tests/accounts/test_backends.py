@@ -1,4 +1,4 @@
-"""The authentication backends load the signed-in user with one written-out statement."""
+"""The authentication backends load the signed-in user in one query."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ HOLDS_GRANTS_ATTRIBUTE = "victo_holds_grants"
 def holds_grants(user: User) -> bool:
     """Whether the user belongs to a group or holds a permission of their own.
 
-    The backends read it with the user (``backends.OneStatementUser``), so a page costs no
+    The backends read it with the user (``backends.OneQueryUser``), so a page costs no
     query for it; a user loaded another way costs one."""
     value = getattr(user, HOLDS_GRANTS_ATTRIBUTE, None)
     if value is None:

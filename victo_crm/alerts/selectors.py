@@ -14,7 +14,7 @@ from django.utils import timezone
 from victo_crm.accounts.preferences import DEFAULTS
 from victo_crm.core.text import fold
 from victo_crm.notifications.models import NotificationChannel
-from victo_crm.notifications.preferences import PreferenceBook, among
+from victo_crm.notifications.preferences import PreferenceBook
 from victo_crm.places.geometry import bbox_around, distance_m
 from victo_crm.places.models import Address
 
@@ -194,16 +194,14 @@ def notice_recipients(notice: Notice, user_ids: Sequence[int]) -> list[Recipient
     subscribed: dict[int, set[str]] = defaultdict(set)
     for uid, channels in (
         audience_subscriptions(notice)
-        .filter(among("user_id", user_ids))
+        .filter(user_id__in=user_ids)
         .values_list("user_id", "channels")
     ):
         subscribed[uid].update(channels or [])
-    residents = set(
-        audience_residents(notice).filter(among("pk", user_ids)).values_list("pk", flat=True)
-    )
+    residents = set(audience_residents(notice).filter(pk__in=user_ids).values_list("pk", flat=True))
     people = {
         pk: (email, lang)
-        for pk, email, lang in User.objects.filter(among("pk", user_ids)).values_list(
+        for pk, email, lang in User.objects.filter(pk__in=user_ids).values_list(
             "pk", "email", "preferred_language"
         )
     }

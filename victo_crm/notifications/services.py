@@ -596,35 +596,24 @@ def _deliver_in_app(items: list[Notification]) -> DeliveryReport:
 
 
 def _claim(items: list[Notification]) -> set[int]:
-    """Claim a batch with one conditional UPDATE (pending → sending) that returns the rows
-    it changed: a row another worker claimed first, or finished, is not pending any more and
-    is left out, so each row is sent by one worker only, however many tasks name it."""
-    from django.db import connection
-
+    """Claim a batch (pending → sending): the rows still pending are locked, skipping those
+    another worker is claiming at that moment, then moved on. A row another worker claimed
+    first, or finished, is not pending any more and is left out, so each row is sent by one
+    worker only, however many tasks name it. (SQLite takes no row locks: its transactions
+    write one at a time.)"""
     ids = [r.pk for r in items]
     if not ids:
         return set()
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    sending, pending = NotificationStatus.SENDING.value, NotificationStatus.PENDING.value
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - the model's table
-                "WHERE id = ANY(%s) AND status = %s RETURNING id",
-                [sending, timezone.now(), ids, pending],
-            )
-            return {int(pk) for (pk,) in cursor.fetchall()}
-        claimed: set[int] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - the model's table
-                f"WHERE id IN ({marks}) AND status = %s RETURNING id",
-                [sending, timezone.now(), *chunk, pending],
-            )
-            claimed.update(int(pk) for (pk,) in cursor.fetchall())
-        return claimed
+    with transaction.atomic():
+        claimed = set(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=NotificationStatus.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=claimed).update(
+            status=NotificationStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    return claimed
 
 
 def _mark_sent(ids: list[int]) -> None:

@@ -11,11 +11,10 @@ import posixpath
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Field, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,9 +46,6 @@ OPEN = "open"
 CLOSED = "closed"
 
 
-_FOLLOWED = f'SELECT "request_id" FROM "{RequestFollower._meta.db_table}" WHERE "user_id" = %s'  # noqa: S608
-
-
 def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[ServiceRequest]:
     """The citizen's own requests and those they follow, newest first.
 
@@ -60,9 +56,7 @@ def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[S
     # The followed ids as a literal list (a citizen follows a handful): PostgreSQL then
     # combines the (citizen, -created_at) and primary-key indexes instead of walking the
     # whole table in date order, which a subquery in an OR made it do.
-    with connection.cursor() as cursor:
-        cursor.execute(_FOLLOWED, [user.pk])
-        followed = [row[0] for row in cursor.fetchall()]
+    followed = list(RequestFollower.objects.filter(user=user).values_list("request_id", flat=True))
     qs = (
         ServiceRequest.objects.filter(Q(citizen=user) | Q(pk__in=followed))
         .select_related("request_type", "state")
@@ -75,44 +69,10 @@ def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[S
     return qs
 
 
-# A request's page (portal and API) is the most frequent read after the list. Its statements
-# are written out once, with the models' own table names, and loaded by ``Model.objects.raw``:
-# the same instances as the ORM's (``SELECT *`` maps every column by name, converters
-# included), without compiling a query on every call, which cost about a third of the API's
-# detail. tests/portal/test_selectors.py holds them to the ORM's results.
-def _select(model: type[Any], where: str, order_by: str = "") -> str:
-    table = model._meta.db_table
-    return f'SELECT * FROM "{table}" WHERE {where}' + (f" ORDER BY {order_by}" if order_by else "")  # noqa: S608
-
-
-_REQUEST_BY = {
-    "reference": _select(ServiceRequest, '"reference" = %s'),
-    "public_id": _select(ServiceRequest, '"public_id" = %s'),
-    # Not declared unique (a random token's hash): the first, as ``.first()`` would.
-    "tracking_token_hash": _select(ServiceRequest, '"tracking_token_hash" = %s', '"id"'),
-}
-_ADDRESS = _select(Address, '"id" = %s')
-_PUBLIC_EVENTS = _select(RequestEvent, '"request_id" = %s AND "is_public"', '"created_at", "id"')
-_PUBLIC_PHOTOS = _select(Attachment, '"request_id" = %s AND "is_public"', '"created_at", "id"')
-
-
-def _raw(model: type[Any], sql: str, params: list[Any]) -> list[Any]:
-    return list(model._default_manager.raw(sql, params))
-
-
-def _request_with_address(column: str, value: Any) -> ServiceRequest | None:
-    """One request by a column of ``_REQUEST_BY``, with its address (what
-    ``select_related("address").filter(...).first()`` gives, without the ORM's compilation;
-    the address by a second statement, only when there is one)."""
-    field = cast("Field[Any, Any]", ServiceRequest._meta.get_field(column))
-    found = _raw(ServiceRequest, _REQUEST_BY[column], [field.get_db_prep_value(value, connection)])
-    if not found:
-        return None
-    request: ServiceRequest = found[0]
-    if request.address_id is not None:
-        address = _raw(Address, _ADDRESS, [request.address_id])
-        ServiceRequest.address.field.set_cached_value(request, address[0] if address else None)
-    return request
+def _request_with_address(**lookup: Any) -> ServiceRequest | None:
+    """One request with its address, in one query (the first by id: a tracking token's hash
+    is not declared unique)."""
+    return ServiceRequest.objects.select_related("address").filter(**lookup).order_by("pk").first()
 
 
 def with_configuration(request: ServiceRequest) -> ServiceRequest:
@@ -145,8 +105,7 @@ def request_for_citizen_or_404(
             lookup = {"public_id": uuid.UUID(str(public_id))}
         except ValueError:
             raise Http404 from None
-    [(column, value)] = lookup.items()
-    request = _request_with_address(column, value)
+    request = _request_with_address(**lookup)
     if request is None:
         raise Http404
     with_configuration(request)
@@ -165,7 +124,7 @@ def request_for_guest_token_or_404(token: str) -> ServiceRequest:
     token = (token or "").strip()
     if not token or len(token) > 100:
         raise Http404
-    request = _request_with_address("tracking_token_hash", hash_token(token))
+    request = _request_with_address(tracking_token_hash=hash_token(token))
     if request is None:
         raise Http404
     with_configuration(request)
@@ -205,7 +164,7 @@ def public_timeline(
     if known is not None:
         events = [event for event in known[0] if event.is_public]
     else:
-        events = _raw(RequestEvent, _PUBLIC_EVENTS, [request.pk])
+        events = list(request.events.filter(is_public=True).order_by("created_at", "pk"))
     config = catalogue()
     to_state = RequestEvent._meta.get_field("to_state")
     for event in events:
@@ -214,7 +173,9 @@ def public_timeline(
     photos_by_event: dict[int | None, list[Attachment]] = {}
     if not for_follower:
         attachments = (
-            known[1] if known is not None else _raw(Attachment, _PUBLIC_PHOTOS, [request.pk])
+            known[1]
+            if known is not None
+            else request.attachments.filter(is_public=True).order_by("created_at", "pk")
         )
         for attachment in attachments:
             photos_by_event.setdefault(attachment.event_id, []).append(attachment)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from wagtail.models import Locale, Page, PageViewRestriction, Site, get_page_models
-from wagtail.search.backends import get_search_backend
-from wagtail.search.backends.database.postgres.postgres import PostgresSearchBackend
-from wagtail.search.backends.database.postgres.weights import get_sql_weights
+from wagtail.models import Locale, Page, PageViewRestriction, Site
 
 from victo_crm.core.models import localized
 from victo_crm.service_requests.models import RequestType
@@ -61,11 +56,11 @@ def latest_news(*, locale: Locale, limit: int = 3) -> list[Page]:
 
 # --- Search -----------------------------------------------------------------------------------
 #
-# A search page costs one SQL statement for its pages on PostgreSQL: the page of results
-# with the total (a window count) in one pass over Wagtail's index (a GIN index on the
-# title and body vectors, migration 0002, finds the rows). Cards (title, URL, summary) and
-# the request types are computed once per generation, so no result needs its specific page
-# loaded once it has been shown.
+# Wagtail's own search (its database backend: PostgreSQL full-text search, SQLite FTS5) over
+# the live, public pages of a language. On PostgreSQL a GIN index on the title and body
+# vectors (migration 0002) finds the rows. Cards (title, URL, summary) and the request types
+# are computed once per generation, so a page of results costs Wagtail's two queries (the
+# count, then the page of results) and no page needs loading once it has been shown.
 
 RESULTS_PER_PAGE = 10
 
@@ -113,35 +108,14 @@ def page_cards(ids: list[int], *, request: HttpRequest | None = None) -> list[Pa
 
 
 class PageHits:
-    """The pages matching a search, for a Paginator: counting fetches the expected page of
-    results along with the total, so the paginator's count and slice cost one query."""
+    """Wagtail's search results as cards, for a Paginator (which counts, then slices)."""
 
-    def __init__(
-        self,
-        fetch: Callable[[int, int], tuple[list[int], int]],
-        *,
-        page_number: int = 1,
-        per_page: int = RESULTS_PER_PAGE,
-        request: HttpRequest | None = None,
-    ) -> None:
-        self._fetch = fetch
+    def __init__(self, results: Any, *, request: HttpRequest | None = None) -> None:
+        self._results = results
         self._request = request
-        self._window = ((page_number - 1) * per_page, per_page)
-        self._ids: list[int] | None = None
-        self._total: int | None = None
-
-    def _load(self, offset: int, limit: int) -> list[int]:
-        ids, total = self._fetch(offset, limit)
-        if ids or offset == 0:
-            self._total = total
-        elif self._total is None:
-            self._total = self._fetch(0, 1)[1]  # past the end: count again
-        return ids
 
     def count(self) -> int:
-        if self._total is None:
-            self._ids = self._load(*self._window)
-        return self._total or 0
+        return self._results.count()
 
     def __len__(self) -> int:
         return self.count()
@@ -158,107 +132,23 @@ class PageHits:
     def __getitem__(self, index: int | slice) -> PageCard | list[PageCard]:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        offset, limit = self._window
-        start = index.start or 0
-        stop = index.stop if index.stop is not None else start + limit
-        if self._ids is not None and offset <= start and stop <= offset + limit:
-            ids = self._ids[start - offset : stop - offset]
-        else:
-            ids = self._load(start, stop - start)
-        return page_cards(ids, request=self._request)
+        if index.stop is not None and index.stop <= (index.start or 0):
+            return []
+        return page_cards([page.pk for page in self._results[index]], request=self._request)
 
 
-def search_pages(
-    query: str, *, language: str, page_number: int = 1, request: HttpRequest | None = None
-) -> PageHits:
+def search_pages(query: str, *, language: str, request: HttpRequest | None = None) -> PageHits:
     """Live, public pages of one language matching every word of the query, best first;
     when no page has every word, pages with any of them."""
     words = terms(query)
     home = home_for(language)
     if not words or home is None:
-        return PageHits(lambda offset, limit: ([], 0), request=request)
-    hits = PageHits(_fetcher(words, "and", home), page_number=page_number, request=request)
-    if len(words) > 1 and not hits.count():
-        hits = PageHits(_fetcher(words, "or", home), page_number=page_number, request=request)
-    return hits
-
-
-def _fetcher(words: list[str], operator: str, home: Page) -> Callable[[int, int], Any]:
-    backend = get_search_backend()
-    if connection.vendor == "postgresql" and isinstance(backend, PostgresSearchBackend):
-        return lambda offset, limit: _postgres_hits(
-            words, operator, home=home, config=backend.config, offset=offset, limit=limit
-        )
-
-    def fetch(offset: int, limit: int) -> tuple[list[int], int]:
-        results = _public_pages(home, inclusive=True).search(" ".join(words), operator=operator)
-        return [page.pk for page in results[offset : offset + limit]], results.count()
-
-    return fetch
-
-
-SEARCH_SQL = """
-    WITH q AS (SELECT to_tsquery(%s::regconfig, %s) AS query)
-    SELECT p.id, COUNT(*) OVER ()
-    FROM wagtailsearch_indexentry e
-    JOIN wagtailcore_page p ON e.object_id = p.id::varchar(50)
-    CROSS JOIN q
-    WHERE e.content_type_id = ANY(%s)
-      AND (e.title || e.body) @@ q.query
-      AND p.live AND p.path LIKE %s AND p.depth >= %s
-      AND NOT (p.path LIKE ANY(%s::text[]))
-    ORDER BY ts_rank(%s::float4[], e.title, q.query) * e.title_norm
-             + ts_rank(%s::float4[], e.body, q.query) DESC,
-             p.id DESC
-    LIMIT %s OFFSET %s
-"""
-
-
-def _postgres_hits(
-    words: list[str], operator: str, *, home: Page, config: str, offset: int, limit: int
-) -> tuple[list[int], int]:
-    """Wagtail's database backend query (same vectors, configuration, weights and rank),
-    written as one statement that also counts. ``words`` are folded ``[a-z0-9]+`` terms."""
-    tsquery = (" & " if operator == "and" else " | ").join(words)
-    weights = get_sql_weights()
-    params = [
-        config,
-        tsquery,
-        _page_content_types(),
-        f"{home.path}%",
-        home.depth,
-        [f"{path}%" for path in restricted_paths()],
-        weights,
-        weights,
-        limit,
-        offset,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(SEARCH_SQL, params)
-        rows = cursor.fetchall()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
-
-
-def _page_content_types() -> list[int]:
-    return memo(
-        "page-content-types",
-        lambda: [ct.pk for ct in ContentType.objects.get_for_models(*get_page_models()).values()],
-    )
-
-
-AUTOCOMPLETE_SQL = """
-    WITH q AS (SELECT to_tsquery(%s::regconfig, %s) AS query)
-    SELECT p.id
-    FROM wagtailsearch_indexentry e
-    JOIN wagtailcore_page p ON e.object_id = p.id::varchar(50)
-    CROSS JOIN q
-    WHERE e.content_type_id = ANY(%s)
-      AND e.autocomplete @@ q.query
-      AND p.live AND p.path LIKE %s AND p.depth > %s
-      AND NOT (p.path LIKE ANY(%s::text[]))
-    ORDER BY ts_rank(%s::float4[], e.autocomplete, q.query) DESC, p.id DESC
-    LIMIT %s
-"""
+        return PageHits(Page.objects.none())
+    pages = _public_pages(home, inclusive=True)
+    results = pages.search(" ".join(words), operator="and")
+    if len(words) > 1 and not results.count():
+        results = pages.search(" ".join(words), operator="or")
+    return PageHits(results, request=request)
 
 
 def autocomplete_pages(
@@ -270,28 +160,8 @@ def autocomplete_pages(
     home = home_for(language)
     if not words or home is None:
         return []
-    backend = get_search_backend()
-    if connection.vendor == "postgresql" and isinstance(backend, PostgresSearchBackend):
-        # Wagtail's autocomplete query (prefix on the last word, its configuration, weights
-        # and rank), as one statement returning ids only.
-        weights = get_sql_weights()
-        params = [
-            backend.autocomplete_config,
-            " & ".join([*words[:-1], f"{words[-1]}:*"]),
-            _page_content_types(),
-            f"{home.path}%",
-            home.depth,
-            [f"{path}%" for path in restricted_paths()],
-            weights,
-            limit,
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(AUTOCOMPLETE_SQL, params)
-            ids = [row[0] for row in cursor.fetchall()]
-    else:
-        results = _public_pages(home, inclusive=False).autocomplete(" ".join(words), operator="and")
-        ids = [page.pk for page in results[:limit]]
-    return page_cards(ids, request=request)
+    results = _public_pages(home, inclusive=False).autocomplete(" ".join(words), operator="and")
+    return page_cards([page.pk for page in results[:limit]], request=request)
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def search(request: HttpRequest) -> HttpResponseBase:
     closest: list[selectors.RequestTypeMatch] = []
     if query:
         number = _page_number(request.GET.get("page"))
-        hits = selectors.search_pages(query, language=language, page_number=number, request=request)
+        hits = selectors.search_pages(query, language=language, request=request)
         page_obj = Paginator(hits, selectors.RESULTS_PER_PAGE).get_page(number)
         types = selectors.search_request_types(query, language=language)
         if not types and not page_obj.object_list:
