@@ -425,6 +425,10 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Courriel")
 
 
+# What the open-request indexes cover (see ServiceRequest.Meta).
+OPEN = models.Q(closed_at__isnull=True)
+
+
 class ServiceRequest(TimeStampedModel):
     """A complaint or request from a citizen or a guest."""
 
@@ -550,7 +554,11 @@ class ServiceRequest(TimeStampedModel):
         verbose_name_plural = _("requêtes")
         ordering = ("-created_at",)
         # Every index costs each submission and each change: one per way the requests are
-        # read. The desk's partial queue indexes and (created_at, id) are in migration 0004.
+        # read. "Open" is ``closed_at IS NULL`` (the workflow engine sets ``closed_at``
+        # exactly when a request reaches a final state), so the indexes of open requests stay
+        # small as closed ones pile up; lists are keyset paginated on (created_at, id), hence
+        # the id. The desk's full-text index (a GIN on ``search_document``, PostgreSQL only)
+        # is in migration 0004 with the trigger that fills the column.
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="service_request_reference_key")
         ]
@@ -576,6 +584,47 @@ class ServiceRequest(TimeStampedModel):
             models.Index(fields=["assignee", "-created_at"]),
             models.Index(fields=["due_at"]),
             models.Index(fields=["request_type", "-created_at"]),
+            # The desk's queues (desk.selectors.desk_queue) and its date-ordered search.
+            models.Index(
+                fields=["team", "-created_at", "-id"], condition=OPEN, name="desk_open_team_created"
+            ),
+            models.Index(
+                fields=["team", "-created_at", "-id"],
+                condition=OPEN & models.Q(assignee__isnull=True),
+                name="desk_open_unassigned_created",
+            ),
+            # team_id included: "mine" is also limited to the agent's teams, and its capped
+            # count then reads the index alone (PostgreSQL; SQLite has no covering indexes).
+            models.Index(
+                fields=["assignee", "-created_at", "-id"],
+                include=["team"],
+                condition=OPEN,
+                name="desk_open_assignee_created",
+            ),
+            models.Index(
+                fields=["team", "-priority", "-created_at", "-id"],
+                condition=OPEN,
+                name="desk_open_team_priority",
+            ),
+            models.Index(
+                fields=["team", "due_at", "id"], condition=OPEN, name="desk_open_team_due"
+            ),
+            models.Index(
+                fields=["team", "-citizen_updated_at", "-id"],
+                condition=OPEN,
+                name="desk_open_team_citizen",
+            ),
+            models.Index(fields=["-created_at", "-id"], name="desk_created_id"),
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(closed_at__isnull=False),
+                name="desk_closed_at",
+            ),
+            # The citizen's open requests ("My requests", portal and API): most of a long-time
+            # citizen's requests are closed; the closed and "all" lists use (citizen, -created_at).
+            models.Index(
+                fields=["citizen", "-created_at", "-id"], condition=OPEN, name="portal_citizen_open"
+            ),
         ]
 
     def __str__(self) -> str:

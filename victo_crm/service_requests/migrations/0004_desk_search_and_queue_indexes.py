@@ -1,10 +1,5 @@
 """Indexes for the staff desk at a million requests (issue 4).
 
-Queues list *open* requests, and "open" is ``closed_at IS NULL`` (the workflow engine sets
-``closed_at`` exactly when a request reaches a final state), so partial indexes on open
-requests stay small as closed requests pile up. Lists are keyset paginated on
-(created_at, id), hence the id in each index.
-
 On PostgreSQL, full-text search: ``victo_request_document`` builds a French tsvector of the
 description, contact name, e-mail and phone digits with accents removed (``unaccent``); a
 trigger stores it in ``search_document`` on every insert and update (so the services, the
@@ -14,40 +9,13 @@ not a French stemming of each row. ``unaccent`` is only STABLE, so it is wrapped
 IMMUTABLE SQL function; the dictionary is named explicitly so the result never depends on
 the search_path. On SQLite the column stays empty: the desk searches a folded text there.
 
-These indexes are not in the models' Meta (partial and DESC indexes are written by hand), so
-``makemigrations`` does not see them: this file is their only definition.
+The queue indexes first written here (partial, descending) are declared in
+``ServiceRequest.Meta.indexes`` and created by migration 0014 (which keeps those a database
+migrated earlier already has).
 """
 
 import django.contrib.postgres.search
 from django.db import migrations
-
-QUEUE_INDEXES = [
-    (
-        "desk_open_team_created",
-        "(team_id, created_at DESC, id DESC) WHERE closed_at IS NULL",
-    ),
-    (
-        "desk_open_unassigned_created",
-        "(team_id, created_at DESC, id DESC) WHERE closed_at IS NULL AND assignee_id IS NULL",
-    ),
-    (
-        # team_id included: "mine" is also limited to the agent's teams, and its capped
-        # count then reads the index alone.
-        "desk_open_assignee_created",
-        "(assignee_id, created_at DESC, id DESC) INCLUDE (team_id) WHERE closed_at IS NULL",
-    ),
-    (
-        "desk_open_team_priority",
-        "(team_id, priority DESC, created_at DESC, id DESC) WHERE closed_at IS NULL",
-    ),
-    ("desk_open_team_due", "(team_id, due_at, id) WHERE closed_at IS NULL"),
-    (
-        "desk_open_team_citizen",
-        "(team_id, citizen_updated_at DESC, id DESC) WHERE closed_at IS NULL",
-    ),
-    ("desk_created_id", "(created_at DESC, id DESC)"),
-    ("desk_closed_at", "(closed_at) WHERE closed_at IS NOT NULL"),
-]
 
 TABLE = "service_requests_servicerequest"
 
@@ -105,23 +73,15 @@ POSTGRES_SEARCH_REVERSE = [
 
 
 def forwards(apps, schema_editor):
-    execute = schema_editor.execute
-    postgres = schema_editor.connection.vendor == "postgresql"
-    for name, definition in QUEUE_INDEXES:
-        if not postgres:  # SQLite has no covering indexes
-            definition = definition.replace(" INCLUDE (team_id)", "")
-        execute(f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} {definition}")
-    if postgres:
+    if schema_editor.connection.vendor == "postgresql":
         for statement in POSTGRES_SEARCH:
-            execute(statement)
+            schema_editor.execute(statement)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for statement in POSTGRES_SEARCH_REVERSE:
             schema_editor.execute(statement)
-    for name, _definition in QUEUE_INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
