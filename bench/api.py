@@ -128,7 +128,7 @@ def prepare() -> dict[str, Any]:
         )
         row = cursor.fetchone()
     if row is None:
-        raise SystemExit("No citizen with 20 requests: run manage.py generate_load_data first.")
+        raise SystemExit("No citizen with 20 requests: run bench/generate_load_data.py first.")
     user = User.objects.get(pk=row[0])
     engine = import_module(settings.SESSION_ENGINE)
     session = engine.SessionStore()

@@ -7,7 +7,7 @@ Prepare the database once:
 
     createdb victo_desk_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/victo_desk_bench
-    manage.py migrate && manage.py load_demo && manage.py generate_load_data --requests 1000000
+    manage.py migrate && manage.py load_demo && bench/generate_load_data.py --requests 1000000
 
 Each page is requested through Django's test client in this process, so the time measured
 is the server's (URL routing, views, queries, templates), not the network's. The agent of

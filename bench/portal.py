@@ -1,7 +1,7 @@
 """Server time and SQL queries of the portal's two busiest pages: My requests and a request.
 
 Runs in-process with Django's test client against the database of DATABASE_URL (PostgreSQL
-filled by ``manage.py generate_load_data``), so it measures Django + the database, not the
+filled by ``bench/generate_load_data.py``), so it measures Django + the database, not the
 network. Picks the citizens with the most requests (the worst case for My requests).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/victo_portal_bench \\
@@ -57,7 +57,7 @@ def main() -> None:
         .order_by("-n")[: args.citizens]
     )
     if not busiest:
-        sys.exit("No citizen with requests: run manage.py generate_load_data first.")
+        sys.exit("No citizen with requests: run bench/generate_load_data.py first.")
     print(f"citizens: {len(busiest)}, requests each: {busiest[-1].n}–{busiest[0].n}")
     from victo_crm.portal.selectors import my_requests_page
 

@@ -246,7 +246,7 @@ def bench_submissions(count: int, concurrency: list[int]) -> list[Figure]:
 
 
 def bench_generator(requests: int) -> Any:
-    from victo_crm.service_requests.loadgen import generate_load_data
+    from bench.loadgen import generate_load_data
 
     print(f"generate_load_data --requests {requests}:", flush=True)
     report = generate_load_data(requests=requests, progress=lambda line: print(line, flush=True))

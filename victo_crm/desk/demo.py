@@ -10,8 +10,9 @@ events and the outbox are what they would be. Two demo-only steps follow, and on
 - the notifications this history wrote are marked "not sent" in the same transaction, before
   the delivery that would run on commit: it is history, nobody is e-mailed.
 
-The texts, names and field values come from the load-data generator's realism tables
-(``service_requests.loadgen``), so both describe the same town. A fixed random seed gives the
+The texts, names and field values come from the demo texts
+(``service_requests/data/demo_texts.json``), which the benchmarks' load generator writes
+too, so both describe the same town. A fixed random seed gives the
 same story at every load; a demo citizen's requests mark the history as loaded, so running
 ``load_demo`` again adds nothing.
 """
@@ -37,8 +38,7 @@ from victo_crm.accounts.models import User
 from victo_crm.notifications.models import Notification, NotificationStatus
 from victo_crm.places.models import Address
 from victo_crm.service_requests import citizen as citizen_actions
-from victo_crm.service_requests.loadgen import realism
-from victo_crm.service_requests.loadgen.snapshot import _field_maker
+from victo_crm.service_requests.demo import demo_texts, field_value_maker, fold_name
 from victo_crm.service_requests.merge import service_requests_merge
 from victo_crm.service_requests.models import (
     Attachment,
@@ -58,6 +58,7 @@ from victo_crm.service_requests.services import (
 )
 
 SEED = 2026
+TEXTS = demo_texts()
 REQUESTS = 250
 DAYS = 180
 CITIZENS = 40
@@ -163,9 +164,9 @@ def _citizens() -> list[User]:
     people = []
     for index in range(CITIZENS):
         english = index % 6 == 5
-        first = rng.choice(realism.FIRST_NAMES_EN if english else realism.FIRST_NAMES)
-        last = rng.choice(realism.LAST_NAMES_EN if english else realism.LAST_NAMES)
-        email = f"{realism.FOLDED[first]}.{realism.FOLDED[last]}.{index}@{CITIZEN_DOMAIN}"
+        first = rng.choice(TEXTS["first_names_en"] if english else TEXTS["first_names"])
+        last = rng.choice(TEXTS["last_names_en"] if english else TEXTS["last_names"])
+        email = f"{fold_name(first)}.{fold_name(last)}.{index}@{CITIZEN_DOMAIN}"
         user = User.objects.create_user(
             email=email,
             password=None,  # demo people who never sign in
@@ -231,7 +232,7 @@ def _live(
     if rng.random() < 0.45 and ending != "recue":
         moment = step(
             lambda: service_request_reply(
-                request=_fresh(request), actor=staff, text=rng.choice(realism.REPLIES)
+                request=_fresh(request), actor=staff, text=rng.choice(TEXTS["replies"])
             ),
             hours=(1, 24),
         )
@@ -239,7 +240,7 @@ def _live(
     if rng.random() < 0.35 and ending != "recue":
         step(
             lambda: service_request_add_note(
-                request=_fresh(request), actor=staff, text=rng.choice(realism.NOTES)
+                request=_fresh(request), actor=staff, text=rng.choice(TEXTS["notes"])
             ),
             hours=(0.5, 12),
         )
@@ -250,7 +251,7 @@ def _live(
             lambda: citizen_actions.service_request_comment(
                 request=_fresh(request),
                 citizen=commenter,
-                text=rng.choice(realism.CITIZEN_COMMENTS),
+                text=rng.choice(TEXTS["citizen_comments"]),
             ),
             hours=(2, 72),
         )
@@ -268,12 +269,12 @@ def _live(
     if ending == "doublon" and closed_at is None:
         # No earlier open request of its type to merge into: marked as a duplicate anyway.
         closed_at = step(
-            lambda: _fire(request, "doublon", staff, comment=realism.COMMENTS["doublon"][0]),
+            lambda: _fire(request, "doublon", staff, comment=TEXTS["comments"]["doublon"][0]),
             hours=(1, 30),
         )
     if ending in ("resolue", "fermee-sans-suite", "rouverte"):
         target = "fermee-sans-suite" if ending == "fermee-sans-suite" else "resolue"
-        comment = rng.choice(realism.COMMENTS.get(target, realism.GENERIC_COMMENTS))
+        comment = rng.choice(TEXTS["comments"].get(target, TEXTS["generic_comments"]))
         closed_at = step(
             lambda: _fire(request, target, staff, comment=comment),
             # Most within the type's target, some late: the dashboard's SLA rate is plausible.
@@ -292,7 +293,7 @@ def _live(
                 request=_fresh(request),
                 citizen=citizen,
                 rating=rng.choice((5, 5, 5, 4, 4, 4, 3, 2, 1)),
-                comment=rng.choice(("", *realism.RATING_COMMENTS)),
+                comment=rng.choice(("", *TEXTS["rating_comments"])),
             ),
             hours=(1, 72),
         )
@@ -302,7 +303,7 @@ def _live(
             lambda: citizen_actions.service_request_reopen(
                 request=_fresh(request),
                 citizen=citizen,
-                reason=rng.choice(realism.COMMENTS["rouverte"]),
+                reason=rng.choice(TEXTS["comments"]["rouverte"]),
             ),
             hours=(2, 48),
         )
@@ -325,20 +326,20 @@ def _submit(
     for f in rtype.fields.all():
         if f.required or rng.random() < 0.5:
             choices = [code for code, _fr, _en in f.parsed_choices()]
-            values[f.code] = _field_maker(f.code, f.datatype, choices, tz)(rng, epoch)
+            values[f.code] = field_value_maker(f.code, f.datatype, choices, tz)(rng, epoch)
     address = Address.objects.get(pk=address_id)
     place = f"devant le {address.civic_number}, {address.street}"
-    template = rng.choice(realism.DESCRIPTIONS.get(rtype.code, realism.GENERIC_DESCRIPTIONS))
+    template = rng.choice(TEXTS["descriptions"].get(rtype.code, TEXTS["generic_descriptions"]))
     description = template.format(
-        lieu=place, depuis=rng.choice(realism.SINCE), type=rtype.name_fr.lower()
+        lieu=place, depuis=rng.choice(TEXTS["since"]), type=rtype.name_fr.lower()
     )
     roll = rng.random()
     kwargs: dict[str, Any] = {}
     if roll < 0.12:
-        first, last = rng.choice(realism.FIRST_NAMES), rng.choice(realism.LAST_NAMES)
+        first, last = rng.choice(TEXTS["first_names"]), rng.choice(TEXTS["last_names"])
         kwargs["contact"] = Contact(
             name=f"{first} {last}",
-            email=f"{realism.FOLDED[first]}.{realism.FOLDED[last]}@{CITIZEN_DOMAIN}",
+            email=f"{fold_name(first)}.{fold_name(last)}@{CITIZEN_DOMAIN}",
             phone=f"819 75{rng.randint(0, 9)}-{rng.randint(1000, 9999)}",
         )
         kwargs["channel"] = rng.choice((Channel.PHONE, Channel.COUNTER, Channel.WEB))

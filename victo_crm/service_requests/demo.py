@@ -8,19 +8,30 @@ in English, and with a straight apostrophe beside the typographic one (search fo
 accents, not quotes); a type without ``public_visibility`` publishes nothing, and a
 ``sensitive`` one (a neighbour, noise, parking) is never published and its positions are
 coarsened; a field's ``choices`` are ``[code, libellé français, English label]``.
+
+``data/demo_texts.json`` holds what the demo history (``desk.demo``) and the benchmarks'
+load generator (``bench/loadgen``) write in requests: names, descriptions by type,
+replies, notes and comments, so both describe the same town.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
+import random
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from victo_crm.accounts.demo import load_demo_teams
 from victo_crm.service_requests.models import (
+    FieldDatatype,
     Priority,
     PublicVisibility,
     RequestGroup,
@@ -31,12 +42,88 @@ from victo_crm.service_requests.models import (
 
 DEFAULT_WORKFLOW = "default"
 CATALOGUE_FILE = Path(__file__).parent / "data" / "demo_catalogue.json"
+TEXTS_FILE = Path(__file__).parent / "data" / "demo_texts.json"
 
 
 @cache
 def demo_catalogue() -> dict[str, Any]:
     """The file's groups and request types, as written."""
     return json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def demo_texts() -> dict[str, Any]:
+    """The file's texts: each list as a tuple (``first_names`` joins the two lists of first
+    names), ``descriptions`` and ``comments`` by request type or state code."""
+    data = json.loads(TEXTS_FILE.read_text(encoding="utf-8"))
+    texts: dict[str, Any] = {
+        key: {code: tuple(items) for code, items in value.items()}
+        if isinstance(value, dict)
+        else tuple(value)
+        for key, value in data.items()
+    }
+    texts["first_names"] = texts["first_names_f"] + texts["first_names_m"]
+    return texts
+
+
+def fold_name(text: str) -> str:
+    """A name as it appears in a made-up e-mail address: ``Marie-Ève`` → ``marie-eve``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(c for c in plain.replace(" ", "-") if c.isalnum() or c == "-")
+
+
+FieldMaker = Callable[[random.Random, int], Any]
+
+
+def field_value_maker(code: str, datatype: str, choices: Sequence[str], tz: ZoneInfo) -> FieldMaker:
+    """A function giving a plausible stored value of one custom field, from a random
+    generator and the moment of the request (a POSIX timestamp)."""
+    short, long = demo_texts()["short_texts"], demo_texts()["long_texts"]
+    if datatype == FieldDatatype.SINGLE:
+        # The first choices of a list are usually the common ones.
+        cum = [sum(range(len(choices), len(choices) - i - 1, -1)) for i in range(len(choices))]
+        return lambda rng, _t: _weighted(rng, choices, cum)
+    if datatype == FieldDatatype.MULTI:
+
+        def multi(rng: random.Random, _t: int) -> list[str]:
+            count = min(len(choices), 1 if rng.random() < 0.7 else rng.randint(2, 3))
+            return rng.sample(list(choices), count)
+
+        return multi
+    if datatype == FieldDatatype.NUMBER:
+        if code.startswith("nombre"):
+            return lambda rng, _t: _weighted(rng, (1, 2, 3, 4, 5), (50, 75, 87, 95, 100))
+        return lambda rng, _t: rng.randint(1, 10)
+    if datatype == FieldDatatype.DATE:
+        if "travaux" in code:  # a planned date: after the question
+            return lambda rng, t: _local_date(t + rng.randint(7, 90) * 86400, tz)
+        return lambda rng, t: _local_date(t - rng.randint(0, 14) * 86400, tz)
+    if datatype == FieldDatatype.DATETIME:
+        return lambda rng, t: (
+            datetime.fromtimestamp(t - rng.randint(600, 48 * 3600), tz)
+            .replace(second=0)
+            .isoformat()
+        )
+    if datatype == FieldDatatype.TEXT:
+        return lambda rng, _t: rng.choice(long)
+    if "poteau" in code:
+        return lambda rng, _t: str(rng.randint(1000, 99999))
+    if "immatriculation" in code:
+        letters = "ABCDEFGHJKLMNPRSTVWXYZ"
+        return lambda rng, _t: ("".join(rng.choices(letters, k=3)) + f" {rng.randint(0, 9999):04d}")
+    if "serie" in code:
+        return lambda rng, _t: str(rng.randint(1_000_000, 9_999_999))
+    return lambda rng, _t: rng.choice(short)
+
+
+def _weighted(rng: random.Random, items: Sequence[Any], cum: Sequence[float]) -> Any:
+    """One item by cumulative weights, like rng.choices(k=1) without building a list."""
+    return items[bisect.bisect(cum, rng.random() * cum[-1])]
+
+
+def _local_date(epoch: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(epoch, tz).date().isoformat()
 
 
 @transaction.atomic

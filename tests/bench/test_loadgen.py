@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
+from bench.generate_load_data import main as generate_load_data_script
+from bench.loadgen import LoadDataError, generate_load_data
 from tests.conftest import CENTRE_LAT, CENTRE_LON, make_user
 from victo_crm.accounts import roles
 from victo_crm.accounts.models import Team, User
@@ -27,7 +28,6 @@ from victo_crm.places.models import Address, Zone
 from victo_crm.places.services import addresses_locate
 from victo_crm.service_requests.demo import load_demo_catalogue
 from victo_crm.service_requests.fields import validate_field_values
-from victo_crm.service_requests.loadgen import LoadDataError, generate_load_data
 from victo_crm.service_requests.models import (
     EventKind,
     RequestEvent,
@@ -229,8 +229,13 @@ def test_running_it_again_adds_more_without_collisions(catalogue):
     assert User.objects.filter(email__endswith="@example.ca").count() >= 30
 
 
-def test_the_command_prints_its_rate(catalogue, capsys):
-    call_command("generate_load_data", requests=50, citizens=5, years="2026", seed=3)
+def test_the_script_prints_its_rate(catalogue, capsys):
+    assert (
+        generate_load_data_script(
+            ["--requests", "50", "--citizens", "5", "--years", "2026", "--seed", "3"]
+        )
+        == 0
+    )
 
     out = capsys.readouterr().out
     assert "Requêtes : 50" in out

@@ -10,11 +10,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..models import (
+from victo_crm.service_requests.models import (
     Channel,
     EventKind,
 )
-from ..references import format_reference
+from victo_crm.service_requests.references import format_reference
+
 from .common import HOUR_RANGE, UUID4_BITS, UUID4_MASK, LoadDataError
 from .realism import (
     ACCOUNT_SHARE,

@@ -14,11 +14,11 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from victo_crm.accounts.models import User
-
-from ..models import (
+from victo_crm.service_requests.models import (
     ServiceRequest,
 )
-from ..references import ensure_sequence
+from victo_crm.service_requests.references import ensure_sequence
+
 from .common import DEFAULT_YEARS, OTHER_BATCH, POSTGRES_BATCH, LoadDataError, LoadReport, _n
 from .planning import _build_chunk, _plan_chunks, _plan_citizens, _plan_days
 from .snapshot import _Context, _snapshot

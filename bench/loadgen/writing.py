@@ -13,13 +13,13 @@ from django.apps import apps
 from django.db import connection, models
 
 from victo_crm.accounts.models import User
-
-from ..models import (
+from victo_crm.service_requests.models import (
     ReferenceCounter,
     RequestEvent,
     ServiceRequest,
 )
-from ..references import ensure_sequence
+from victo_crm.service_requests.references import ensure_sequence
+
 from .common import NULL, LoadDataError
 from .realism import _words
 
@@ -152,7 +152,7 @@ class _Table:
 
     def insert(self, rows: list[dict[str, Any]], batch: int) -> None:
         sql = (
-            f"INSERT INTO {connection.ops.quote_name(self.name)} ({self.column_list}) "  # noqa: S608 - model names
+            f"INSERT INTO {connection.ops.quote_name(self.name)} ({self.column_list}) "
             f"VALUES ({', '.join(['%s'] * len(self.fields))})"
         )
         with connection.cursor() as cursor:
@@ -241,7 +241,7 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk.column])
             return _nextvals(cursor, cursor.fetchone()[0], count)
         cursor.execute(
-            f"SELECT MAX({connection.ops.quote_name(pk.column)}) "  # noqa: S608 - model names
+            f"SELECT MAX({connection.ops.quote_name(pk.column)}) "
             f"FROM {connection.ops.quote_name(table)}"
         )
         start = (cursor.fetchone()[0] or 0) + 1
@@ -267,7 +267,7 @@ def _highest_reference(year: int) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT max(substring(reference from 6)::bigint) FROM "  # noqa: S608 - model table
+                "SELECT max(substring(reference from 6)::bigint) FROM "
                 f"{ServiceRequest._meta.db_table} "
                 "WHERE reference LIKE %s AND reference ~ %s",
                 [f"{prefix}%", f"^{year}-[0-9]+$"],

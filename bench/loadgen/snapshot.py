@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import random
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,22 +19,20 @@ from victo_crm.accounts import roles
 from victo_crm.accounts.models import User
 from victo_crm.places.geometry import ZoneIndex
 from victo_crm.places.models import Address, Zone, ZoneKind
-
-from ..models import (
-    FieldDatatype,
+from victo_crm.service_requests.demo import FieldMaker, field_value_maker
+from victo_crm.service_requests.models import (
     RequestType,
     ServiceRequest,
     State,
     Transition,
 )
+
 from .common import MAX_PATH, TOWN_CENTRE, LoadDataError
 from .realism import (
     DEFAULT_FINAL_WEIGHT,
     DEFAULT_HINT,
     FINAL_WEIGHTS,
-    LONG_TEXTS,
     OTHER_LENGTHS,
-    SHORT_TEXTS,
     TYPE_HINTS,
     USUAL_LENGTHS,
 )
@@ -64,9 +62,6 @@ class _Flow:
     usual_final: int | None
     reopen: dict[int, list[_Step]]
     finish: dict[int, tuple[_Step, ...]]
-
-
-FieldMaker = Callable[[random.Random, int], Any]
 
 
 @dataclass
@@ -238,49 +233,6 @@ def _weighted(rng: random.Random, items: Sequence[Any], cum: Sequence[float]) ->
     return items[bisect.bisect(cum, rng.random() * cum[-1])]
 
 
-def _field_maker(code: str, datatype: str, choices: Sequence[str], tz: ZoneInfo) -> FieldMaker:
-    """A function giving a plausible stored value of one custom field."""
-    if datatype == FieldDatatype.SINGLE:
-        # The first choices of a list are usually the common ones.
-        cum = [sum(range(len(choices), len(choices) - i - 1, -1)) for i in range(len(choices))]
-        return lambda rng, _t: _weighted(rng, choices, cum)
-    if datatype == FieldDatatype.MULTI:
-
-        def multi(rng: random.Random, _t: int) -> list[str]:
-            count = min(len(choices), 1 if rng.random() < 0.7 else rng.randint(2, 3))
-            return rng.sample(list(choices), count)
-
-        return multi
-    if datatype == FieldDatatype.NUMBER:
-        if code.startswith("nombre"):
-            return lambda rng, _t: _weighted(rng, (1, 2, 3, 4, 5), (50, 75, 87, 95, 100))
-        return lambda rng, _t: rng.randint(1, 10)
-    if datatype == FieldDatatype.DATE:
-        if "travaux" in code:  # a planned date: after the question
-            return lambda rng, t: _local_date(t + rng.randint(7, 90) * 86400, tz)
-        return lambda rng, t: _local_date(t - rng.randint(0, 14) * 86400, tz)
-    if datatype == FieldDatatype.DATETIME:
-        return lambda rng, t: (
-            datetime.fromtimestamp(t - rng.randint(600, 48 * 3600), tz)
-            .replace(second=0)
-            .isoformat()
-        )
-    if datatype == FieldDatatype.TEXT:
-        return lambda rng, _t: rng.choice(LONG_TEXTS)
-    if "poteau" in code:
-        return lambda rng, _t: str(rng.randint(1000, 99999))
-    if "immatriculation" in code:
-        letters = "ABCDEFGHJKLMNPRSTVWXYZ"
-        return lambda rng, _t: ("".join(rng.choices(letters, k=3)) + f" {rng.randint(0, 9999):04d}")
-    if "serie" in code:
-        return lambda rng, _t: str(rng.randint(1_000_000, 9_999_999))
-    return lambda rng, _t: rng.choice(SHORT_TEXTS)
-
-
-def _local_date(epoch: int, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(epoch, tz).date().isoformat()
-
-
 def _snapshot(now: datetime) -> _Context:
     tz = ZoneInfo(settings.TIME_ZONE)
     flows: dict[int, _Flow] = {}
@@ -302,7 +254,9 @@ def _snapshot(now: datetime) -> _Context:
             (
                 f.code,
                 f.required,
-                _field_maker(f.code, f.datatype, [c for c, _fr, _en in f.parsed_choices()], tz),
+                field_value_maker(
+                    f.code, f.datatype, [c for c, _fr, _en in f.parsed_choices()], tz
+                ),
             )
             for f in rtype.fields.all()
         ]
