@@ -157,10 +157,11 @@ def every_link_opens_for_her(
 
 def triages_by_keyboard(luc: Tab, reference: str) -> None:
     """The team's queue, the request taken in charge in one step, a refused action, a reply,
-    a transition; after each, the focus and the title say what happened. Would have caught
-    the silent desk errors (focus on <body>, no summary, same title), the success messages
-    never announced, point 8 and point 1 in the queue (the place shown as "—" or the precision
-    alone), and point 9's "Me l’attribuer" still offered after assigning oneself."""
+        a transition; after each, the focus and the title say what happened. Would have caught
+        the silent desk errors (focus on <body>, no summary, same title), the success messages
+        never announced, point 8 and point 1 in the queue (the place shown as "—" or the precision
+        alone), point 9's "Me l’attribuer" still offered after assigning oneself, and a required
+    desk field left to the browser's bubble."""
     page = luc.page
     luc.go("/bureau/")
     tab_to(page, page.get_by_role("link", name="Équipe : non attribuées"))
@@ -189,8 +190,14 @@ def triages_by_keyboard(luc: Tab, reference: str) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("#id_transition_comment")).to_be_focused()
 
-    # He answers instead, then starts the work.
-    tab_to(page, page.get_by_label("Réponse au citoyen"))
+    # He answers instead (sent empty first: the server refuses it in the summary, not the
+    # browser in a bubble), then starts the work.
+    tab_to(page, page.get_by_role("button", name="Envoyer la réponse"))
+    luc.then(lambda: page.keyboard.press("Enter"))
+    focused_on(page, summary, ERROR)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Réponse au citoyen")).to_be_focused()
     page.keyboard.type(REPLY)
     tab_to(page, page.get_by_role("button", name="Envoyer la réponse"))
     luc.then(lambda: page.keyboard.press("Enter"))
