@@ -40,6 +40,7 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("portail/", include("victo_crm.portal.urls")),
     path("bureau/", include("victo_crm.desk.urls")),
+    path("entrant/", include("victo_crm.inbound.urls")),
     path("alertes/", include("victo_crm.alerts.urls")),
     path("", include("victo_crm.api.urls")),
     # Wagtail: the CMS for web editors, documents, and the public website. The website's

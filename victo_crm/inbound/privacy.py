@@ -90,14 +90,28 @@ def _addresses(subject: Subject) -> list[str]:
     return [a.lower() for a in [*subject.emails, subject.user.email] if a]
 
 
+def _numbers(subject: Subject) -> list[str]:
+    from victo_crm.notifications.channels import PermanentDeliveryError
+    from victo_crm.notifications.channels.sms import normalize_number
+
+    try:
+        return [normalize_number(subject.user.phone)] if subject.user.phone else []
+    except PermanentDeliveryError:
+        return []
+
+
 def _export_delivery(subject: Subject, bundle: Bundle) -> dict[str, Any]:
-    from victo_crm.notifications.models import DeliveryReceipt, UndeliverableAddress
+    from victo_crm.notifications.models import DeliveryReceipt, SmsOptOut, UndeliverableAddress
 
     addresses = _addresses(subject)
     return {
         "receipts": [
             {"address": r.address, "kind": r.kind, "at": r.created_at}
             for r in DeliveryReceipt.objects.filter(address__in=addresses).order_by("pk")
+        ],
+        "sms_opt_out": [
+            {"number": o.number, "since": o.created_at}
+            for o in SmsOptOut.objects.filter(number__in=_numbers(subject))
         ],
         "undeliverable": [
             {"email": u.email, "since": u.created_at}
@@ -112,13 +126,18 @@ def _erase_delivery(subject: Subject) -> None:
     addresses = _addresses(subject)
     DeliveryReceipt.objects.filter(address__in=addresses).delete()
     UndeliverableAddress.objects.filter(email__in=addresses).delete()
+    # A STOP stays: erasing it would let texts reach the number again.
 
 
 def register_contributions() -> None:
     register(
         Contribution(
             section="delivery_reports",
-            models=("notifications.DeliveryReceipt", "notifications.UndeliverableAddress"),
+            models=(
+                "notifications.DeliveryReceipt",
+                "notifications.UndeliverableAddress",
+                "notifications.SmsOptOut",
+            ),
             export=_export_delivery,
             erase=_erase_delivery,
             erase_order=15,

@@ -438,3 +438,18 @@ class UndeliverableAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class SmsOptOut(models.Model):
+    """A number that texted STOP (ARRÊT, ARRET, DESABONNER): no more texts to it, whoever's
+    account it is on, until it texts START."""
+
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("numéro désabonné des textos")
+        verbose_name_plural = _("numéros désabonnés des textos")
+
+    def __str__(self) -> str:
+        return self.number

@@ -67,6 +67,7 @@ PERSONAL: dict[str, frozenset[str]] = {
     "notifications.PushDevice": frozenset({"user", "name", "endpoint", "keys", "endpoint_hash"}),
     "notifications.DeliveryReceipt": frozenset({"notification", "address", "detail"}),
     "notifications.UndeliverableAddress": frozenset({"email", "detail"}),
+    "notifications.SmsOptOut": frozenset({"number"}),
     # A reply address reaches her request: it goes with her.
     "notifications.ReplyAddress": frozenset(
         {"request", "recipient", "email", "recipient_key", "nonce", "token_hash"}
@@ -360,6 +361,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "notifications.ReplyAddress": frozenset({"id", "revoked_at", "created_at"}),
     "notifications.DeliveryReceipt": frozenset({"id", "kind", "status_code", "created_at"}),
     "notifications.UndeliverableAddress": frozenset({"id", "status_code", "created_at"}),
+    "notifications.SmsOptOut": frozenset({"id", "created_at"}),
     "inbound.InboundMessage": frozenset(
         {
             "id",

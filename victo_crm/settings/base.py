@@ -544,6 +544,10 @@ VICTO_INBOUND_TRIAGE_TYPE = os.environ.get("VICTO_INBOUND_TRIAGE_TYPE", "a-trier
 # Where delivery status notifications (bounces) arrive: the address of DEFAULT_FROM_EMAIL,
 # the envelope sender of every e-mail, routed to the mail process. Empty: not received.
 VICTO_INBOUND_BOUNCE_ADDRESS = os.environ.get("VICTO_INBOUND_BOUNCE_ADDRESS", "")
+# What a text "AIDE"/"HELP" answers with: the town's contact.
+VICTO_TOWN_CONTACT = os.environ.get(
+    "VICTO_TOWN_CONTACT", "Ville de Victoriaville : 819 758-1571, victoriaville.ca"
+)
 # A message larger than this is refused (SMTP 552; from IMAP: kept, not processed).
 VICTO_INBOUND_MAX_BYTES = int(os.environ.get("VICTO_INBOUND_MAX_BYTES", 25 * 1024 * 1024))
 # Per sender (address or phone number): at most this many messages an hour are acted on.

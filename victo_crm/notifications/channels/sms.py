@@ -18,7 +18,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from . import Channel, DeliveryError, PermanentDeliveryError
+from . import Channel, DeliveryError, PermanentDeliveryError, SkipDeliveryError
 
 if TYPE_CHECKING:
     from ..models import Notification
@@ -122,4 +122,8 @@ class SmsChannel(Channel):
         if recipient is None or not recipient.phone:
             raise PermanentDeliveryError("no phone number")
         to = normalize_number(recipient.phone)
+        from ..models import SmsOptOut
+
+        if SmsOptOut.objects.filter(number=to).exists():
+            raise SkipDeliveryError("the number texted STOP")
         self.backend.send(to=to, body=sms_text(notification))

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import views
+
+app_name = "inbound"
+urlpatterns = [path("sms/twilio/", views.twilio_inbound, name="twilio")]
