@@ -14,7 +14,9 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from victo_crm.accounts.models import User
+from victo_crm.core.config_cache import named_changed
 from victo_crm.service_requests.models import (
+    PUBLIC_REQUESTS_GENERATION,
     ServiceRequest,
 )
 from victo_crm.service_requests.references import ensure_sequence
@@ -164,6 +166,8 @@ def generate_load_data(
     for year, numbers in ctx.references.items():
         if numbers:
             ensure_sequence(year, start_after=numbers[-1])
+    # Rows written with COPY send no signal: the public feeds' cached answers are dropped here.
+    named_changed(PUBLIC_REQUESTS_GENERATION)
     return LoadReport(
         requests=done,
         events=events_total,

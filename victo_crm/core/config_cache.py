@@ -26,15 +26,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 GENERATION_KEY = "config:generation"
 
@@ -131,3 +132,91 @@ def clear_local() -> None:
     _local.clear()
     _pending.clear()
     _request_ended()
+
+
+# --- Named generations: data that changes all day, behind public caches ----------------------
+#
+# The public feeds (Open311) change with every submission and transition, far too often to
+# bump the configuration's number (every process would rebuild its catalogue after each
+# submission). They get a number of their own, in the same shared cache, bumped by any
+# change to the rows they show (at once, and again after its commit). Unlike the configuration's, a named number has
+# no memory of its own here: a feed keys its cached answers on it (and on the configuration's,
+# since it shows names and publication rules too). A new number is a timestamp in
+# nanoseconds, so it is unique without a read and a lost cache never brings an old one back.
+
+
+def _named_key(name: str) -> str:
+    return f"generation:{name}"
+
+
+def named_generation(name: str) -> int:
+    """The current number of ``name`` (may raise if the shared cache is unreachable)."""
+    key = _named_key(name)
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, time.time_ns(), timeout=None)
+        value = cache.get(key, 0)
+    return int(value)
+
+
+def _named_bump(name: str) -> None:
+    try:
+        cache.set(_named_key(name), time.time_ns(), timeout=None)
+    except Exception:  # the shared cache is down: what it held goes with it, or expires
+        import logging
+
+        logging.getLogger(__name__).warning("generation %s: cache unreachable", name)
+
+
+def named_changed(name: str) -> None:
+    """Rows shown under ``name`` changed: a new number now, and again once the change
+    commits. The first makes the change visible at once to this transaction's own reads;
+    the second makes sure that what another process built meanwhile, from the state before
+    the commit, is never kept under the number that follows it. One commit bump per
+    transaction, however many rows it changes."""
+    _named_bump(name)
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        return
+    if any(getattr(entry[1], "generation_name", None) == name for entry in conn.run_on_commit):
+        return
+
+    def bump_after_commit() -> None:
+        _named_bump(name)
+
+    bump_after_commit.generation_name = name  # type: ignore[attr-defined]
+    transaction.on_commit(bump_after_commit)
+
+
+def watch_rows(name: str, models: Iterable[type[Model]]) -> None:
+    """Bump ``name`` whenever a row of ``models`` is saved or deleted. ``QuerySet.update()``
+    sends no signal: give such models :class:`ChangesQuerySet`'s manager."""
+
+    def changed(**_kwargs: Any) -> None:
+        named_changed(name)
+
+    for model in models:
+        uid = f"generation-{name}-{model._meta.label}"
+        post_save.connect(changed, sender=model, dispatch_uid=f"{uid}-save", weak=False)
+        post_delete.connect(changed, sender=model, dispatch_uid=f"{uid}-delete", weak=False)
+
+
+class ChangesQuerySet(QuerySet[M]):
+    """A model's QuerySet whose bulk writes (``update()``, ``bulk_create()``, and so
+    ``bulk_update()``) bump the generation named by ``generation_name``, as saves and
+    deletes do through :func:`watch_rows`: a service that changes rows with a conditional
+    ``UPDATE`` cannot forget to say so."""
+
+    generation_name: ClassVar[str] = ""
+
+    def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
+        if count:
+            named_changed(self.generation_name)
+        return count
+
+    def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            named_changed(self.generation_name)
+        return created

@@ -9,7 +9,8 @@ class ServiceRequestsConfig(AppConfig):
 
     def ready(self) -> None:
         from victo_crm.accounts.models import Team
-        from victo_crm.core.config_cache import watch
+        from victo_crm.core.config_cache import watch, watch_rows
+        from victo_crm.places.models import Address
 
         from . import models, signals
 
@@ -25,6 +26,11 @@ class ServiceRequestsConfig(AppConfig):
                 models.AssignmentRule,
                 Team,
             ]
+        )
+        # What the public feeds show (Open311's cached answers) changes with any request, its
+        # photos, or a registry address they name.
+        watch_rows(
+            models.PUBLIC_REQUESTS_GENERATION, [models.ServiceRequest, models.Attachment, Address]
         )
         # Guest requests join an account when its e-mail is verified (allauth's signal).
         signals.connect()

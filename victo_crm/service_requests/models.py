@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from victo_crm.core.config_cache import ChangesQuerySet
 from victo_crm.core.models import TimeStampedModel, localized
 
 # Who may see and act on which requests beyond their own teams (re-exported: one models module).
@@ -429,6 +430,20 @@ class Channel(models.TextChoices):
 OPEN = models.Q(closed_at__isnull=True)
 
 
+# The generation of what the public feeds show (Open311's cached answers): bumped after any
+# change to a request or an attachment (``apps.py`` watches saves and deletes; these
+# QuerySets, bulk writes). The configuration's own generation covers types and states.
+PUBLIC_REQUESTS_GENERATION = "public-requests"
+
+
+class ServiceRequestQuerySet(ChangesQuerySet["ServiceRequest"]):
+    generation_name = PUBLIC_REQUESTS_GENERATION
+
+
+class AttachmentQuerySet(ChangesQuerySet["Attachment"]):
+    generation_name = PUBLIC_REQUESTS_GENERATION
+
+
 class ServiceRequest(TimeStampedModel):
     """A complaint or request from a citizen or a guest."""
 
@@ -548,6 +563,8 @@ class ServiceRequest(TimeStampedModel):
     # Full-text search of the desk (PostgreSQL): kept current by a database trigger from the
     # description and contact fields (migration 0004), so no writer has to remember it.
     search_document = SearchVectorField(null=True, editable=False)
+
+    objects = ServiceRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("requête")
@@ -911,6 +928,8 @@ class Attachment(models.Model):
     )
     is_public = models.BooleanField(_("visible du citoyen"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pièce jointe")

@@ -42,6 +42,7 @@ from victo_crm.service_requests.services import Contact, service_request_submit
 
 from ..services import api_key_authenticate
 from . import selectors
+from .cache import public_answer
 from .formats import render, render_errors, w3c
 
 DEFAULT_WINDOW = timedelta(days=90)
@@ -144,12 +145,12 @@ def _paging(data: QueryDict) -> tuple[int, int]:
 
 def endpoint(
     methods: tuple[str, ...],
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Wrap a view: check the method, turn Open311Error into the specification's errors."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @csrf_exempt
-        def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponseBase:
             allowed = (*methods, "HEAD") if "GET" in methods else methods
             if request.method not in allowed:
                 response = render_errors(
@@ -245,6 +246,7 @@ def request_language() -> str:
 
 
 @endpoint(("GET",))
+@public_answer(rows=False)
 def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
     return render(
         [_service(rtype) for rtype in selectors.open311_services()], fmt=fmt, root="services"
@@ -252,6 +254,7 @@ def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 
 @endpoint(("GET",))
+@public_answer(rows=False)
 def service_definition(request: HttpRequest, *, fmt: str, code: str) -> HttpResponse:
     rtype = selectors.open311_service(code)
     if rtype is None:
@@ -311,13 +314,14 @@ def _public_request(
 
 
 @csrf_exempt
-def requests_collection(request: HttpRequest, *, fmt: str) -> HttpResponse:
+def requests_collection(request: HttpRequest, *, fmt: str) -> HttpResponseBase:
     if request.method == "POST":
         return create_request(request, fmt=fmt)
     return list_requests(request, fmt=fmt)
 
 
 @endpoint(("GET",))
+@public_answer()
 def list_requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     data = request.GET
     offset, limit = _paging(data)
@@ -347,6 +351,7 @@ def list_requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 
 @endpoint(("GET",))
+@public_answer()
 def request_detail(request: HttpRequest, *, fmt: str, reference: str) -> HttpResponse:
     sr = selectors.open311_request(reference)
     if sr is None:
