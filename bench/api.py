@@ -10,7 +10,9 @@ processes of 2 threads each, as the Procfile runs it (``--worker-threads 1`` for
 workers); wrk
 (Debian package) drives 16 concurrent connections. Scenarios: submit (JSON with an
 Idempotency-Key and one custom field), my-requests list, one request, Open311
-``GET requests.json`` and ``POST requests.json``. Then a bare gunicorn + psycopg app
+``GET requests.json`` (served from the Open311 cache after the first call: nothing changes
+during the scenario; ``VICTO_OPEN311_CACHE_SECONDS=0`` in the environment measures the
+uncached build), the same with ``If-None-Match`` (304) and ``POST requests.json``. Then a bare gunicorn + psycopg app
 (bench/api_bare.py) runs the statements of a submission under the same load, and our submit
 figure is printed as a ratio of it.
 
@@ -433,6 +435,13 @@ def main() -> None:
             "open311 GET requests.json",
             "/open311/v2/requests.json",
             lua("GET", "/open311/v2/requests.json", {}),
+        ),
+        (
+            # A client that kept the ETag: "*" matches whatever the current one is, so every
+            # call is the 304 a poller gets while nothing changes.
+            "open311 GET requests.json 304",
+            "/open311/v2/requests.json",
+            lua("GET", "/open311/v2/requests.json", {"If-None-Match": "*"}),
         ),
         (
             "open311 POST requests.json",

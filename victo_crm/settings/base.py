@@ -393,6 +393,10 @@ WAGTAILADMIN_COMMENTS_ENABLED = True
 VICTO_WEBSITE_AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Anonymous page views are cached this long (seconds); a publication empties the cache.
 VICTO_WEBSITE_CACHE_SECONDS = int(os.environ.get("VICTO_WEBSITE_CACHE_SECONDS", "300"))
+# Open311's public reads (api/open311/cache.py): an unchanged answer is kept this long (a
+# change shows at once; 0 turns the cache off); clients and proxies may keep theirs max-age.
+VICTO_OPEN311_CACHE_SECONDS = int(os.environ.get("VICTO_OPEN311_CACHE_SECONDS", "300"))
+VICTO_OPEN311_MAX_AGE = int(os.environ.get("VICTO_OPEN311_MAX_AGE", "60"))
 
 # --- REST API ----------------------------------------------------------------------------
 # How many proxies of ours append to X-Forwarded-For in front of the web processes. 0 (the
