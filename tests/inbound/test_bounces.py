@@ -87,6 +87,14 @@ def test_a_hard_bounce_is_recorded_and_stops_the_mail_to_that_address(
     page = client.get(f"/bureau/requetes/{filed.reference}/").content.decode()
     assert "n’est pas livrable" in page
 
+    # She is asked to correct it on her profile.
+    from django.test import Client
+
+    own = Client()
+    own.force_login(citizen)
+    profile = own.get("/portail/profil/").content.decode()
+    assert "nous reviennent" in profile and "/compte/email/" in profile
+
     # No more mail to it: the next e-mail fails at once, with the reason.
     from victo_crm.service_requests.services import service_request_reply
 

@@ -19,6 +19,7 @@ from victo_crm.accounts import selectors as account_selectors
 from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import Channel, ConsentPurpose, Topic
 from victo_crm.core.errors import form_add_errors
+from victo_crm.notifications.bounces import undeliverable
 from victo_crm.notifications.models import PushDevice
 from victo_crm.portal import ratelimit
 from victo_crm.portal import services as portal_services
@@ -75,7 +76,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/account/profile.html",
-        {"form": form, "candidates": form.candidates, "zones": zones},
+        {
+            "form": form,
+            "candidates": form.candidates,
+            "zones": zones,
+            # Her e-mail bounced for good: she is asked to give another.
+            "undeliverable": undeliverable(user.email),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
