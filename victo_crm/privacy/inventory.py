@@ -170,6 +170,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
             "open311_status",
             "sla_running",
             "order",
+            "role",
         }
     ),
     "service_requests.Transition": frozenset(
