@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Translation catalogue chores (run with the project's venv: .venv/bin/python scripts/i18n.py ...).
 
-fill-fr            French is the source language: every French entry is its msgid, so the
-                   French catalogue is complete and right by construction.
+fill-fr            French is the source language: every French entry is its msgid with French
+                   punctuation (a no-break space before : ; ? !, core.typography), so the
+                   French catalogue is complete and right by construction; the English
+                   entries lose any space before that punctuation.
 untranslated LANG  print the untranslated and fuzzy entries of a catalogue as JSON.
 merge LANG FILE    read {msgid: translation} (or {msgid: [singular, plural]}) from a JSON
                    file into the catalogue, clearing the fuzzy flag.
@@ -15,6 +17,9 @@ import sys
 from pathlib import Path
 
 import polib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from victo_crm.core.typography import english_spacing, french_spacing
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 
@@ -31,13 +36,14 @@ def fill_fr() -> None:
             continue
         # Always the msgid, not only when empty: makemessages pre-fills a new msgid with the
         # French of a similar old one (a "fuzzy" guess), which would be wrong here.
+        # French typography is applied here, once, rather than in every source string.
         if entry.msgid_plural:
-            wanted = {0: entry.msgid, 1: entry.msgid_plural}
+            wanted = {0: french_spacing(entry.msgid), 1: french_spacing(entry.msgid_plural)}
             if entry.msgstr_plural != wanted:
                 entry.msgstr_plural = wanted
                 filled += 1
-        elif entry.msgstr != entry.msgid:
-            entry.msgstr = entry.msgid
+        elif entry.msgstr != french_spacing(entry.msgid):
+            entry.msgstr = french_spacing(entry.msgid)
             filled += 1
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
@@ -45,6 +51,19 @@ def fill_fr() -> None:
             entry.previous_msgid_plural = None
     po.save()
     print(f"fr: {filled} entries filled from their msgid")
+    english = catalogue("en")
+    spaced = 0
+    for entry in english:
+        if entry.msgid_plural:
+            fixed = {k: english_spacing(v) for k, v in entry.msgstr_plural.items()}
+            if fixed != entry.msgstr_plural:
+                entry.msgstr_plural = fixed
+                spaced += 1
+        elif entry.msgstr and english_spacing(entry.msgstr) != entry.msgstr:
+            entry.msgstr = english_spacing(entry.msgstr)
+            spaced += 1
+    english.save()
+    print(f"en: {spaced} entries lost a space before punctuation")
 
 
 def untranslated(language: str) -> None:

@@ -222,7 +222,7 @@ class TestTheAddressLookupReadsAddressesAsWritten:
 
     def test_the_example_given_on_the_page_works(self, notre_dame, client):
         page = client.get("/alertes/collectes/")
-        example = page.text.split("Par exemple : ")[1].split("<")[0].strip()
+        example = page.text.split("Par exemple\u00a0: ")[1].split("<")[0].strip()
         assert client.get("/alertes/collectes/", {"q": example}).status_code == 302
 
     def test_several_matches_are_listed_to_choose_from(self, notre_dame, client):

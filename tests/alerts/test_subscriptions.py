@@ -83,7 +83,7 @@ class TestReminders:
             collection_reminders_send()  # the periodic task runs again: no second message
         rows = Notification.objects.filter(kind="collection_reminder")
         assert rows.count() == 1
-        assert rows.get().subject == "Demain, lundi 9 mars : Ordures ménagères"
+        assert rows.get().subject == "Demain, lundi 9 mars\u00a0: Ordures ménagères"
         assert rows.get().status == "sent"
 
     def test_nothing_before_the_reminder_hour_nor_on_an_off_week(

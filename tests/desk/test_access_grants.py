@@ -338,7 +338,7 @@ class TestTheAdminForm:
         )
         form = self.form(team=teams["tp"].pk, grantee=other_agent.pk, request_types=[compost.pk])
         assert not form.is_valid()
-        assert "aucune requête de ces types : Bac brun" in str(form.errors["request_types"])
+        assert "aucune requête de ces types\u00a0: Bac brun" in str(form.errors["request_types"])
 
     def test_an_administrator_saves_one_and_it_takes_effect_at_once(
         self, administrator, teams, other_agent, pothole, town, request_type

@@ -66,6 +66,10 @@ def test_an_agent_takes_answers_and_moves_a_new_request_and_the_citizen_sees_onl
     page.get_by_role("link", name=pothole.reference).click()
     page.wait_for_url(f"**/bureau/requetes/{pothole.reference}/")
 
+    # Leaflet's zoom buttons speak French on a French page (core/templatetags/maps.py).
+    expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "Zoom avant")
+    expect(page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Zoom arrière")
+
     page.get_by_role("button", name="Me l’attribuer").click()
     page.wait_for_load_state()
     assert "Requête prise en charge" in page.content()  # assigned and taken in one step

@@ -242,7 +242,7 @@ class TestSilentTransitions:
     @pytest.fixture
     def team_rule(self, teams):
         return NotificationRule.objects.create(
-            name="Tout changement d’état : l’équipe et le demandeur",
+            name="Tout changement d’état\u00a0: l’équipe et le demandeur",
             event="state_changed",
             to_requester=True,
             to_followers=True,
@@ -328,7 +328,7 @@ class TestFollowerMessages:
             rule.full_clean()
         problems = " ".join(error.value.message_dict["follower_body_en"])
         assert f"« {name} » est interdit dans le message aux abonnés" in problems
-        assert "citizen_name" not in problems.split("Champs permis :")[1]
+        assert "citizen_name" not in problems.split("Champs permis\u00a0:")[1]
 
     def test_the_follower_subject_is_checked_too(self):
         rule = self.follower_rule(follower_subject_fr="{{ citizen_name }} : {{ reference }}")

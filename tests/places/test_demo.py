@@ -80,4 +80,4 @@ def test_loading_the_demo_places_builds_a_located_town_and_is_idempotent():
     assert (
         Zone.objects.count() == 1 + 8 + Zone.objects.filter(kind=ZoneKind.COLLECTION_SECTOR).count()
     )
-    assert "Adresses — créées : 0, mises à jour : 0" in output.getvalue()
+    assert "Adresses — créées\u00a0: 0, mises à jour\u00a0: 0" in output.getvalue()

@@ -70,17 +70,28 @@ def test_each_rejected_row_is_reported_with_its_line_and_reason(
 ):
     output = run(registry_csv)
 
-    assert "Adresses — créées : 3, mises à jour : 0, inchangées : 0, rejetées : 8." in output
-    assert "Ligne 5 : Numéro civique manquant." in output
-    assert "Ligne 6 : Numéro civique invalide « -4 » : un entier positif est attendu." in output
-    assert "Ligne 7 : Rue manquante." in output
-    assert "Ligne 8 : Code postal invalide « 12345 » : le format attendu est A1A 1A1." in output
-    assert "Ligne 9 : Latitude invalide « nord » : un nombre décimal est attendu." in output
-    assert "Ligne 10 : Coordonnées hors du Québec (48.85, 2.35)" in output
-    assert "Ligne 11 : Coordonnées hors du Québec" in output
+    assert (
+        "Adresses — créées\u00a0: 3, mises à jour\u00a0: 0, inchangées\u00a0: 0, rejetées\u00a0: 8."
+        in output
+    )
+    assert "Ligne 5\u00a0: Numéro civique manquant." in output
+    assert (
+        "Ligne 6\u00a0: Numéro civique invalide « -4 »\u00a0: un entier positif est attendu."
+        in output
+    )
+    assert "Ligne 7\u00a0: Rue manquante." in output
+    assert (
+        "Ligne 8\u00a0: Code postal invalide « 12345 »\u00a0: le format attendu est A1A 1A1."
+        in output
+    )
+    assert (
+        "Ligne 9\u00a0: Latitude invalide « nord »\u00a0: un nombre décimal est attendu." in output
+    )
+    assert "Ligne 10\u00a0: Coordonnées hors du Québec (48.85, 2.35)" in output
+    assert "Ligne 11\u00a0: Coordonnées hors du Québec" in output
     assert "semblent inversées" in output.split("Ligne 11")[1]
-    assert "Ligne 12 : Adresse en double dans le fichier (déjà à la ligne 2)." in output
-    assert "Ligne 2 :" not in output and "Ligne 4 :" not in output
+    assert "Ligne 12\u00a0: Adresse en double dans le fichier (déjà à la ligne 2)." in output
+    assert "Ligne 2\u00a0:" not in output and "Ligne 4\u00a0:" not in output
 
 
 def test_a_row_with_several_problems_lists_them_all(town: dict[str, Zone]):
@@ -88,7 +99,7 @@ def test_a_row_with_several_problems_lists_them_all(town: dict[str, Zone]):
 
     assert report.rejected[0].position == 2
     assert report.rejected[0].reason == (
-        "Numéro civique invalide « abc » : un entier positif est attendu. Rue manquante. "
+        "Numéro civique invalide « abc »\u00a0: un entier positif est attendu. Rue manquante. "
         "Latitude manquante. Longitude manquante."
     )
 
@@ -100,7 +111,9 @@ def test_running_the_same_file_again_changes_nothing(town: dict[str, Zone], regi
 
     output = run(registry_csv)
 
-    assert "créées : 0, mises à jour : 0, inchangées : 3, rejetées : 8." in output
+    assert (
+        "créées\u00a0: 0, mises à jour\u00a0: 0, inchangées\u00a0: 3, rejetées\u00a0: 8." in output
+    )
     assert {a.pk: a.updated_at for a in Address.objects.all()} == first
     assert Address.zones.through.objects.count() == links
 
@@ -114,7 +127,7 @@ def test_a_moved_address_is_updated_and_changes_district(
 
     output = run(write_file("v2.csv", HEADER + "12,,rue Notre-Dame Est,,G6P 4A2,46.06,-71.90\n"))
 
-    assert "créées : 0, mises à jour : 1" in output
+    assert "créées\u00a0: 0, mises à jour\u00a0: 1" in output
     address.refresh_from_db()
     assert (address.postal_code, address.longitude) == ("G6P 4A2", -71.90)
     assert set(address.zones.all()) == {town["boundary"], town["east"], town["sector"]}
@@ -173,21 +186,23 @@ def test_semicolons_byte_order_mark_and_decimal_commas_are_accepted(
         46.061,
         -71.985,
     )
-    assert "Ligne 4 : Numéro civique invalide « x »" in output
+    assert "Ligne 4\u00a0: Numéro civique invalide « x »" in output
 
 
 def test_a_dry_run_reports_without_writing(town: dict[str, Zone], registry_csv: Path):
     output = run(registry_csv, "--dry-run")
 
-    assert "créées : 3" in output and "rejetées : 8" in output
-    assert "Essai à blanc : rien n’a été enregistré." in output
+    assert "créées\u00a0: 3" in output and "rejetées\u00a0: 8" in output
+    assert "Essai à blanc\u00a0: rien n’a été enregistré." in output
     assert not Address.objects.exists()
 
 
 def test_a_file_missing_required_columns_is_refused(db: None, write_file: Callable[..., Path]):
     path = write_file("wrong.csv", "numero,rue\n1,rue Arel\n")
 
-    with pytest.raises(CommandError, match="Colonnes manquantes dans l’en-tête : civic_number"):
+    with pytest.raises(
+        CommandError, match="Colonnes manquantes dans l’en-tête\u00a0: civic_number"
+    ):
         run(path)
 
 

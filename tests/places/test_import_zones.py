@@ -62,14 +62,15 @@ def test_good_features_are_stored_and_broken_ones_reported(
 
     output = run(path, "--kind", "collection_sector")
 
-    assert "Zones (Secteur de collecte) — créées : 1, mises à jour : 0" in output
-    assert "rejetées : 4." in output
-    assert "Entité 2 : La géométrie n’est pas valide" in output
-    assert "Entité 3 : Nom manquant (propriété « name »)." in output
+    assert "Zones (Secteur de collecte) — créées\u00a0: 1, mises à jour\u00a0: 0" in output
+    assert "rejetées\u00a0: 4." in output
+    assert "Entité 2\u00a0: La géométrie n’est pas valide" in output
+    assert "Entité 3\u00a0: Nom manquant (propriété « name »)." in output
     assert (
-        "Entité 4 : Type de géométrie refusé « Point » : Polygon ou MultiPolygon attendu." in output
+        "Entité 4\u00a0: Type de géométrie refusé « Point »\u00a0: Polygon ou MultiPolygon attendu."
+        in output
     )
-    assert "Entité 5 : Ce n’est pas une entité GeoJSON" in output
+    assert "Entité 5\u00a0: Ce n’est pas une entité GeoJSON" in output
 
     north = Zone.objects.get()
     assert (north.kind, north.code, north.name) == ("collection_sector", "nord", "Secteur Nord")
@@ -93,7 +94,7 @@ def test_reimporting_upserts_by_code_and_moves_addresses(
         "district",
     )
 
-    assert "créées : 0, mises à jour : 1, inchangées : 0" in output
+    assert "créées\u00a0: 0, mises à jour\u00a0: 1, inchangées\u00a0: 0" in output
     zone.refresh_from_db()
     assert zone.name == "District 1 — Sud"
     assert list(zone.addresses.all()) == [homes["south"]]
@@ -182,7 +183,7 @@ def test_a_dry_run_stores_nothing(db: None, write_file: Callable[..., Path]):
 
     output = run(path, "--kind", "district", "--dry-run")
 
-    assert "créées : 1" in output and "Essai à blanc" in output
+    assert "créées\u00a0: 1" in output and "Essai à blanc" in output
     assert not Zone.objects.exists()
 
 

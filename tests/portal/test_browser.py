@@ -202,7 +202,7 @@ def test_marie_rates_and_reopens_a_resolved_request(
     page.get_by_label("4 — Satisfait").check()
     page.fill("#id_comment", "Rapide, merci")
     page.get_by_role("button", name="Envoyer mon évaluation").click()
-    page.wait_for_selector("text=Merci pour votre évaluation !")
+    page.wait_for_selector("text=Merci pour votre évaluation\u00a0!")
     page.get_by_role("button", name="Rouvrir la requête").click()
     assert "Expliquez en quelques mots" in page.locator(".error-summary").first.inner_text()
     page.fill("#id_reason", "Le trou s’est rouvert après la pluie")
@@ -210,7 +210,7 @@ def test_marie_rates_and_reopens_a_resolved_request(
     page.wait_for_selector("text=Votre requête est rouverte.")
     sr.refresh_from_db()
     assert sr.state.code == "rouverte" and sr.rating == 4
-    assert "Nouvel état : Rouverte" in page.locator(".timeline").inner_text()
+    assert "Nouvel état\u00a0: Rouverte" in page.locator(".timeline").inner_text()
 
 
 def test_offline_submission_is_kept_and_sent_when_the_connection_returns(

@@ -287,7 +287,7 @@ def test_the_service_worker_shows_a_push_message_with_its_link(
     registration = next(r for r in registrations if r["scopeURL"].endswith("/portail/"))
     payload = {
         "title": "Votre requête 2026-000042",
-        "body": "Nouvel état : En traitement",
+        "body": "Nouvel état\u00a0: En traitement",
         "url": f"{live_server.url}/portail/mes-requetes/2026-000042/",
         "tag": "request-42",
         "urgent": False,

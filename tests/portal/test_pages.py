@@ -77,7 +77,7 @@ def test_marie_reopens_and_rates_from_the_request_page(
     close_request(marie_request, agent)
     url = reverse("portal:request_detail", args=[marie_request.reference])
     body = marie.get(url).content.decode()
-    assert "Ce n’est pas réglé ?" in body and "Êtes-vous satisfait ?" in body
+    assert "Ce n’est pas réglé\u00a0?" in body and "Êtes-vous satisfait\u00a0?" in body
     rated = marie.post(
         reverse("portal:request_rate", args=[marie_request.reference]),
         {"rating": "5", "comment": "Bravo"},
@@ -90,7 +90,7 @@ def test_marie_reopens_and_rates_from_the_request_page(
     sr = ServiceRequest.objects.get(pk=marie_request.pk)
     assert sr.state.code == "rouverte" and sr.rating == 5
     body = marie.get(url).content.decode()
-    assert "Nouvel état : Rouverte" in body and "Revenu" in body and "5 sur 5" in body
+    assert "Nouvel état\u00a0: Rouverte" in body and "Revenu" in body and "5 sur 5" in body
 
 
 @pytest.mark.parametrize(

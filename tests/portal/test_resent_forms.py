@@ -139,7 +139,9 @@ def test_a_pin_and_a_typed_address_are_resolved_when_the_copy_arrives(
 def test_without_a_place_the_device_is_told_so(marie: Client, request_type: Any, town: Any) -> None:
     refused = send(marie, request_type, {"draft_id": "sans-lieu-1", "field_taille": "petit"})
     assert refused.status_code == 400
-    assert refused.json()["errors"] == ["Indiquez le lieu : une adresse ou un point sur la carte."]
+    assert refused.json()["errors"] == [
+        "Indiquez le lieu\u00a0: une adresse ou un point sur la carte."
+    ]
 
 
 def test_the_details_page_carries_the_place_chosen_at_the_previous_step(

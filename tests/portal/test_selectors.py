@@ -93,7 +93,7 @@ def test_the_timeline_speaks_to_the_citizen_and_hides_internal_notes(
         "Requête reçue",
         "Réponse de la Ville",
         "Votre commentaire",
-        "Nouvel état : Réglée",
+        "Nouvel état\u00a0: Réglée",
     ]
     assert all("secrète" not in e.message for e in entries)
     assert len(entries[0].photos) == 1

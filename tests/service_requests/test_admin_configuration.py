@@ -314,12 +314,12 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
             (
                 [state("a", initial=True), state("b"), state("c", final=True)],
                 [("a", "c", "x"), ("b", "c", "y")],
-                "États impossibles à atteindre depuis l’état initial : B.",
+                "États impossibles à atteindre depuis l’état initial\u00a0: B.",
             ),
             (
                 [state("a", initial=True), state("b"), state("c", final=True)],
                 [("a", "b", "x"), ("a", "c", "y")],
-                "Aucun état final n’est atteignable depuis : B.",
+                "Aucun état final n’est atteignable depuis\u00a0: B.",
             ),
             (
                 [state("a", initial=True), state("b", final=True)],
@@ -354,7 +354,7 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
                     state("c", final=True, role="duplicate"),
                 ],
                 [("a", "b", "x"), ("a", "c", "y")],
-                "Un seul état par rôle : « doublon : où vont les requêtes jumelées à une autre ».",
+                "Un seul état par rôle\u00a0: « doublon\u00a0: où vont les requêtes jumelées à une autre ».",
             ),
             ([state("a", initial=True), state("a", final=True)], [], "en double dans code"),
         ],
@@ -384,7 +384,7 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
                 transitions=[("a", "resolue", "x"), ("a", "b", "y")],
             ),
         )
-        assert "n’est pas dans ce flux (ou qui est supprimé) : resolue." in errors_of(response)
+        assert "n’est pas dans ce flux (ou qui est supprimé)\u00a0: resolue." in errors_of(response)
         assert not Workflow.objects.filter(code="casse").exists()
 
     def test_a_state_that_requests_are_in_cannot_be_deleted(
@@ -415,7 +415,7 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
                 transitions=transitions,
             ),
         )
-        assert "ne peut pas être supprimé : 1 requêtes s’y trouvent" in errors_of(response)
+        assert "ne peut pas être supprimé\u00a0: 1 requêtes s’y trouvent" in errors_of(response)
         assert default_workflow.states.filter(code="recue").exists()
 
     def test_removing_the_only_way_out_of_a_state_is_refused(self, admin_client, default_workflow):
@@ -442,7 +442,7 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
                 transitions=transitions,
             ),
         )
-        assert "Aucun état final n’est atteignable depuis : En-cours." in errors_of(response)
+        assert "Aucun état final n’est atteignable depuis\u00a0: En-cours." in errors_of(response)
         assert default_workflow.transitions.filter(from_state__code="en-cours").count() == 2
 
     def test_a_workflow_in_use_cannot_go_back_to_draft(
@@ -511,7 +511,7 @@ class TestBrokenFieldDefinitionsAreRefused:
                         "choices": "a|A\na|B",
                     }
                 ],
-                "Codes de choix en double : a.",
+                "Codes de choix en double\u00a0: a.",
             ),
             (
                 [

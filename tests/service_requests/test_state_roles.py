@@ -74,8 +74,8 @@ class TestRolesAreCheckedWithTheGraph:
         ]
         errors = validate_graph(states, [("new", "a"), ("new", "b")])
         assert errors == [
-            "Un seul état peut avoir le rôle « doublon : où vont les requêtes jumelées à une "
-            "autre » (ici : A, B)."
+            "Un seul état peut avoir le rôle « doublon\u00a0: où vont les requêtes jumelées à une "
+            "autre » (ici\u00a0: A, B)."
         ]
 
     def test_a_reopen_state_is_open_and_entered_from_a_final_state(self):

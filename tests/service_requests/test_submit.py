@@ -150,7 +150,7 @@ class TestBadInputIsRefusedWithAClearFrenchMessage:
             "field_values.nombre",
             field_values={**GOOD_FIELDS, "nombre": "beaucoup"},
         )
-        assert message == "Nombre de trous : Ce champ attend un nombre."
+        assert message == "Nombre de trous\u00a0: Ce champ attend un nombre."
 
     def test_wrong_datetime(self, request_type, citizen, town):
         message = self.refused(
@@ -168,7 +168,7 @@ class TestBadInputIsRefusedWithAClearFrenchMessage:
             "field_values.taille",
             field_values={**GOOD_FIELDS, "taille": "énorme"},
         )
-        assert message == "Taille : « énorme » ne fait pas partie des choix proposés."
+        assert message == "Taille\u00a0: « énorme » ne fait pas partie des choix proposés."
 
     def test_one_bad_choice_among_many(self, request_type, citizen, town):
         self.refused(

@@ -29,7 +29,7 @@ def test_search_uses_the_page_keywords(client, site):
 
 def test_search_offers_the_request_type_with_its_form(client, site, request_type):
     html = client.get("/recherche/", {"q": "nid de poule"}).content.decode()
-    assert "Faire une requête : Nid-de-poule" in html
+    assert "Faire une requête\u00a0: Nid-de-poule" in html
     assert f'href="{links.request_form_url("nid-de-poule")}"' in html
 
 

@@ -21,10 +21,18 @@
     L.tileLayer(url, { maxZoom: maxZoom(element), attribution: credit(element) }).addTo(map);
   }
 
+  // Leaflet's zoom buttons in the page's language (core/templatetags/maps.py).
+  function zoomButtons(map, element) {
+    L.control.zoom({
+      zoomInTitle: element.dataset.zoomIn || "Zoom in", zoomOutTitle: element.dataset.zoomOut || "Zoom out"
+    }).addTo(map);
+  }
+
   var single = document.getElementById("request-map");
   if (single) {
     var lat = parseFloat(single.dataset.lat), lon = parseFloat(single.dataset.lon);
-    var small = L.map(single, { scrollWheelZoom: false, maxZoom: maxZoom(single) }).setView([lat, lon], 16);
+    var small = L.map(single, { scrollWheelZoom: false, zoomControl: false, maxZoom: maxZoom(single) }).setView([lat, lon], 16);
+    zoomButtons(small, single);
     baseLayer(small, single);
     L.circleMarker([lat, lon], { radius: 9, color: "#00558c", weight: 3, fillOpacity: 0.6 }).addTo(small);
   }
@@ -33,7 +41,8 @@
   if (!element) { return; }
   var status = document.getElementById("map-status");
   // markercluster needs the map's maxZoom, which a tile layer would otherwise give.
-  var map = L.map(element, { maxZoom: maxZoom(element) }).setView([46.057, -71.958], 12);
+  var map = L.map(element, { zoomControl: false, maxZoom: maxZoom(element) }).setView([46.057, -71.958], 12);
+  zoomButtons(map, element);
   baseLayer(map, element);
   var zonesData = document.getElementById("map-zones");
   if (zonesData) {

@@ -19,21 +19,29 @@
   });
 
   function fmt(x) { return Number(x).toFixed(5); }
+  // A position as the page's language writes it (core.typography): "46,05750 ; -71,95690".
+  function position(latlng) {
+    var decimal = block.dataset.decimal || ".";
+    return [latlng.lat, latlng.lng].map(function (x) { return fmt(x).replace(".", decimal); })
+      .join(block.dataset.separator || ", ");
+  }
   function place(latlng, fromAddress) {
     if (!map) { return; }
     if (marker) { marker.setLatLng(latlng); }
-    else { marker = L.marker(latlng, { icon: icon, keyboard: false, alt: EN ? "Pin" : "Repère" }).addTo(map); }
+    else { marker = L.marker(latlng, { icon: icon, keyboard: false, alt: block.dataset.pin || (EN ? "Pin" : "Repère") }).addTo(map); }
     if (!fromAddress) {
       lat.value = fmt(latlng.lat); lon.value = fmt(latlng.lng);
       if (addressId) { addressId.value = ""; }
       if (addressInput) { addressInput.value = ""; }
-      if (live) { live.textContent = (EN ? "Pin placed: " : "Repère placé : ") + fmt(latlng.lat) + ", " + fmt(latlng.lng); }
+      if (live) { live.textContent = (block.dataset.pinPlaced || "%(position)s").replace("%(position)s", position(latlng)); }
     }
   }
   function init() {
     if (map) { return; }
     var centre = [parseFloat(block.dataset.lat), parseFloat(block.dataset.lon)];
-    map = L.map("map", { keyboard: true }).setView(centre, 14);
+    map = L.map("map", { keyboard: true, zoomControl: false }).setView(centre, 14);
+    // Leaflet's zoom buttons in the page's language ("Zoom avant", "Zoom arrière").
+    L.control.zoom({ zoomInTitle: block.dataset.zoomIn || "Zoom in", zoomOutTitle: block.dataset.zoomOut || "Zoom out" }).addTo(map);
     if (block.dataset.tiles) {
       // The credit is the town's text (VICTO_MAP_TILE_ATTRIBUTION), shown as text, not HTML,
       // linked to its https page (VICTO_MAP_TILE_ATTRIBUTION_URL) when given.

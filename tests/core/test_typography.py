@@ -1,0 +1,92 @@
+"""One typography for every face (core.typography): French and English dates, numbers,
+coordinates and punctuation, each as a reader of that language expects it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import polib
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from victo_crm.core.typography import (
+    NBSP,
+    english_spacing,
+    format_coordinates,
+    format_date,
+    format_number,
+    french_spacing,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+WHEN = datetime(2026, 12, 6, 14, 5)
+
+
+@pytest.mark.parametrize(
+    ("language", "long", "short", "with_time"),
+    [
+        (
+            "fr",
+            f"6{NBSP}décembre{NBSP}2026",
+            f"6{NBSP}déc.{NBSP}2026",
+            f"6{NBSP}déc.{NBSP}2026, 14:05",
+        ),
+        ("en", f"December{NBSP}6, 2026", f"Dec.{NBSP}6, 2026", f"Dec.{NBSP}6, 2026, 14:05"),
+    ],
+)
+def test_dates_in_each_language(language: str, long: str, short: str, with_time: str) -> None:
+    # "6 Déc 2026" (a capital, no period) was Django's "j M Y" on French pages.
+    assert format_date(WHEN, language=language) == long
+    assert format_date(WHEN, short=True, language=language) == short
+    assert format_date(WHEN, short=True, time=True, language=language) == with_time
+    assert format_date(date(2026, 5, 3), short=True, language="fr") == f"3{NBSP}mai{NBSP}2026"
+
+
+def test_numbers_and_coordinates() -> None:
+    assert format_number(1234567.891, 2, language="fr") == f"1{NBSP}234{NBSP}567,89"
+    assert format_number(1234567.891, 2, language="en") == "1,234,567.89"
+    # "46,05750, -71,95690": a comma as both decimal mark and separator was ambiguous.
+    assert format_coordinates(46.0575, -71.9569, language="fr") == f"46,05750{NBSP}; -71,95690"
+    assert format_coordinates(46.0575, -71.9569, language="en") == "46.05750, -71.95690"
+    assert format_coordinates(None, 1) == "" and format_coordinates("x", "y") == ""
+
+
+def test_punctuation() -> None:
+    assert french_spacing("collectes; aucun compte") == f"collectes{NBSP}; aucun compte"
+    assert french_spacing("Lieu : ici. Pourquoi? Merci !") == (
+        f"Lieu{NBSP}: ici. Pourquoi{NBSP}? Merci{NBSP}!"
+    )
+    assert french_spacing("à 14:30, https://victoriaville.ca?q=1") == (
+        "à 14:30, https://victoriaville.ca?q=1"
+    )
+    assert english_spacing("Status change : done ? yes !") == "Status change: done? yes!"
+
+
+def test_the_french_catalogue_has_french_punctuation_and_the_english_none() -> None:
+    for language, rule in (("fr", french_spacing), ("en", english_spacing)):
+        po = polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
+        wrong = [
+            text
+            for entry in po.translated_entries()
+            for text in ([entry.msgstr] if not entry.msgid_plural else entry.msgstr_plural.values())
+            if rule(text) != text
+        ]
+        assert wrong == [], (language, wrong[:10])
+
+
+def test_templates_use_the_helper_in_each_language() -> None:
+    template = Template(
+        "{% load typography maps %}{{ when|short_datetime }}|{% coordinates 46.0575 -71.9569 %}"
+        "|{% map_tile_attrs %}"
+    )
+    aware = timezone.make_aware(WHEN)
+    with translation.override("fr"):
+        fr = template.render(Context({"when": aware}))
+    with translation.override("en"):
+        en = template.render(Context({"when": aware}))
+    assert fr.startswith(f"6{NBSP}déc.{NBSP}2026, 14:05|46,05750{NBSP}; -71,95690|")
+    assert 'data-zoom-in="Zoom avant"' in fr and 'data-zoom-out="Zoom arrière"' in fr
+    assert en.startswith(f"Dec.{NBSP}6, 2026, 14:05|46.05750, -71.95690|")
+    assert 'data-zoom-in="Zoom in"' in en and 'data-zoom-out="Zoom out"' in en
