@@ -19,9 +19,13 @@ admin.site.password_change = account_views.to_account_page(  # type: ignore[meth
     "account_change_password"
 )
 
+# An unreachable database answers 503 (a page, or a problem on the APIs), not 500.
+handler500 = "victo_crm.core.views.server_error"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Enrolment in two-factor authentication: allauth's page, which also counts its code as

@@ -16,13 +16,9 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from tests.notifications.conftest import RedisServer, _require_redis_binary
-from victo_crm.api.v1.throttles import (
-    WriteThrottle,
-    _redis_pipeline,
-    allowed,
-    parse_rate,
-    wait_seconds,
-)
+from victo_crm.api.v1.throttles import WriteThrottle
+from victo_crm.core.ratelimit import allowed, parse_rate, wait_seconds
+from victo_crm.core.redis_cache import RedisCache
 
 START = datetime(2026, 11, 26, 10, 0, 30, tzinfo=UTC)  # half of a minute's window gone
 
@@ -50,11 +46,15 @@ def redis_cache(tmp_path: Path, settings: Any) -> Iterator[None]:
     original = settings.CACHES
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "victo_crm.core.redis_cache.RedisCache",
             "LOCATION": server.url,
-        }
+            "FALLBACK": "database",
+        },
+        "database": original["database"],
     }
-    assert _redis_pipeline() is not None  # the one-round-trip path is the one under test
+    from django.core.cache import caches
+
+    assert isinstance(caches["default"], RedisCache)  # the one-round-trip path under test
     yield
     settings.CACHES = original  # before the server stops: later teardowns clear the cache
     server.stop()
@@ -66,9 +66,9 @@ def local_cache(settings: Any) -> None:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "throttle-tests",
-        }
+        },
+        "database": settings.CACHES["database"],
     }
-    assert _redis_pipeline() is None
 
 
 @pytest.fixture(params=["local_cache", "redis_cache"])

@@ -11,9 +11,18 @@ from django.core.cache import cache
 from django.db import transaction
 
 from victo_crm.core import config_cache
+from victo_crm.core.models import Generation
 from victo_crm.places.selectors import all_zones
 from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.models import RequestType
+
+
+def another_process_changed_the_configuration() -> None:
+    """What another process's change leaves: a higher number in the database and in the
+    shared copy."""
+    with transaction.atomic():
+        value = config_cache._bump_in_database()
+    cache.set(config_cache.GENERATION_KEY, value)
 
 
 def test_a_second_read_costs_no_query(
@@ -43,7 +52,7 @@ def test_another_process_s_change_is_read_once_the_generation_moves(seeded: Any,
     RequestType.objects.filter(pk=request_type.pk).update(sla_hours=99)  # no signal here
     assert catalogue() is before  # same generation: the copy is kept
 
-    cache.incr(config_cache.GENERATION_KEY)
+    another_process_changed_the_configuration()
 
     assert catalogue().by_code["nid-de-poule"].sla_hours == 99
 
@@ -61,12 +70,23 @@ def test_a_rolled_back_change_is_never_kept(seeded: Any, request_type: Any):
     assert catalogue().by_code["nid-de-poule"].sla_hours == original
 
 
-def test_a_flushed_cache_starts_a_new_generation(seeded: Any, request_type: Any):
-    catalogue()
+def test_the_number_lives_in_the_database_and_the_cache_only_copies_it(
+    seeded: Any, request_type: Any
+):
+    """A flushed (or restarted) Redis, or a bump made while it was unreachable, is caught up
+    from PostgreSQL once the copy is gone."""
+    before = catalogue()
     old = config_cache.generation()
     cache.clear()
+    assert config_cache.generation() == old
+    assert catalogue() is before  # same number: nothing to rebuild
 
-    assert config_cache.generation() != old
+    RequestType.objects.filter(pk=request_type.pk).update(sla_hours=98)
+    Generation.objects.filter(name=config_cache.GENERATION).update(value=old + 5)
+    assert catalogue() is before  # the copy still says ``old``...
+    cache.delete(config_cache.GENERATION_KEY)  # ...until it expires
+    assert config_cache.generation() == old + 5
+    assert catalogue().by_code["nid-de-poule"].sla_hours == 98
 
 
 def test_an_http_request_reads_the_generation_once(
@@ -93,7 +113,7 @@ def test_an_http_request_reads_the_generation_once(
     finally:
         request_finished.send(sender=None)
 
-    cache.incr(config_cache.GENERATION_KEY)  # another process's change
+    another_process_changed_the_configuration()
     request_started.send(sender=None)
     try:
         assert catalogue() is not first

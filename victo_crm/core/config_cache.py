@@ -1,20 +1,27 @@
-"""Configuration that every request reads, kept in each process until an administrator changes it.
+"""What every request reads and only an administrator or an editor changes, kept in each
+process until it changes: the one cache scheme of victo_crm.
 
-Request types with their fields, workflow entry states, zones and assignment rules change a few
-times a year, yet every submission reads them. Each process keeps what it built in memory,
-tagged with a *generation* number held in the shared cache (Redis in production, where every
-web and worker process sees the same number). Saving or deleting a watched model bumps the
-generation when its transaction commits; every process then rebuilds on its next read. A read
-costs one cache round trip instead of the queries it replaces, and an HTTP request reads the
-generation once, whatever it consults.
+Request types with their fields, workflow entry states, zones, assignment and notification
+rules, and the website's published pages (home pages, menus, cards) change a few times a
+week, yet every submission or page view reads them. Each process keeps what it built in
+memory, tagged with one *generation* number. Saving or deleting a watched model, or
+publishing a page, bumps the number; every process then rebuilds on its next read.
 
-Two things keep it correct:
+The number lives in PostgreSQL (``core.models.Generation``), bumped in the very transaction
+that changes the configuration, so it can never be ahead of or behind what is committed, and
+a Redis outage loses no bump. Redis keeps a copy for ``VICTO_GENERATION_COPY_SECONDS``: a
+request usually costs one cache round trip instead of the queries it replaces, and an HTTP
+request reads the number once, whatever it consults. While Redis is down the copy is kept in
+the database cache (``core.redis_cache``). After the commit the changing process writes the
+new number to the copy; a process that rebuilt in between, or a bump written while Redis was
+unreachable, is caught up when the copy expires.
 
-- The bump waits for the commit, so another process can never rebuild from a state that is
-  not committed yet. Until that commit, this process stops keeping what it builds (its own
+Two more things keep it correct:
+
+- Until the change commits, the changing process stops keeping what it builds (its own
   transaction may roll back), and forgets what it had.
-- The first generation is a timestamp in nanoseconds, so a flushed cache never hands out a
-  number that a process already holds.
+- Readers only ``add`` the copy (never overwrite it), so a reader holding an older number
+  cannot undo the changer's write.
 
 The objects handed out are shared between requests (and threads): callers read them and never
 change them. Bulk ``QuerySet.update()`` sends no signal: code that changes configuration that
@@ -28,16 +35,20 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from .models import Generation
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 
-GENERATION_KEY = "config:generation"
+GENERATION = "config"
+GENERATION_KEY = "generation:config"
 
 _local: dict[str, tuple[int, Any]] = {}
 _pending = threading.Event()  # set while a change of this process waits for its commit
@@ -71,20 +82,33 @@ def generation() -> int:
     return _read_generation()
 
 
+def _copy_seconds() -> int:
+    return int(getattr(settings, "VICTO_GENERATION_COPY_SECONDS", 30))
+
+
 def _read_generation() -> int:
     value = cache.get(GENERATION_KEY)
     if value is None:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        value = cache.get(GENERATION_KEY, 0)
+        value = (
+            Generation.objects.filter(name=GENERATION).values_list("value", flat=True).first() or 0
+        )
+        cache.add(GENERATION_KEY, value, _copy_seconds())
     return int(value)
 
 
-def memoized(name: str, build: Callable[[], T]) -> T:
-    """What ``build()`` returns, built again only after a configuration change."""
+def changing() -> bool:
+    """Whether this process changed the configuration in a transaction not yet ended: what
+    it builds now may never be committed, so it is not kept (nor shared)."""
     if _pending.is_set() and not connection.in_atomic_block:
         # The changing transaction ended: committed (the bump ran) or rolled back (nothing
         # changed). Either way what is built from now on may be kept again.
         _pending.clear()
+    return _pending.is_set()
+
+
+def memoized(name: str, build: Callable[[], T]) -> T:
+    """What ``build()`` returns, built again only after a configuration change."""
+    changing()
     current = generation()
     hit = _local.get(name)
     if hit is not None and hit[0] == current and not _pending.is_set():
@@ -95,13 +119,20 @@ def memoized(name: str, build: Callable[[], T]) -> T:
     return value
 
 
-def _bump() -> None:
+def _bump_in_database() -> int:
+    """The next number, written in the current transaction (the row stays locked until it
+    ends, so two changes commit two different numbers)."""
+    rows = Generation.objects.filter(name=GENERATION)
+    if not rows.update(value=F("value") + 1):
+        Generation.objects.get_or_create(name=GENERATION)
+        rows.update(value=F("value") + 1)
+    return int(rows.values_list("value", flat=True).get())
+
+
+def _publish(value: int) -> None:
     _local.clear()
     _request.generation = None  # this request reads the new number
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no generation yet (or the cache was flushed): start a new one
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    cache.set(GENERATION_KEY, value, _copy_seconds())
     _pending.clear()
 
 
@@ -109,7 +140,8 @@ def forget(**_kwargs: Any) -> None:
     """Configuration changed: forget it here now, everywhere once the change is committed."""
     _local.clear()
     _pending.set()
-    transaction.on_commit(_bump)
+    value = _bump_in_database()
+    transaction.on_commit(lambda: _publish(value))
 
 
 def watch(models: Iterable[type[Model]]) -> None:

@@ -1,16 +1,85 @@
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from . import readiness
+
+logger = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/", "/open311/", "/_allauth/")
+RETRY_AFTER_SECONDS = 30
+
 
 @require_GET
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for the load balancer."""
-    # Written by hand (docs/architecture.md): the database must answer, and no table is read.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. Nothing else is tried (see ``readyz``), so a restart is
+    never ordered because a dependency is down."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness, per dependency (``core.readiness``): 503 when PostgreSQL fails (or any
+    check with ``?strict=1``), 200 otherwise, ``degraded`` when something else fails."""
+    ready, all_ok, checks = readiness.run_checks()
+    strict = request.GET.get("strict") == "1"
+    status = "ok" if all_ok else ("degraded" if ready else "fail")
+    code = 200 if (all_ok or (ready and not strict)) else 503
+    return JsonResponse({"status": status, "checks": checks}, status=code)
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether an error says PostgreSQL cannot be reached now (restarting, refusing, a
+    connection cut): worth a 503 and a retry, not a 500."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: an RFC 9457 problem on the APIs, a page elsewhere. Neither reads
+    the database (nor the session, nor the menus), which is what is down."""
+    if request.path.startswith(API_PREFIXES):
+        response: HttpResponse = JsonResponse(
+            {
+                "type": "urn:victo:problem:unavailable",
+                "title": _("Service momentanément indisponible"),
+                "status": 503,
+                "detail": _(
+                    "Le service est momentanément indisponible : rien n’a été enregistré. "
+                    "Réessayez dans quelques instants."
+                ),
+                "instance": request.path,
+            },
+            status=503,
+            content_type="application/problem+json",
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html", request=None), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: an unreachable database (a restart, a failover) is a 503 the caller
+    may retry; anything else is Django's 500 page."""
+    error = sys.exc_info()[1]
+    if database_unavailable(error):
+        return unavailable_response(request)
+    from django.views.defaults import server_error as default
+
+    return default(request)
 
 
 @csrf_exempt

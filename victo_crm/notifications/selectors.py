@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Min, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from victo_crm.core.config_cache import memoized
 
-from .models import Notification, NotificationChannel, NotificationRule
+from .models import Notification, NotificationChannel, NotificationRule, NotificationStatus
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
@@ -112,3 +115,19 @@ def acknowledged_by_email(request: ServiceRequest) -> bool:
         .exclude(status=NotificationStatus.SKIPPED)
         .exists()
     )
+
+
+def outbox_readiness() -> dict[str, object]:
+    """For ``/readyz``: the age of the oldest message that is due and not sent yet (held
+    ones — quiet hours, a retry's back-off — count from when they became due). Older than
+    ``VICTO_READY_OUTBOX_MAX_AGE_SECONDS``: delivery is stuck (a worker, the broker, a
+    provider)."""
+    now = timezone.now()
+    oldest = (
+        Notification.objects.filter(status=NotificationStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .aggregate(due=Min(Coalesce("not_before", "created_at")))["due"]
+    )
+    age = round((now - oldest).total_seconds()) if oldest else 0
+    limit = float(settings.VICTO_READY_OUTBOX_MAX_AGE_SECONDS)
+    return {"status": "ok" if age <= limit else "fail", "oldest_unsent_seconds": age}

@@ -488,8 +488,12 @@ def _publish(ids: list[int]) -> None:
         except Exception as error:
             if settings.CELERY_TASK_ALWAYS_EAGER and not is_broker_error(error):
                 raise
-            # The rows are in the database: the relay will queue them when the broker is back.
-            logger.warning("could not queue %d notifications: %s", len(chunk), error)
+            # The rows are in the database: the relay queues them at its next round once the
+            # broker is back (not ``VICTO_RELAY_AFTER_SECONDS`` later: they were never queued).
+            logger.warning("could not queue %d notifications: %s", len(chunk), type(error).__name__)
+            Notification.objects.filter(pk__in=chunk, status=NotificationStatus.PENDING).update(
+                queued_at=None
+            )
 
 
 def queue_delivery(ids: Iterable[int]) -> None:

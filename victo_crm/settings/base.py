@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -179,19 +180,46 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache and background work ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# While Redis cannot be reached the cache runs on the database (core.redis_cache), so rate
+# limits and one-time-code guards keep their meaning; Redis is tried again every
+# VICTO_REDIS_RETRY_SECONDS. The timeouts bound what a dead or unreachable Redis costs.
+VICTO_REDIS_RETRY_SECONDS = float(os.environ.get("VICTO_REDIS_RETRY_SECONDS", "5"))
+DATABASE_CACHE: dict[str, Any] = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "victo_cache",  # core.models.CacheEntry
+    "KEY_PREFIX": "victo",
+    "OPTIONS": {"MAX_ENTRIES": 10_000},
+}
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "victo_crm.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "victo",
-        }
+            "FALLBACK": "database",
+            "RETRY_SECONDS": VICTO_REDIS_RETRY_SECONDS,
+            "OPTIONS": {
+                "socket_connect_timeout": float(
+                    os.environ.get("VICTO_REDIS_CONNECT_TIMEOUT", "0.5")
+                ),
+                "socket_timeout": float(os.environ.get("VICTO_REDIS_TIMEOUT", "1")),
+            },
+        },
+        "database": DATABASE_CACHE,
     }
-    # Sessions (the portal's and the mobile app's tokens) are read from Redis on every call
-    # and written through to the database, so a Redis restart logs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "database": DATABASE_CACHE,
+    }
+# How long the cache keeps its copy of the configuration's generation number (core.config_cache):
+# the longest a process may keep serving configuration changed while Redis was unreachable.
+VICTO_GENERATION_COPY_SECONDS = int(os.environ.get("VICTO_GENERATION_COPY_SECONDS", "30"))
+# Sessions (the portal's, the desk's and the app's tokens) live in PostgreSQL only: a Redis
+# outage signs nobody out and cannot bring back a session that was closed meanwhile (a
+# cached copy would).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
@@ -641,6 +669,11 @@ VICTO_RETENTION = {
     # held for review or failed): kept for staff this long.
     "inbound_messages": timedelta(days=int(os.environ.get("VICTO_RETENTION_INBOUND_DAYS", "365"))),
 }
+# /readyz: beat's heartbeat and the oldest due outbox row older than these say "fail".
+VICTO_READY_BEAT_MAX_AGE_SECONDS = float(os.environ.get("VICTO_READY_BEAT_MAX_AGE_SECONDS", "300"))
+VICTO_READY_OUTBOX_MAX_AGE_SECONDS = float(
+    os.environ.get("VICTO_READY_OUTBOX_MAX_AGE_SECONDS", "900")
+)
 VICTO_PRIVACY_PURGE_INTERVAL_SECONDS = float(
     os.environ.get("VICTO_PRIVACY_PURGE_INTERVAL_SECONDS", "3600")
 )
@@ -671,6 +704,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "privacy.purge",
             "schedule": VICTO_PRIVACY_PURGE_INTERVAL_SECONDS,
         },
+        # The database cache's and rate counters' expired rows (a Redis outage's leftovers).
+        "core-sweep": {"task": "core.sweep", "schedule": 3600.0},
+        # /readyz reads when it last ran: beat, the broker and a worker all work.
+        "core-heartbeat": {"task": "core.heartbeat", "schedule": VICTO_RELAY_INTERVAL_SECONDS},
     }
 )
 if VICTO_IMAP_HOST:

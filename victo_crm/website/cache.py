@@ -45,9 +45,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.urls import Resolver404, resolve
 
+from victo_crm.core import config_cache
+
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "website:generation"
 CSRF_MARKER = b"__victo_csrf_token__"
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]*)(")')
 CACHE_HEADER = "X-Website-Cache"
@@ -81,14 +82,11 @@ def check_seconds() -> float:
 LOCAL_PAGES = 256
 _lock = threading.Lock()
 _state: dict[str, Any] = {
-    "generation": None,
-    "generation_at": 0.0,
     "notices": None,
     "notices_at": 0.0,
     "down_logged_at": -3600.0,
 }
 _pages: OrderedDict[str, tuple[CachedPage, float]] = OrderedDict()
-_memo: dict[tuple[int, str], Any] = {}
 _page_paths: dict[str, bool] = {}
 
 
@@ -96,25 +94,8 @@ _page_paths: dict[str, bool] = {}
 
 
 def generation() -> int:
-    now = time.monotonic()
-    known = _state["generation"]
-    if known is not None and now - _state["generation_at"] < check_seconds():
-        return int(known)
-    try:
-        value = cache.get(GENERATION_KEY)
-        if value is None:
-            cache.add(GENERATION_KEY, 1, None)
-            value = cache.get(GENERATION_KEY) or 1
-    except Exception:
-        # The shared cache is down: keep serving, with what this process knows.
-        _cache_down()
-        value = known if known is not None else 0
-    with _lock:
-        if value != _state["generation"]:
-            _pages.clear()
-            _memo.clear()
-        _state["generation"], _state["generation_at"] = int(value), now
-    return int(value)
+    """The one generation number of ``core.config_cache``: a publication bumps it."""
+    return config_cache.generation()
 
 
 def notices_version() -> str:
@@ -149,12 +130,12 @@ def _cache_down() -> None:
 
 def website_cache_clear() -> None:
     """Forget every cached page (a page was published, moved or unpublished; a request type,
-    a site or a privacy setting changed). Done at once and again after the commit, so no
-    process caches the old content under the new generation while the change is being
-    committed."""
-    _bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_bump)
+    a site or a privacy setting changed): the generation moves when the change commits, and
+    until then this process stores no page (it may show what is not committed yet)."""
+    config_cache.forget()
+    with _lock:
+        _state["notices"] = None
+        _pages.clear()
 
 
 def website_notices_changed() -> None:
@@ -170,32 +151,10 @@ def _forget_notices() -> None:
         _state["notices"] = None
 
 
-def _bump() -> None:
-    try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:
-            cache.set(GENERATION_KEY, 2, None)
-    except Exception:
-        _cache_down()  # the other processes' pages expire by themselves (seconds())
-    with _lock:
-        _state["generation"] = None
-        _state["notices"] = None
-        _pages.clear()
-        _memo.clear()
-
-
 def memo(name: str, factory: Callable[[], Any]) -> Any:
     """A value computed once per process and generation (home pages, menus, request types,
     result cards): what only a publication or a configuration change can alter."""
-    key = (generation(), name)
-    try:
-        return _memo[key]
-    except KeyError:
-        value = factory()
-        with _lock:
-            _memo[key] = value
-        return value
+    return config_cache.memoized(f"website:{name}", factory)
 
 
 # --- Which requests ----------------------------------------------------------------------------
@@ -256,6 +215,8 @@ def key_for(request: HttpRequest, language: str) -> str:
 
 
 def lookup(request: HttpRequest, language: str) -> HttpResponseBase | None:
+    if config_cache.changing():  # this process is publishing: its pages are being replaced
+        return None
     key = key_for(request, language)
     local = _pages.get(key)
     page: Any = local[0] if local is not None and local[1] > time.monotonic() else None
@@ -372,7 +333,7 @@ def mark_cacheable(response: HttpResponseBase) -> None:
 
 
 def store(request: HttpRequest, response: HttpResponseBase, language: str) -> None:
-    if not getattr(response, "website_cacheable", False):
+    if not getattr(response, "website_cacheable", False) or config_cache.changing():
         return
     if not isinstance(response, HttpResponse) or response.status_code != 200:
         return

@@ -8,7 +8,6 @@ from typing import Any
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from allauth.headless.internal import sessionkit
 from allauth.headless.tokens.strategies.sessions import SessionTokenStrategy
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -16,8 +15,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from victo_crm.core.clientip import client_ip as core_client_ip
-
-from .throttles import parse_rate
+from victo_crm.core.ratelimit import Limit, consume, parse_rate
 
 
 def client_ip(request: Any) -> str:
@@ -59,15 +57,10 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
     def _count_failure(self, request: Request) -> None:
         rates: dict[str, Any] = dict(api_settings.DEFAULT_THROTTLE_RATES or {})
-        limit, seconds = parse_rate(str(rates.get("auth_failure") or "20/min")) or (20, 60)
-        key = f"api:auth-fail:{client_ip(request)}"
-        count = cache.get_or_set(key, 0, seconds) or 0
-        if count >= limit:
-            raise exceptions.Throttled(wait=seconds)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, seconds)
+        calls, seconds = parse_rate(str(rates.get("auth_failure") or "20/min")) or (20, 60)
+        verdict = consume([Limit(f"api-auth-failure:{client_ip(request)}", calls, seconds)])
+        if not verdict.allowed:
+            raise exceptions.Throttled(wait=verdict.wait)
 
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) to an anonymous call of a protected endpoint.

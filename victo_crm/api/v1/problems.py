@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from victo_crm.core.errors import StaleUpdateError, TransitionNotAllowed
+from victo_crm.core.views import RETRY_AFTER_SECONDS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def _titles() -> dict[int, str]:
         422: _("Contenu non traitable"),
         429: _("Trop de requêtes"),
         500: _("Erreur du serveur"),
+        503: _("Service momentanément indisponible"),
     }
 
 
@@ -148,6 +150,23 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    if database_unavailable(exc):
+        logger.error("Database unavailable: %s", type(exc).__name__)
+        set_rollback()
+        return Response(
+            problem_body(
+                503,
+                detail=_(
+                    "Le service est momentanément indisponible : rien n’a été enregistré. "
+                    "Réessayez dans quelques instants."
+                ),
+                instance=instance,
+                type_="urn:victo:problem:unavailable",
+            ),
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled API error", exc_info=exc)
         set_rollback()

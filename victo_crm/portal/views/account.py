@@ -20,8 +20,8 @@ from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import Channel, ConsentPurpose, Topic
 from victo_crm.core.errors import form_add_errors
 from victo_crm.notifications.bounces import undeliverable
+from victo_crm.core.ratelimit import Limit, consume
 from victo_crm.notifications.models import PushDevice
-from victo_crm.portal import ratelimit
 from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
 from victo_crm.privacy import services as privacy_services
@@ -138,16 +138,14 @@ def _push_error(message: str, status: int) -> JsonResponse:
 
 
 def _push_rate_limited(request: HttpRequest) -> JsonResponse | None:
-    if ratelimit.allow(
-        key=f"push:{request.user.pk}",
-        limit=PUSH_RATE_LIMIT,
-        window_seconds=PUSH_RATE_WINDOW_SECONDS,
-    ):
+    limit = Limit(f"portal-push:{request.user.pk}", PUSH_RATE_LIMIT, PUSH_RATE_WINDOW_SECONDS)
+    verdict = consume([limit])
+    if verdict.allowed:
         return None
     response = _push_error(
         _("Trop de tentatives en peu de temps. Réessayez dans quelques minutes."), 429
     )
-    response["Retry-After"] = str(PUSH_RATE_WINDOW_SECONDS)
+    response["Retry-After"] = str(int(verdict.wait or PUSH_RATE_WINDOW_SECONDS))
     return response
 
 
