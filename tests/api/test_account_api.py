@@ -194,7 +194,8 @@ def test_wrong_session_tokens_are_throttled_per_ip_address(db: None, settings: A
     refused = ApiClient("guess-4").get(f"{API}/me/")
 
     problem(refused, 429)
-    assert refused["Retry-After"] == "60"
+    # Until the sliding minute lets one more through (core.ratelimit): at most two minutes.
+    assert 0 < int(refused["Retry-After"]) <= 120
 
 
 def test_a_rotating_forwarded_for_header_does_not_escape_the_limit(db: None, settings: Any):

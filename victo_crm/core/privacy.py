@@ -22,6 +22,8 @@ import re
 # Models holding a citizen's personal data (identity, contact, what they asked or wrote,
 # where they live, what they receive, their devices and secrets), with why.
 PERSONAL_DATA_MODELS: dict[str, str] = {
+    "core.cacheentry": "the cache while Redis is unreachable: allauth's sign-in limits are "
+    "keyed by IP address; expired rows are deleted hourly (core.sweep)",
     "accounts.user": "identity, e-mail, phone and postal address of every citizen",
     "accounts.communicationpreference": "a citizen's choices of topics and channels",
     "accounts.consent": "a citizen's consents (Law 25)",
@@ -66,6 +68,10 @@ ADMINISTRATOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
 
 # Everything else registered in the admin, with why it holds no citizen's personal data.
 CONFIGURATION_MODELS: dict[str, str] = {
+    "core.generation": "the configuration's generation number",
+    "core.heartbeat": "when beat last ran",
+    "core.ratecounter": "rate-limit counts under a digest of who (never an address or "
+    "account); expired rows deleted hourly",
     "auth.group": "staff roles",
     "auth.permission": "what a role may do",
     "accounts.team": "teams: a service of the town and its staff members",
