@@ -30,7 +30,6 @@ from tests.notifications.conftest import (
     reseed_rules,
     worker_env,
 )
-from tests.notifications.conftest import smtp_sink as smtp_sink_fixture  # noqa: F401
 from victo_crm.api.services import api_key_create
 from victo_crm.core.models import RateCounter
 from victo_crm.notifications.models import Notification
