@@ -5,17 +5,16 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from . import readiness
+from .boundary import busy
 
 logger = logging.getLogger(__name__)
 
-API_PREFIXES = ("/api/", "/open311/", "/_allauth/")
 RETRY_AFTER_SECONDS = 30
 
 
@@ -46,27 +45,17 @@ def database_unavailable(error: BaseException | None) -> bool:
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """503 with Retry-After: an RFC 9457 problem on the APIs, a page elsewhere. Neither reads
-    the database (nor the session, nor the menus), which is what is down."""
-    if request.path.startswith(API_PREFIXES):
-        response: HttpResponse = JsonResponse(
-            {
-                "type": "urn:victo:problem:unavailable",
-                "title": _("Service momentanément indisponible"),
-                "status": 503,
-                "detail": _(
-                    "Le service est momentanément indisponible : rien n’a été enregistré. "
-                    "Réessayez dans quelques instants."
-                ),
-                "instance": request.path,
-            },
-            status=503,
-            content_type="application/problem+json",
-            json_dumps_params={"ensure_ascii": False},
-        )
-    else:
-        response = HttpResponse(render_to_string("503.html", request=None), status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    """503 with Retry-After, in the caller's format (``core.boundary.busy``: a short page, a
+    problem document on the API, Open311's and allauth's own errors). None of them reads the
+    database (nor the session, nor the menus), which is what is down."""
+    response = busy(
+        request,
+        _(
+            "Nos services en ligne sont momentanément indisponibles. Ce que vous veniez "
+            "d’envoyer n’a pas été enregistré : réessayez dans quelques instants."
+        ),
+        RETRY_AFTER_SECONDS,
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -59,6 +59,7 @@ TYPES = {
     409: "urn:victo:problem:conflict",
     422: "urn:victo:problem:unprocessable",
     429: "urn:victo:problem:throttled",
+    503: "urn:victo:problem:unavailable",
 }
 
 
@@ -161,7 +162,6 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
                     "Réessayez dans quelques instants."
                 ),
                 instance=instance,
-                type_="urn:victo:problem:unavailable",
             ),
             status=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
