@@ -19,8 +19,8 @@ from victo_crm.accounts import selectors as account_selectors
 from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import Channel, ConsentPurpose, Topic
 from victo_crm.core.errors import form_add_errors
-from victo_crm.notifications.bounces import undeliverable
 from victo_crm.core.ratelimit import Limit, consume
+from victo_crm.notifications.bounces import undeliverable
 from victo_crm.notifications.models import PushDevice
 from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
