@@ -16,6 +16,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from django.test import Client
 
+from victo_crm.celery import app as project_app
 from victo_crm.core import request_id
 
 log = logging.getLogger("victo_crm.tests.request_id")
@@ -76,7 +77,9 @@ def test_every_line_of_a_request_is_json_with_its_id(
 def worker_app() -> Iterator[Celery]:
     """A real worker (a thread) consuming a real broker's messages, so that the id travels in
     message headers as in production, not through the test's own context."""
-    app = Celery("request-id-test", broker="memory://", backend="cache+memory://")
+    app = Celery(
+        "request-id-test", broker="memory://", backend="cache+memory://", set_as_current=False
+    )
     app.conf.task_always_eager = False
     seen: dict[str, str] = {}
 
@@ -87,8 +90,15 @@ def worker_app() -> Iterator[Celery]:
         return seen["id"]
 
     app.seen = seen  # type: ignore[attr-defined]
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield app
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        # start_worker makes its app the current and default one; left so, every later
+        # ``.delay()`` of this process (eager in the tests) went to this stopped worker's
+        # memory broker, and the tests that expect a task to run found nothing sent.
+        project_app.set_current()
+        project_app.set_default()
 
 
 def test_a_task_logs_with_the_id_of_the_request_that_queued_it(
