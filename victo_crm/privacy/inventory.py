@@ -566,3 +566,15 @@ REVIEWED_MODELS: dict[str, str] = {
         "taggit.TaggedItem",
     )
 }
+
+# The infrastructure tables of core, reviewed as a whole: none is about a citizen one could
+# name, so none is exported or erased with her; each is short-lived or holds no person.
+REVIEWED_MODELS |= {
+    "core.Generation": "the configuration's generation numbers",
+    "core.Heartbeat": "when beat last ran",
+    "core.RateCounter": "rate-limit counts under a digest of who (never an address or an "
+    "account); expired rows deleted hourly by core.sweep",
+    "core.CacheEntry": "the cache's copy in PostgreSQL while Redis is unreachable "
+    "(allauth's sign-in limits keyed by IP address, configuration); expired rows deleted "
+    "hourly by core.sweep, and no entry can be found by the person it concerns",
+}
