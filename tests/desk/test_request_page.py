@@ -221,13 +221,15 @@ class TestPhotos:
         assert client_for(other_agent).get(url).status_code == 404
 
 
-def test_the_request_page_needs_at_most_15_queries(pothole, agent, canned, submit):
+def test_the_request_page_needs_at_most_16_queries(pothole, agent, canned, submit):
+    """16 since the session is read from PostgreSQL (one query that was a Redis read), so
+    that a Redis outage signs nobody out and cannot bring a signed-out session back."""
     submit()
     client = client_for(agent)
     client.post(f"/bureau/requetes/{pothole.reference}/note/", {"text": "note"})
     with CaptureQueriesContext(connection) as queries:
         assert page(client, pothole).status_code == 200
-    assert len(queries) <= 15, [q["sql"][:120] for q in queries]
+    assert len(queries) <= 16, [q["sql"][:120] for q in queries]
 
 
 class TestTakingItInOneStep:
