@@ -12,14 +12,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from victo_crm.accounts.models import CommunicationPreference, Consent, ConsentPurpose, Topic
 from victo_crm.accounts.preferences import DEFAULTS
+from victo_crm.core.statements import Prepared
 
 from .models import EmailSuppression, NotificationChannel, PushDevice
 
@@ -35,6 +37,38 @@ CONSENT_FOR_TOPIC = {Topic.CITY_NEWS.value: ConsentPurpose.CITY_NEWS.value}
 CITIZEN_TOPICS = frozenset(Topic.values)
 
 
+def _book_rows(ids: list[int], addresses: list[str]) -> QuerySet[Any]:
+    """Preferences, consents, devices, phone numbers and unsubscribes of these people: a
+    ``UNION ALL`` of five queries, each row tagged with its kind."""
+    from victo_crm.accounts.models import User
+
+    none, yes = Value(""), Value(True)
+    parts = [
+        CommunicationPreference.objects.filter(user_id__in=ids).values_list(
+            Value("p"), "user_id", "topic", "channel", "enabled"
+        ),
+        Consent.objects.filter(user_id__in=ids, withdrawn_at__isnull=True).values_list(
+            Value("c"), "user_id", "purpose", none, yes
+        ),
+        PushDevice.objects.filter(user_id__in=ids, is_active=True).values_list(
+            Value("d"), "user_id", none, none, yes
+        ),
+        User.objects.filter(pk__in=ids)
+        .exclude(phone="")
+        .values_list(Value("f"), "pk", "phone", none, yes),
+        EmailSuppression.objects.filter(email__in=addresses).values_list(
+            Value("s"), Value(0), "email", "topic", yes
+        ),
+    ]
+    parts = [part.order_by() for part in parts]
+    return parts[0].union(*parts[1:], all=True)
+
+
+# Every submission and transition reads its citizen's book: compiled once per number of
+# people and addresses (core/statements.py).
+BOOK_ROWS = Prepared(_book_rows)
+
+
 @dataclass
 class PreferenceBook:
     """Preferences, consents, devices and phone numbers of a set of users, loaded at once."""
@@ -48,37 +82,16 @@ class PreferenceBook:
     @classmethod
     def load(cls, user_ids: Iterable[int], emails: Iterable[str] = ()) -> PreferenceBook:
         """Preferences, consents, devices, phone numbers and unsubscribes of these people in
-        one query (a ``UNION ALL`` of five, each row tagged with its kind): one round trip
-        for a single submission's citizen as for a chunk of 5,000 people of a notice."""
-        from victo_crm.accounts.models import User
-
+        one query (``_book_rows``): one round trip for a single submission's citizen as for a
+        chunk of 5,000 people of a notice."""
         ids = sorted({uid for uid in user_ids if uid})
         addresses = sorted({e.lower() for e in emails if e})
         book = cls()
         if not ids and not addresses:
             return book
-        none, yes = Value(""), Value(True)
-        parts = [
-            CommunicationPreference.objects.filter(user_id__in=ids).values_list(
-                Value("p"), "user_id", "topic", "channel", "enabled"
-            ),
-            Consent.objects.filter(user_id__in=ids, withdrawn_at__isnull=True).values_list(
-                Value("c"), "user_id", "purpose", none, yes
-            ),
-            PushDevice.objects.filter(user_id__in=ids, is_active=True).values_list(
-                Value("d"), "user_id", none, none, yes
-            ),
-            User.objects.filter(pk__in=ids)
-            .exclude(phone="")
-            .values_list(Value("f"), "pk", "phone", none, yes),
-            EmailSuppression.objects.filter(email__in=addresses).values_list(
-                Value("s"), Value(0), "email", "topic", yes
-            ),
-        ]
-        parts = [part.order_by() for part in parts]
         explicit: dict[int, dict[tuple[str, str], bool]] = defaultdict(dict)
         consents: dict[int, set[str]] = defaultdict(set)
-        for kind, uid, first, second, flag in parts[0].union(*parts[1:], all=True):
+        for kind, uid, first, second, flag in BOOK_ROWS.rows(ids, addresses):
             if kind == "p":
                 explicit[uid][(first, second)] = bool(flag)
             elif kind == "c":

@@ -70,6 +70,19 @@ class Zone(TimeStampedModel):
         super().save(*args, **kwargs)
 
 
+def address_label(
+    civic_number: int | None,
+    civic_suffix: str | None,
+    street: str | None,
+    unit: str | None,
+    city: str | None,
+) -> str:
+    """An address as every face writes it ("100A, rue Alexandre, app. 3, Victoriaville"),
+    from its parts: the lists of a thousand rows build it without a model instance."""
+    unit = f", app. {unit}" if unit else ""
+    return f"{civic_number}{civic_suffix or ''}, {street or ''}{unit}, {city or ''}"
+
+
 class Address(TimeStampedModel):
     """An entry of the town's address registry."""
 
@@ -102,9 +115,9 @@ class Address(TimeStampedModel):
 
     @property
     def label(self) -> str:
-        number = f"{self.civic_number}{self.civic_suffix}"
-        unit = f", app. {self.unit}" if self.unit else ""
-        return f"{number}, {self.street}{unit}, {self.city}"
+        return address_label(
+            self.civic_number, self.civic_suffix, self.street, self.unit, self.city
+        )
 
     def compute_search_text(self) -> str:
         # The same words a query is cut into (address_search), city included since people

@@ -8,6 +8,7 @@ from django.db.models.expressions import ExpressionWrapper
 from django.db.models.functions import Abs
 
 from victo_crm.core.config_cache import memoized
+from victo_crm.core.statements import Prepared
 from victo_crm.core.text import CIVIC, STREET_TYPES, address_words
 
 from .geometry import Point
@@ -174,6 +175,28 @@ NEAREST_ADDRESS_METRES = 150
 _METRES_PER_DEGREE = 111_320.0
 
 
+def _nearest(
+    latitude: float,
+    longitude: float,
+    scale: float,
+    south: float,
+    north: float,
+    west: float,
+    east: float,
+) -> QuerySet[Address]:
+    dy = F("latitude") - latitude
+    dx = (F("longitude") - longitude) * scale
+    return (
+        Address.objects.filter(latitude__range=(south, north), longitude__range=(west, east))
+        .annotate(distance2=ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField()))
+        .order_by("distance2", "pk")[:1]
+    )
+
+
+# Every submission by a pin names its place: compiled once (core/statements.py).
+NEAREST = Prepared(_nearest)
+
+
 def nearest_address(
     *, latitude: float, longitude: float, within: float = NEAREST_ADDRESS_METRES
 ) -> Address | None:
@@ -185,17 +208,17 @@ def nearest_address(
     scale = math.cos(math.radians(latitude))
     dlat = within / _METRES_PER_DEGREE
     dlon = within / (_METRES_PER_DEGREE * max(scale, 0.01))
-    dy = F("latitude") - latitude
-    dx = (F("longitude") - longitude) * scale
-    found = (
-        Address.objects.filter(
-            latitude__range=(latitude - dlat, latitude + dlat),
-            longitude__range=(longitude - dlon, longitude + dlon),
-        )
-        .annotate(distance2=ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField()))
-        .order_by("distance2", "pk")
-        .first()
+    found_rows = NEAREST.instances(
+        Address,
+        latitude,
+        longitude,
+        scale,
+        latitude - dlat,
+        latitude + dlat,
+        longitude - dlon,
+        longitude + dlon,
     )
+    found = found_rows[0] if found_rows else None
     if found is None:
         return None
     metres = math.hypot(

@@ -655,7 +655,7 @@ class ServiceRequest(TimeStampedModel):
     def place_label(self) -> str:
         """Where the request is, as every face shows it (see ``place_label``)."""
         return place_label(
-            address=self.address if self.address_id else None,
+            address=self.address.label if self.address_id else None,
             address_is_nearest=self.address_is_nearest,
             precision=self.location_text,
             latitude=self.latitude,
@@ -680,19 +680,18 @@ PLACE_VALUES = (
 
 def place_label_of_values(row: Any) -> str:
     """``place_label`` of a ``.values(*PLACE_VALUES)`` row."""
-    address = None
-    if row["address_id"] is not None:
-        from victo_crm.places.models import Address
+    from victo_crm.places.models import address_label
 
-        address = Address(
-            civic_number=row["address__civic_number"],
-            civic_suffix=row["address__civic_suffix"],
-            street=row["address__street"],
-            unit=row["address__unit"],
-            city=row["address__city"],
-        )
     return place_label(
-        address=address,
+        address=None
+        if row["address_id"] is None
+        else address_label(
+            row["address__civic_number"],
+            row["address__civic_suffix"],
+            row["address__street"],
+            row["address__unit"],
+            row["address__city"],
+        ),
         address_is_nearest=row["address_is_nearest"],
         precision=row["location_text"],
         latitude=row["latitude"],
@@ -702,22 +701,21 @@ def place_label_of_values(row: Any) -> str:
 
 def place_label(
     *,
-    address: Any,
+    address: str | None,
     address_is_nearest: bool,
     precision: str,
     latitude: float | None,
     longitude: float | None,
 ) -> str:
-    """A request's place, in the active language: the address ("près de" the nearest one for
-    a pin), or the pin's coordinates when no address is near, then the citizen's precision.
+    """A request's place, in the active language: the address (``address``, its label;
+    "près de" the nearest one for a pin), or the pin's coordinates when no address is near,
+    then the citizen's precision.
 
     The one description of a place: the portal, the desk (page, queue, export), canned
     responses, notification e-mails, the API and Open311 all show this text."""
     if address is not None:
         where = (
-            gettext("près de %(address)s") % {"address": address.label}
-            if address_is_nearest
-            else address.label
+            gettext("près de %(address)s") % {"address": address} if address_is_nearest else address
         )
     elif latitude is not None and longitude is not None:
         where = gettext("repère sur la carte (%(lat).5f, %(lon).5f)") % {
@@ -728,7 +726,7 @@ def place_label(
         where = ""
     precision = (precision or "").strip()
     # Requests filed before the precision was kept apart hold the address's label there.
-    if not precision or (address is not None and precision == address.label):
+    if not precision or (address is not None and precision == address):
         return where
     return f"{where} — {precision}" if where else precision
 

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from victo_crm.accounts.models import Team
+from victo_crm.core.statements import Prepared
 from victo_crm.places.geometry import bbox_around, distance_m, snap_to_grid
-from victo_crm.places.models import Address
+from victo_crm.places.models import address_label
 
-from .configuration import catalogue
+from .configuration import Catalogue, catalogue
 from .models import (
     Attachment,
     EventKind,
@@ -146,6 +147,20 @@ class TimelineEntry:
     from_city: bool = False
 
 
+# Every read of a request by its citizen shows its timeline: compiled once
+# (core/statements.py).
+PUBLIC_EVENTS = Prepared(
+    lambda request_id: RequestEvent.objects.filter(request_id=request_id, is_public=True).order_by(
+        "created_at", "pk"
+    )
+)
+PUBLIC_PHOTOS = Prepared(
+    lambda request_id: Attachment.objects.filter(request_id=request_id, is_public=True).order_by(
+        "created_at", "pk"
+    )
+)
+
+
 def public_timeline(
     request: ServiceRequest,
     *,
@@ -164,7 +179,7 @@ def public_timeline(
     if known is not None:
         events = [event for event in known[0] if event.is_public]
     else:
-        events = list(request.events.filter(is_public=True).order_by("created_at", "pk"))
+        events = PUBLIC_EVENTS.instances(RequestEvent, request.pk)
     config = catalogue()
     to_state = RequestEvent._meta.get_field("to_state")
     for event in events:
@@ -173,9 +188,7 @@ def public_timeline(
     photos_by_event: dict[int | None, list[Attachment]] = {}
     if not for_follower:
         attachments = (
-            known[1]
-            if known is not None
-            else request.attachments.filter(is_public=True).order_by("created_at", "pk")
+            known[1] if known is not None else PUBLIC_PHOTOS.instances(Attachment, request.pk)
         )
         for attachment in attachments:
             photos_by_event.setdefault(attachment.event_id, []).append(attachment)
@@ -315,14 +328,12 @@ def public_address_label(
     sensitive type, whose exact address would name the person."""
     if civic_number is None or rtype.is_sensitive:
         return ""
-    address = Address(
-        civic_number=civic_number,
-        civic_suffix=civic_suffix or "",
-        street=street or "",
-        city=city or "",
-    )
     return place_label(
-        address=address, address_is_nearest=is_nearest, precision="", latitude=None, longitude=None
+        address=address_label(civic_number, civic_suffix, street, "", city),
+        address_is_nearest=is_nearest,
+        precision="",
+        latitude=None,
+        longitude=None,
     )
 
 
@@ -406,8 +417,9 @@ PUBLIC_COLUMNS = (
 )
 
 
-def _view(row: dict[str, Any], rtype: RequestType, photo: str | None) -> PublicRequestView:
-    config = catalogue()
+def _view(
+    row: dict[str, Any], rtype: RequestType, photo: str | None, config: Catalogue
+) -> PublicRequestView:
     latitude, longitude = public_position(rtype, row["latitude"], row["longitude"])
     approved = row["public_summary_approved_at"] is not None
     return PublicRequestView(
@@ -465,7 +477,7 @@ def public_request_views(
         for request_id, path in found:  # oldest first (Attachment's ordering): keep the first
             photos.setdefault(request_id, posixpath.basename(path))
     return [
-        _view(row, config.request_type(row["request_type_id"]), photos.get(row["pk"]))
+        _view(row, config.request_type(row["request_type_id"]), photos.get(row["pk"]), config)
         for row in rows
     ]
 

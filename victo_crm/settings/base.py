@@ -218,8 +218,8 @@ else:
 VICTO_GENERATION_COPY_SECONDS = int(os.environ.get("VICTO_GENERATION_COPY_SECONDS", "30"))
 # Sessions (the portal's, the desk's and the app's tokens) live in PostgreSQL only: a Redis
 # outage signs nobody out and cannot bring back a session that was closed meanwhile (a
-# cached copy would).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# cached copy would). core/sessions.py is Django's database store, read by a compiled statement.
+SESSION_ENGINE = "victo_crm.core.sessions"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
