@@ -248,14 +248,12 @@ def request_values(
 
 def _details(request: ServiceRequest, language: str) -> str:
     """ "Label : answer" lines, choices in the recipient's language (never their codes)."""
+    from victo_crm.service_requests.configuration import catalogue
     from victo_crm.service_requests.fields import field_rows
-    from victo_crm.service_requests.models import RequestTypeField
 
     if not request.field_values:
         return ""
-    fields = RequestTypeField.objects.filter(request_type_id=request.request_type_id).order_by(
-        "order", "pk"
-    )
+    fields = catalogue().fields_of(request.request_type)
     separator = ": " if language == "en" else " : "
     return "\n".join(
         f"{label}{separator}{shown}"

@@ -30,7 +30,6 @@ from victo_crm.service_requests.models import (
     PLACE_VALUES,
     Attachment,
     Channel,
-    RequestTypeField,
     ServiceRequest,
     place_label_of_values,
 )
@@ -108,10 +107,7 @@ def _field_answers(sr: ServiceRequest) -> list[dict[str, Any]]:
     """The answers to the type's fields as the app shows them, in the caller's language."""
     if not sr.field_values:
         return []
-    fields = RequestTypeField.objects.filter(request_type_id=sr.request_type_id).order_by(
-        "order", "pk"
-    )
-    return field_answers(fields, sr.field_values)
+    return field_answers(request_catalogue().fields_of(sr.request_type), sr.field_values)
 
 
 def request_document(
