@@ -11,11 +11,12 @@ class CoreConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
-        from . import error_reports
+        from . import error_reports, postgres
         from .request_id import connect_signals
         from .uploads import MAX_PIXELS
 
         connect_signals()
+        postgres.connect_signals()
         # Off without a DSN; here so that the web and the worker both report.
         error_reports.init(
             settings.SENTRY_DSN,
