@@ -40,9 +40,10 @@ def test_a_prepared_read_answers_what_the_orm_answers_for_each_shape(
         ([citizen.pk, other_citizen.pk], ["parti@example.ca"]),  # the same shape again
     ]
     for ids, addresses in cases:
-        assert sorted(BOOK_ROWS.rows(ids, addresses)) == sorted(
-            _book_rows(ids, addresses)
-        ), (ids, addresses)
+        assert sorted(BOOK_ROWS.rows(ids, addresses)) == sorted(_book_rows(ids, addresses)), (
+            ids,
+            addresses,
+        )
     book = PreferenceBook.load([citizen.pk, other_citizen.pk], ["PARTI@example.ca"])
     assert book.phones == {other_citizen.pk: "+18195550101"}
     assert book.has_consent(other_citizen.pk, ConsentPurpose.SMS)
@@ -59,9 +60,7 @@ def test_values_never_leak_from_one_call_into_the_next(citizen: User, other_citi
     assert shapes(USER_WITH_GRANTS) >= 1
 
 
-def test_the_signed_in_user_carries_whether_she_holds_a_power(
-    citizen: User, agent: User
-) -> None:
+def test_the_signed_in_user_carries_whether_she_holds_a_power(citizen: User, agent: User) -> None:
     backend = ModelBackend()
     loaded_citizen = backend.get_user(citizen.pk)
     loaded_agent = backend.get_user(agent.pk)

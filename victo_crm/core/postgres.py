@@ -44,7 +44,7 @@ def _utc_loader() -> Any:
         def __init__(self, oid: int, context: Any = None):
             super().__init__(oid, context)
             # psycopg calls ``loader.load`` for each value: the C loader's own method.
-            self.load = c_loader(oid, context).load  # type: ignore[method-assign]
+            self.load = c_loader(oid, context).load
 
     return UTCLoader
 

@@ -29,8 +29,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 
-_UNSET = object()
-
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -115,17 +113,16 @@ class Prepared:
         slots: list[tuple[Any, ...]] = []
         found = set()
         for param in params:
-            spot = (
-                where.get(param, _UNSET)
+            spot: tuple[int, int | None] | None = (
+                where.get(param)
                 if isinstance(param, int | float | str | datetime) and not isinstance(param, bool)
-                else _UNSET
+                else None
             )
-            if spot is _UNSET:
+            if spot is None:
                 slots.append(("constant", param))
             else:
-                index, position = spot  # type: ignore[misc]
-                slots.append(("value", index, position))
-                found.add((index, position))
+                slots.append(("value", *spot))
+                found.add(spot)
         if found != set(where.values()):
             return None  # a placeholder was adapted or wrapped: let the ORM do it each time
         return _Compiled(sql=sql, slots=tuple(slots))
@@ -135,20 +132,21 @@ class Prepared:
         if values > self.MAX_VALUES:
             return None
         shape = (connections[self.using].vendor, *self._shape(args))
-        compiled = self._shapes.get(shape, _UNSET)
-        if compiled is _UNSET:
+        if shape in self._shapes:
+            compiled = self._shapes[shape]
+        else:
             compiled = self._compile(args)
             if len(self._shapes) < 256:  # shapes are few (list lengths); never grow unbounded
-                self._shapes[shape] = compiled  # type: ignore[assignment]
+                self._shapes[shape] = compiled
         if compiled is None:
             return None
         params = [
             slot[1]
             if slot[0] == "constant"
             else (args[slot[1]] if slot[2] is None else args[slot[1]][slot[2]])
-            for slot in compiled.slots  # type: ignore[union-attr]
+            for slot in compiled.slots
         ]
-        return compiled.sql, params  # type: ignore[union-attr]
+        return compiled.sql, params
 
     def rows(self, *args: Any) -> list[tuple[Any, ...]]:
         statement = self._statement(args)

@@ -655,7 +655,7 @@ class ServiceRequest(TimeStampedModel):
     def place_label(self) -> str:
         """Where the request is, as every face shows it (see ``place_label``)."""
         return place_label(
-            address=self.address.label if self.address_id else None,
+            address=self.address.label if self.address_id and self.address else None,
             address_is_nearest=self.address_is_nearest,
             precision=self.location_text,
             latitude=self.latitude,
