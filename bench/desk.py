@@ -54,6 +54,7 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.proc import cpu_seconds, own_backend_pid  # noqa: E402
 from victo_crm.accounts.models import User  # noqa: E402
 from victo_crm.service_requests.models import ServiceRequest  # noqa: E402
 
@@ -72,17 +73,23 @@ SEARCH_WORDS = [
 
 
 def measure(label: str, runs: int, make_path: Callable[[int], str], client: Client, before=None):
+    """Wall time, CPU time per page (this process's, which is the server's here, plus the
+    PostgreSQL backend's) and statements of ``runs`` pages."""
     times, queries, statuses = [], [], set()
+    cpu_ms = 0.0
+    backend = own_backend_pid(connection)
     for i in range(runs):
         path = make_path(i)
         if before:
             before()
         with CaptureQueriesContext(connection) as captured:
+            cpu_before = time.process_time() + cpu_seconds(backend)
             start = time.perf_counter()
             response = client.get(path)
             if getattr(response, "streaming", False):
                 b"".join(response.streaming_content)
             elapsed = (time.perf_counter() - start) * 1000
+            cpu_ms += (time.process_time() + cpu_seconds(backend) - cpu_before) * 1000
         times.append(elapsed)
         queries.append(len(captured))
         statuses.add(response.status_code)
@@ -91,7 +98,8 @@ def measure(label: str, runs: int, make_path: Callable[[int], str], client: Clie
     p95 = times[max(0, round(0.95 * len(times)) - 1)]
     print(
         f"{label:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   max {times[-1]:7.1f} ms   "
-        f"queries {min(queries)}–{max(queries)}   status {sorted(statuses)}"
+        f"CPU {cpu_ms / runs:6.2f} ms/page   queries {min(queries)}–{max(queries)}   "
+        f"status {sorted(statuses)}"
     )
     return p50, p95, max(queries)
 

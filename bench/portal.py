@@ -77,23 +77,31 @@ def main() -> None:
         "My requests, page 2": lambda ref, older: f"/portail/mes-requetes/?avant={older}",
         "A request": lambda ref, older: f"/portail/mes-requetes/{ref}/",
     }
+    from bench.proc import cpu_seconds, own_backend_pid
+
+    backend = own_backend_pid(connection)
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for name, url_for in pages.items():
         timings: list[float] = []
         queries: list[int] = []
+        cpu: list[float] = []
         for round_ in range(args.rounds + 5):
             client, ref, older = clients[round_ % len(clients)]
             with CaptureQueriesContext(connection) as captured:
+                cpu_before = time.process_time() + cpu_seconds(backend)
                 start = time.perf_counter()
                 response = client.get(url_for(ref, older))
                 elapsed = (time.perf_counter() - start) * 1000
+                used = (time.process_time() + cpu_seconds(backend) - cpu_before) * 1000
             assert response.status_code == 200, (name, response.status_code)
             if round_ >= 5:  # warm-up rounds fill connection and template caches
                 timings.append(elapsed)
+                cpu.append(used)
                 queries.append(len(captured.captured_queries))
         print(
             f"{name:22s} p50 {statistics.median(timings):6.1f} ms  "
             f"p95 {percentile(timings, 0.95):6.1f} ms  max {max(timings):6.1f} ms  "
+            f"CPU {statistics.fmean(cpu):5.2f} ms/page (this process + its PostgreSQL backend)  "
             f"queries {min(queries)}–{max(queries)}"
         )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
