@@ -78,6 +78,19 @@ def test_the_catalogue_is_cacheable_with_an_etag(anonymous_api: Any, request_typ
     assert anonymous_api.get(f"{API}/request-types/", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
+def test_the_catalogues_304_keeps_its_etag_vary_and_cache_control(
+    anonymous_api: Any, request_type: Any
+):
+    etag = anonymous_api.get(f"{API}/request-types/")["ETag"]
+
+    weak = anonymous_api.get(f"{API}/request-types/", HTTP_IF_NONE_MATCH=f'"other", W/{etag}')
+
+    assert weak.status_code == 304
+    assert weak["ETag"] == etag
+    assert "Accept-Language" in weak["Vary"]
+    assert weak["Cache-Control"] == "public, max-age=300"
+
+
 def test_the_catalogue_speaks_english_when_asked(anonymous_api: Any, request_type: Any):
     french = anonymous_api.get(f"{API}/request-types/")
     english = anonymous_api.get(f"{API}/request-types/", HTTP_ACCEPT_LANGUAGE="en")

@@ -77,7 +77,7 @@ def test_a_withdrawn_emergency_leaves_cached_pages_though_no_signal_is_sent(
     notice = boil_water_notice()
     assert "Avis d’ébullition préventif" in client.get("/collectes/").content.decode()
     cached = client.get("/collectes/")
-    assert cached["X-Website-Cache"] == "hit"
+    assert cached.has_header("Age")  # from the cache
     assert "Avis d’ébullition préventif" in cached.content.decode()
     notice_withdraw(notice=notice, actor=web_editor)
     assert "Avis d’ébullition préventif" not in client.get("/collectes/").content.decode()

@@ -76,22 +76,31 @@ def test_a_link_opens_the_page_in_its_own_language_whatever_the_cookie(client, s
     assert '<html lang="en">' in client.get("/en/waste-collection/").content.decode()
 
 
-def test_the_language_switch_goes_to_the_translated_page(client, site):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/collectes/"}, follow=True)
+SWITCH = "/i18n/langue/"  # the website's language switch: a GET form, no token
+
+
+def test_the_language_switch_goes_to_the_translated_page_and_remembers_the_choice(client, site):
+    response = client.get(SWITCH, {"language": "en", "next": "/collectes/"}, follow=True)
     assert response.redirect_chain[-1][0] == "/en/waste-collection/"
     assert response.status_code == 200
-    response = client.post(
-        "/i18n/setlang/", {"language": "fr", "next": "/en/waste-collection/"}, follow=True
-    )
+    assert client.cookies["django_language"].value == "en"  # the portal speaks English too
+    assert '<html lang="en">' in client.get("/portail/", follow=True).text
+    response = client.get(SWITCH, {"language": "fr", "next": "/en/waste-collection/"}, follow=True)
     assert response.redirect_chain[-1][0] == "/collectes/"
+    assert client.cookies["django_language"].value == "fr"
 
 
 def test_an_untranslated_page_stays_in_french_with_a_note(client, site):
-    response = client.post(
-        "/i18n/setlang/", {"language": "en", "next": "/rues-trottoirs/"}, follow=True
-    )
+    response = client.get(SWITCH, {"language": "en", "next": "/rues-trottoirs/"}, follow=True)
     assert response.redirect_chain[-1][0] == "/rues-trottoirs/"
-    assert "qu’en français" in response.content.decode() or "French" in response.content.decode()
+    assert "qu’en français" in response.text or "French" in response.text
+
+
+def test_the_language_switch_stays_on_this_site(client, site):
+    response = client.get(SWITCH, {"language": "en", "next": "https://example.com/"})
+    assert response.status_code == 302 and response["Location"] == "/en/"
+    unknown = client.get(SWITCH, {"language": "de", "next": "/collectes/"})
+    assert unknown["Location"] == "/collectes/" and "django_language" not in unknown.cookies
 
 
 def test_pages_carry_canonical_opengraph_and_hreflang(client, site, settings):

@@ -101,8 +101,8 @@ MIDDLEWARE = [
     "victo_crm.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # CSP, Permissions-Policy, and private, no-store on personal answers (outside the page
-    # cache, so a cached page gets them too).
+    # CSP, Permissions-Policy, and private, no-store on personal answers (a cached website
+    # page gets them too: the page cache is in the page view).
     "victo_crm.core.headers.SecurityHeadersMiddleware",
     # Adds Retry-After to allauth's bare 429s (login, sign-up, password reset limits).
     "victo_crm.core.ratelimit.RetryAfterMiddleware",
@@ -716,12 +716,3 @@ if VICTO_IMAP_HOST:
         "task": "inbound.poll_imap",
         "schedule": VICTO_IMAP_POLL_SECONDS,
     }
-
-# --- Website: anonymous page cache (issue 7, victo_crm.website) -------------------------
-# Answers anonymous page views from the cache right after the CSRF middleware (which gives
-# each visitor their own token), before sessions, authentication and routing run.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,
-    "victo_crm.website.cache.PageCacheMiddleware",
-)
-# --- end website ---

@@ -44,5 +44,6 @@ page_patterns: list[URLPattern | URLResolver] = [
 urlpatterns: list[URLPattern | URLResolver] = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", views.sitemap_xml, name="sitemap"),
+    path("i18n/langue/", views.switch_language, name="website_language"),
     URLResolver(LanguagePrefix(), page_patterns),
 ]

@@ -1,16 +1,20 @@
-"""Website views: page serving (cached, language from the URL), search, suggestions,
-robots.txt and the sitemap."""
+"""Website views: page serving (cached, language from the URL), the language switch, search,
+suggestions, robots.txt and the sitemap."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page as ResultsPage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.response import SimpleTemplateResponse
+from django.urls import translate_url
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail import views as wagtail_views
@@ -29,30 +33,30 @@ def _activate(request: HttpRequest) -> str:
     return language
 
 
-def _finish(request: HttpRequest, response: HttpResponseBase, language: str) -> HttpResponseBase:
+def _finish(
+    request: HttpRequest, response: HttpResponseBase, language: str, *, public: bool = True
+) -> HttpResponseBase:
     response["Content-Language"] = language
-    page_cache.set_cache_headers(request, response)
+    page_cache.set_cache_headers(request, response, public=public)
     return response
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponseBase:
-    """A page of the site. Anonymous visitors without a session are usually answered by
-    ``PageCacheMiddleware`` before this view runs; this view serves the rest, and marks the
-    answers any anonymous visitor may share (the middleware stores them)."""
+    """A page of the site, from the shared cache for visitors who are not signed in
+    (``cache.py``)."""
     language = _activate(request)
-    cacheable = page_cache.is_cacheable_request(request)
-    if cacheable and not getattr(request, "website_cache_checked", False):
-        # An anonymous visitor with a session cookie: the middleware could not tell.
-        cached = page_cache.lookup(request, language)
-        if cached is not None:
-            return _finish(request, cached, language)
+    return page_cache.answer(request, lambda: _page(request, path, language))
+
+
+def _page(request: HttpRequest, path: str, language: str) -> HttpResponse:
     try:
         response = wagtail_views.serve(request, path)
     except Http404:
-        return _finish(request, _other_language_or_404(request, path, language), language)
-    if cacheable and _is_public_page(response):
-        page_cache.mark_cacheable(response)
-    return _finish(request, response, language)
+        response = _other_language_or_404(request, path, language)
+    _finish(request, response, language, public=_is_public_page(response))
+    if isinstance(response, SimpleTemplateResponse):
+        response.render()
+    return response
 
 
 def _is_public_page(response: HttpResponseBase) -> bool:
@@ -86,6 +90,35 @@ def _other_language_or_404(request: HttpRequest, path: str, language: str) -> Ht
         with translation.override(other):
             return redirect(page.url)
     raise Http404
+
+
+@require_GET
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The website's language switch. Django's ``set_language`` (the other faces' switch)
+    takes a POST with a CSRF token, which would make every page a page of its own visitor;
+    this one is a GET that does the same: it remembers the choice in the language cookie (the
+    portal and the desk read it) and goes to the page in that language, where the page view
+    finds its translation or keeps it with a note."""
+    language = request.GET.get("language", "")
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    if language not in selectors.SUPPORTED:
+        return redirect(target)
+    response = redirect(translate_url(target, language))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 def _page_number(value: str | None) -> int:

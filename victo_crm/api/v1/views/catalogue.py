@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponseBase
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,15 +19,12 @@ from ..catalogue import catalogue
 from .base import IF_NONE_MATCH
 
 
-def _cached(request: Request, document: Any, etag: str) -> Response:
-    headers = {
-        "ETag": etag,
-        "Cache-Control": "public, max-age=300",
-        "Vary": "Accept-Language",
-    }
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(document, headers=headers)
+def _cached(request: Request, document: Any, etag: str) -> HttpResponseBase:
+    """The document, or Django's 304 (with its ETag, Cache-Control and Vary) when the
+    caller's If-None-Match names it."""
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept-Language"}
+    response = Response(document, headers=headers)
+    return get_conditional_response(request._request, etag=etag, response=response) or response
 
 
 class RequestTypeList(APIView):
@@ -42,7 +40,7 @@ class RequestTypeList(APIView):
         },
         tags=["catalogue"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         data = catalogue()
         return _cached(request, data["types"], data["types_etag"])
 
@@ -60,7 +58,7 @@ class RequestTypeDetail(APIView):
         },
         tags=["catalogue"],
     )
-    def get(self, request: Request, code: str) -> Response:
+    def get(self, request: Request, code: str) -> HttpResponseBase:
         found = catalogue()["by_code"].get(code)
         if found is None:
             raise NotFound(_("Ce type de requête n’existe pas."))
@@ -80,6 +78,6 @@ class RequestGroupList(APIView):
         },
         tags=["catalogue"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         data = catalogue()
         return _cached(request, data["groups"], data["groups_etag"])
