@@ -74,8 +74,6 @@ ANONYMOUS_PAGES = {
     "/compte/signup/": ["Créer un compte", "Confirmez le mot de passe", "Créer mon compte"],
     "/compte/password/reset/": ["Mot de passe oublié", "l’adresse courriel de votre compte"],
     "/compte/password/reset/done/": ["Vérifiez vos courriels", "courriels indésirables"],
-    "/compte/confirm-email/": ["Confirmez votre adresse courriel", f"indésirables{NBSP};"],
-    "/compte/confirm-email/cle-inconnue/": ["Ce lien de confirmation a expiré"],
     "/compte/password/reset/key/1-cle/": ["Lien expiré", "Demandez un nouveau lien"],
 }
 SIGNED_IN_PAGES = {
@@ -158,10 +156,10 @@ def test_the_confirmation_and_reset_e_mails_are_in_our_words(
     )
     confirmation = mail.outbox[-1]
     assert confirmation.subject == "Confirmez votre adresse courriel"
-    assert (
-        f"ouvrez ce lien{NBSP}:" in confirmation.body
-        and "/compte/confirm-email/" in confirmation.body
-    )
+    code = f"Votre code de confirmation{NBSP}: [A-Z0-9]{{4}}-[A-Z0-9]{{4}}\n"
+    assert re.search(code, confirmation.body), confirmation.body
+    assert "dans l’application mobile où vous l’avez demandé" in confirmation.body
+    assert "http" not in confirmation.body  # a code to type, no link to follow
     assert typography_faults(confirmation.body) == []
 
     client.post("/compte/password/reset/", {"email": "marie@example.ca"})
@@ -190,11 +188,55 @@ def test_changing_the_e_mail_address_reads_as_our_french(
     response = client.post(
         "/compte/email/", {"action_add": "", "email": "marie.t@example.ca"}, follow=True
     )
+    # allauth asks for the code sent to the new address on its page, then the address changes.
+    assert response.redirect_chain[-1][0] == "/compte/confirm-email/"
     text = re.sub(r"[ \t\n]+", " ", visible_text(response.content.decode()))
-    assert f"Adresse actuelle{NBSP}: marie@example.ca" in text, text
-    assert "marie.t@example.ca" in text and "Renvoyer le lien de confirmation" in text
-    assert "Nous avons envoyé un lien de confirmation à marie.t@example.ca." in html.unescape(
+    assert "Nous venons d’envoyer un code de confirmation à marie.t@example.ca." in text, text
+    assert "Code de confirmation" in text and "Envoyer un nouveau code" in text
+    assert "Nous avons envoyé un code de confirmation à marie.t@example.ca." in html.unescape(
         response.content.decode()
     )  # the flash message, above <main>
     assert typography_faults(text) == []
     assert mail.outbox[-1].subject == "Confirmez votre adresse courriel"
+
+    wrong = client.post("/compte/confirm-email/", {"code": "AAAA-AAAA"})
+    assert "Ce code est incorrect." in visible_text(wrong.content.decode())
+    code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", mail.outbox[-1].body)
+    assert code, mail.outbox[-1].body
+    done = client.post("/compte/confirm-email/", {"code": code.group(0)}, follow=True)
+    assert done.status_code == 200
+    assert EmailAddress.objects.get(email="marie.t@example.ca").verified
+
+
+def test_sign_up_asks_for_the_code_of_the_e_mail(client: Client) -> None:
+    """The portal's sign-up: the code page (labelled field, resend, cancel), a wrong code
+    refused in our words, the right one signs the new citizen in."""
+    mail.outbox.clear()
+    signup = client.post(
+        "/compte/signup/",
+        {
+            "email": "sophie@example.ca",
+            "password1": "une longue phrase de passe",
+            "password2": "une longue phrase de passe",
+        },
+        follow=True,
+    )
+    assert signup.redirect_chain[-1][0] == "/compte/confirm-email/"
+    page = signup.content.decode()
+    text = visible_text(page)
+    assert "Confirmez votre adresse courriel" in text
+    assert "Nous venons d’envoyer un code de confirmation à sophie@example.ca." in text
+    assert f"indésirables{NBSP};" in text and "Envoyer un nouveau code" in text
+    assert re.search(r'<label for="id_code">Code de confirmation', page)
+    assert 'autocomplete="one-time-code"' in page
+    assert typography_faults(text) == []
+    refused = client.post("/compte/confirm-email/", {"code": "AAAA-AAAA"})
+    assert "Ce code est incorrect." in visible_text(refused.content.decode())
+    assert 'aria-describedby="id_code-error' in refused.content.decode() or (
+        'id="id_code-error"' in refused.content.decode()
+    )
+    code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", mail.outbox[-1].body)
+    assert code, mail.outbox[-1].body
+    home = client.post("/compte/confirm-email/", {"code": code.group(0)}, follow=True)
+    assert home.redirect_chain[-1][0] == "/portail/"
+    assert EmailAddress.objects.get(email="sophie@example.ca").verified

@@ -2,7 +2,7 @@
 
 A Python client is generated from the schema the server serves (openapi-python-client,
 pinned in the lock), and the whole citizen flow runs through it and nothing else: allauth's
-part (sign-up, the e-mail verification key, two-factor enrolment, sign-in with the second
+part (sign-up, the e-mail verification code typed from the e-mail, two-factor enrolment, sign-in with the second
 factor) and the API's (catalogue and its 304, address search, submission with an
 Idempotency-Key and its replay, photos as files and uploaded ahead, list, detail and
 timeline, comment, the 409 refusals, follow and unfollow, notifications, preferences,
@@ -169,10 +169,11 @@ def _mod(api: ModuleType, name: str) -> Any:
     return importlib.import_module(f"{api.__name__}.{name}")
 
 
-def _mail_key() -> str:
+def _mail_code() -> str:
+    """The code the e-mail carries, as the person reads it to type it in the app."""
     body = mail.outbox[-1].body
-    match = re.search(r"/(?:confirm-email|key)/([^/\s]+)/?", body)
-    assert match, body
+    match = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", body)
+    assert match and "http" not in body, body
     return match.group(1)
 
 
@@ -218,7 +219,8 @@ def test_the_whole_mobile_flow_through_the_generated_client(
 
     anonymous = client.Client(base_url=base, httpx_args={"transport": transport})
 
-    # --- allauth: sign up, verify the address with the key the e-mail carries ----------------
+    # --- allauth: sign up, verify the address with the code the e-mail carries ---------------
+    mail.outbox.clear()
     signup = auth("auth_signup").sync_detailed(
         client=anonymous,
         body=models.AllauthSignup(email="lea@example.ca", password="Lac-Beauport-2026"),
@@ -228,8 +230,17 @@ def test_the_whole_mobile_flow_through_the_generated_client(
     token = pending.meta.session_token
     assert [flow.id for flow in pending.data.flows if flow.is_pending] == ["verify_email"]
 
+    assert [m.to for m in mail.outbox] == [["lea@example.ca"]]
+    code = _mail_code()
+    wrong = auth("auth_email_verify_post").sync_detailed(
+        client=anonymous, body=models.AllauthVerifyEmail(key="AAAA-AAAA"), x_session_token=token
+    )
+    assert wrong.status_code == 400, wrong.content
+    resend = auth("auth_email_verify_resend").sync_detailed(client=anonymous, x_session_token=token)
+    assert resend.status_code == 429  # one new code each 3 minutes at most
+    assert resend.headers["Retry-After"] == "180"
     verified = auth("auth_email_verify_post").sync_detailed(
-        client=anonymous, body=models.AllauthVerifyEmail(key=_mail_key()), x_session_token=token
+        client=anonymous, body=models.AllauthVerifyEmail(key=code), x_session_token=token
     )
     assert verified.status_code == 200, verified.content
     assert verified.parsed.data.user.email == "lea@example.ca"

@@ -25,10 +25,11 @@ def call(client: Client, method: str, path: str, body: Any = None, token: str = 
     )
 
 
-def key_from_last_mail() -> str:
+def code_from_last_mail() -> str:
+    """The code the person reads in the e-mail and types in the app (no link to follow)."""
     body = mail.outbox[-1].body
-    match = re.search(r"/(?:confirm-email|key)/([^/\s]+)/?", body)
-    assert match, body
+    match = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", body)
+    assert match and "http" not in body, body
     return match.group(1)
 
 
@@ -42,7 +43,15 @@ def test_sign_up_verify_use_log_out_reset_and_log_in(db: None) -> None:
     token = signup.json()["meta"]["session_token"]
     assert any(f["id"] == "verify_email" for f in signup.json()["data"]["flows"])
 
-    verified = call(app, "post", "/auth/email/verify", {"key": key_from_last_mail()}, token)
+    code = code_from_last_mail()
+    wrong = call(app, "post", "/auth/email/verify", {"key": "AAAA-AAAA"}, token)
+    assert wrong.status_code == 400, wrong.content
+    assert wrong.json()["errors"][0]["code"] == "incorrect_code"
+    # A new code at most once each 3 minutes (allauth's "confirm_email" limit), with Retry-After.
+    again = call(app, "post", "/auth/email/verify/resend", token=token)
+    assert again.status_code == 429, again.content
+    assert int(again["Retry-After"]) == 180
+    verified = call(app, "post", "/auth/email/verify", {"key": code}, token)
     assert verified.status_code == 200, verified.content
     token = verified.json()["meta"].get("session_token", token)
 
@@ -99,3 +108,23 @@ def test_sign_ups_over_the_limit_get_429_with_the_sign_up_window(db: None, setti
 
     assert refused.status_code == 429
     assert refused["Retry-After"] == "60"
+
+
+def test_three_wrong_codes_end_the_pending_sign_up(db: None) -> None:
+    """allauth allows 3 tries of a code: then the pending verification ends, and the right
+    code no longer works (409)."""
+    app = Client()
+    signup = call(
+        app, "post", "/auth/signup", {"email": "lea@example.ca", "password": "Lac-Beauport-2026"}
+    )
+    token = signup.json()["meta"]["session_token"]
+    code = code_from_last_mail()
+
+    tries = [
+        call(app, "post", "/auth/email/verify", {"key": "AAAA-AAAA"}, token).status_code
+        for _n in range(3)
+    ]
+    late = call(app, "post", "/auth/email/verify", {"key": code}, token)
+
+    assert tries == [400, 400, 400]
+    assert late.status_code == 409, late.content

@@ -125,6 +125,11 @@ class ReauthenticateForm(_OurWords, account_forms.ReauthenticateForm):
     labels = {"password": _("Mot de passe")}
 
 
+class ConfirmEmailVerificationCodeForm(_OurWords, account_forms.ConfirmEmailVerificationCodeForm):
+    labels = {"code": _("Code de confirmation")}
+    autocomplete = {"code": "one-time-code"}
+
+
 # --- Two-factor authentication (allauth.mfa) ------------------------------------------------
 
 

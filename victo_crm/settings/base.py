@@ -271,7 +271,13 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
+# The address is proved with a code the e-mail carries, typed where the person is (the portal's
+# page or the app's screen): allauth's setting is one for every client (it also decides its URLs),
+# so the portal uses the code too, and one e-mail serves both. A code lasts 15 minutes and allows
+# 3 tries (allauth's defaults); a new one can be asked for, at most one each 3 minutes
+# ("confirm_email" below).
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -307,6 +313,7 @@ ACCOUNT_FORMS = {
     "add_email": "victo_crm.accounts.forms.AddEmailForm",
     "change_email": "victo_crm.accounts.forms.ChangeEmailForm",
     "reauthenticate": "victo_crm.accounts.forms.ReauthenticateForm",
+    "confirm_email_verification_code": "victo_crm.accounts.forms.ConfirmEmailVerificationCodeForm",
 }
 MFA_FORMS = {
     "authenticate": "victo_crm.accounts.forms.MfaAuthenticateForm",
