@@ -57,3 +57,14 @@ export const keys: NonNullable<Schemas["DeviceRequest"]["keys"]> = { p256dh: "BN
 
 // @ts-expect-error: not a kind of timeline entry the API gives
 export const unknownKind: Schemas["TimelineEntry"]["kind"] = "internal_note";
+
+// The Law 25 export as JSON (`Accept: application/json`): every section typed.
+type Export = Schemas["PersonalDataExport"];
+export function exportSummary(data: Export): string {
+  const photos = data.requests.reduce((count, request) => count + request.photos.length, 0);
+  const totp = data.sign_in.authenticators.some((a) => a.type === "totp");
+  return `${data.profile.email}: ${data.requests.length} requests, ${photos} photos, 2FA ${totp}`;
+}
+
+// @ts-expect-error: the export has no section the schema does not name
+export const unknownSection: Export["unknown_section"] = [];

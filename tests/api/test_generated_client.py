@@ -480,6 +480,16 @@ def test_the_whole_mobile_flow_through_the_generated_client(
     assert export.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(export.content))
     assert json.loads(archive.read("data.json"))["profile"]["email"] == "lea@example.ca"
+    # data.json alone, checked against the schema's PersonalDataExport by the transport.
+    as_json = op("account", "me_export").sync_detailed(
+        client=lea.with_headers({"Accept": "application/json"})
+    )
+    assert as_json.status_code == 200
+    assert as_json.headers["Content-Type"] == "application/json"
+    data = json.loads(as_json.content)
+    assert [r["reference"] for r in data["requests"]] == sorted([reference, form.parsed.reference])
+    assert {a["type"] for a in data["sign_in"]["authenticators"]} == {"totp", "recovery_codes"}
+    assert data["requests"][0]["photos"] and data["api_replays"]
     deleted = op("account", "me_delete").sync_detailed(
         client=lea, body=models.AccountDeletionRequest(password="Lac-Beauport-2026")
     )

@@ -207,6 +207,53 @@ def test_the_portal_and_the_api_serve_the_same_archive(
     assert from_portal == from_app
 
 
+def _export_schema_errors(data: dict[str, Any]) -> list[str]:
+    """What of ``data`` the served schema's ``PersonalDataExport`` refuses."""
+    from jsonschema import Draft202012Validator
+
+    schema = ApiClient(None).get(f"{API}/schema/", {"format": "json"}).json()
+    validator = Draft202012Validator(
+        {"$ref": "#/components/schemas/PersonalDataExport", "components": schema["components"]},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+
+
+def test_the_export_is_described_by_the_schema_section_by_section(db: None) -> None:
+    """Every section the apps contribute is in the contract, and nothing else: a new
+    contribution fails here until the schema describes it."""
+    from victo_crm.privacy.registry import contributions
+
+    schema = ApiClient(None).get(f"{API}/schema/", {"format": "json"}).json()
+    component = schema["components"]["schemas"]["PersonalDataExport"]
+    sections = {c.section for c in contributions() if c.export is not None}
+    assert set(component["properties"]) == {"format", "exported_at", *sections}
+    assert component["additionalProperties"] is False
+    answer = schema["paths"]["/api/v1/me/export/"]["get"]["responses"]["200"]["content"]
+    assert list(answer) == ["application/zip", "application/json"]
+
+
+def test_marie_s_export_matches_the_schema_as_json_and_in_the_archive(
+    citizen: User, history: dict[str, Any]
+) -> None:
+    app = ApiClient(session_token_for(citizen))
+    answer = app.get(f"{API}/me/export/", HTTP_ACCEPT="application/json")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/json"
+    assert "Accept" in answer["Vary"] and "no-store" in answer["Cache-Control"]
+    data = answer.json()
+    assert _export_schema_errors(data) == []
+    # Everything of the archive's data.json but the files (those come with the archive).
+    own = next(r for r in data["requests"] if r["reference"] == history["own"].reference)
+    assert own["photos"][0]["name"] == "maison-marie.jpg" and own["photos"][0]["file"] is None
+    assert data["pending_uploads"][0]["file"] is None
+
+    archived, _archive_file = _archive(app.get(f"{API}/me/export/").content)
+    assert _export_schema_errors(archived) == []
+    assert archived["devices"] and archived["alert_subscriptions"] and archived["consents"]
+    assert archived["email_suppressions"] and archived["api_replays"]
+
+
 def test_jean_s_archive_holds_nothing_of_marie_s(
     other_citizen: User, history: dict[str, Any]
 ) -> None:

@@ -78,16 +78,18 @@ def personal_data(*, user: User, bundle: Bundle | None = None) -> dict[str, Any]
     return data
 
 
+def personal_data_json(data: dict[str, Any]) -> str:
+    """``data.json``: the same text in the archive and in the API's JSON answer."""
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+
 def personal_data_archive(*, user: User) -> bytes:
     """The one download of the right of access and portability: a ZIP archive."""
     bundle = Bundle()
     data = personal_data(user=user, bundle=bundle)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "data.json",
-            json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
-        )
+        archive.writestr("data.json", personal_data_json(data))
         for name, rows in _tables(data):
             archive.writestr(f"csv/{name}.csv", _csv(rows))
         for path, storage, name in bundle.files:

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.conf import settings
 
+from .export_schema import COMPONENT as EXPORT_COMPONENT
+from .export_schema import personal_data_export
 from .problems import TYPES
 
 PROBLEM_TYPES = [
@@ -217,6 +219,7 @@ def describe_answers(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
     """Problems, headers and Accept-Language on every operation of the API's own paths."""
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components["schemas"][EXPORT_COMPONENT] = personal_data_export()
     components.setdefault("headers", {}).update(HEADERS)
     components.setdefault("parameters", {})["AcceptLanguage"] = ACCEPT_LANGUAGE
     for path, path_item in result.get("paths", {}).items():
@@ -237,6 +240,12 @@ def describe_answers(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
                 headers.setdefault("Content-Language", _header("ContentLanguage"))
                 if idempotent and code.startswith("2"):
                     headers["Idempotent-Replayed"] = _header("IdempotentReplayed")
+                if code == "200" and operation["operationId"] == "me_export":
+                    # The archive first (what a generated client reads by default), then its
+                    # data.json alone, for `Accept: application/json`.
+                    response["content"]["application/json"] = {
+                        "schema": {"$ref": f"#/components/schemas/{EXPORT_COMPONENT}"}
+                    }
                 if code == "201" and operation["operationId"] == "requests_create":
                     headers["Location"] = _header("Location")
                 if operation["tags"] == ["catalogue"] and code in ("200", "304"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from victo_crm.accounts import services as account_services
 from victo_crm.accounts.preferences import effective_preferences
 from victo_crm.accounts.selectors import consents_overview
+from victo_crm.privacy import registry as privacy_registry
 from victo_crm.privacy import services as privacy_services
 
 from .. import serializers as s
@@ -147,17 +149,34 @@ class DataExport(APIView):
         operation_id="me_export",
         summary="Everything we hold about me (Law 25): one ZIP archive",
         description=(
-            "`data.json` (every piece of personal data, machine-readable), the same lists as "
-            "CSV files under `csv/`, and the files: the originals of my photos under "
-            "`photos/<reference>/`, photos sent ahead of a submission under `uploads/`. "
-            "The portal's « Mes données » page serves the same archive."
+            "`data.json` (every piece of personal data, machine-readable: the "
+            "`PersonalDataExport` schema), the same lists as CSV files under `csv/`, and the "
+            "files: the originals of my photos under `photos/<reference>/`, photos sent ahead "
+            "of a submission under `uploads/`. The portal's « Mes données » page serves the "
+            "same archive. With `Accept: application/json`, `data.json` alone (without the "
+            "files: each `file` is then null), for an app that shows it."
         ),
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
         tags=["account"],
     )
     def get(self, request: Request) -> HttpResponse:
-        body = privacy_services.personal_data_archive(user=me(request))
-        response = HttpResponse(body, content_type="application/zip")
-        response["Content-Disposition"] = 'attachment; filename="mes-donnees.zip"'
+        wanted = request._request.get_preferred_type(["application/zip", "application/json"])
+        if wanted == "application/json":
+            data = privacy_services.personal_data(user=me(request), bundle=_NoFiles())
+            response = HttpResponse(
+                privacy_services.personal_data_json(data), content_type="application/json"
+            )
+        else:
+            body = privacy_services.personal_data_archive(user=me(request))
+            response = HttpResponse(body, content_type="application/zip")
+            response["Content-Disposition"] = 'attachment; filename="mes-donnees.zip"'
         response["Cache-Control"] = "private, no-store"
+        patch_vary_headers(response, ["Accept"])
         return response
+
+
+class _NoFiles(privacy_registry.Bundle):
+    """The JSON answer carries no files: each ``file`` of the export is null."""
+
+    def add(self, field_file: Any, folder: str) -> str | None:
+        return None
