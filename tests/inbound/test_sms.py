@@ -20,8 +20,8 @@ URL = "http://testserver/entrant/sms/twilio/"
 TOKEN = "jeton-twilio-de-test"
 
 
-def signed(params: dict[str, str], token: str = TOKEN) -> str:
-    payload = URL + "".join(f"{k}{params[k]}" for k in sorted(params))
+def signed(params: dict[str, str], token: str = TOKEN, *, url: str = URL) -> str:
+    payload = url + "".join(f"{k}{params[k]}" for k in sorted(params))
     return base64.b64encode(
         hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
     ).decode()

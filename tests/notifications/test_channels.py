@@ -8,7 +8,12 @@ import pytest
 
 from victo_crm.notifications.channels import DeliveryError, PermanentDeliveryError
 from victo_crm.notifications.channels.push import WebPushChannel
-from victo_crm.notifications.channels.sms import TwilioSmsBackend, normalize_number, sms_text
+from victo_crm.notifications.channels.sms import (
+    TwilioSmsBackend,
+    UndeliverableNumberError,
+    normalize_number,
+    sms_text,
+)
 from victo_crm.notifications.models import Notification, PushDevice
 
 
@@ -47,6 +52,20 @@ class TestTwilio:
         assert call["url"] == "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json"
         assert call["data"] == {"To": "+18197580555", "From": "+18195550000", "Body": "Bonjour"}
         assert call["auth"] == ("AC123", "secret")
+
+    def test_it_asks_for_delivery_reports_at_the_callback(self, twilio):
+        session = FakeSession(FakeResponse(201, {"sid": "SM1"}))
+        TwilioSmsBackend(session).send(
+            to="+18197580555", body="Bonjour", status_callback="https://ville/statut/"
+        )
+        assert session.calls[0]["data"]["StatusCallback"] == "https://ville/statut/"
+
+    @pytest.mark.parametrize("code", [21211, 21614])
+    def test_a_number_refused_for_good_says_so(self, twilio, code):
+        refused = FakeResponse(400, {"code": code, "message": "not a valid mobile number"})
+        with pytest.raises(UndeliverableNumberError) as error:
+            TwilioSmsBackend(FakeSession(refused)).send(to="+18197580555", body="x")
+        assert error.value.code == str(code)
 
     def test_a_refusal_is_permanent_and_an_outage_is_not(self, twilio):
         with pytest.raises(PermanentDeliveryError):

@@ -39,6 +39,7 @@ PERSONAL_DATA_MODELS: dict[str, str] = {
     "notifications.replyaddress": "a request's reply address for one recipient (her e-mail)",
     "notifications.deliveryreceipt": "what became of a message sent to a citizen",
     "notifications.undeliverableaddress": "a citizen's e-mail address that bounced",
+    "notifications.undeliverablenumber": "a citizen's phone number that texts cannot reach",
     "notifications.smsoptout": "the phone number of a citizen who answered STOP",
     "inbound.inboundmessage": "the mail and texts citizens send the town, as received",
     "alerts.subscription": "a citizen's address, topics and channels",

@@ -101,13 +101,20 @@ def _numbers(subject: Subject) -> list[str]:
 
 
 def _export_delivery(subject: Subject, bundle: Bundle) -> dict[str, Any]:
-    from victo_crm.notifications.models import DeliveryReceipt, SmsOptOut, UndeliverableAddress
+    from victo_crm.notifications.models import (
+        DeliveryReceipt,
+        SmsOptOut,
+        UndeliverableAddress,
+        UndeliverableNumber,
+    )
 
     addresses = _addresses(subject)
     return {
         "receipts": [
             {"address": r.address, "kind": r.kind, "at": r.created_at}
-            for r in DeliveryReceipt.objects.filter(address__in=addresses).order_by("pk")
+            for r in DeliveryReceipt.objects.filter(
+                address__in=[*addresses, *_numbers(subject)]
+            ).order_by("pk")
         ],
         "sms_opt_out": [
             {"number": o.number, "since": o.created_at}
@@ -117,15 +124,25 @@ def _export_delivery(subject: Subject, bundle: Bundle) -> dict[str, Any]:
             {"email": u.email, "since": u.created_at}
             for u in UndeliverableAddress.objects.filter(email__in=addresses)
         ],
+        "undeliverable_numbers": [
+            {"number": u.number, "since": u.created_at}
+            for u in UndeliverableNumber.objects.filter(number__in=_numbers(subject))
+        ],
     }
 
 
 def _erase_delivery(subject: Subject) -> None:
-    from victo_crm.notifications.models import DeliveryReceipt, UndeliverableAddress
+    from victo_crm.notifications.models import (
+        DeliveryReceipt,
+        UndeliverableAddress,
+        UndeliverableNumber,
+    )
 
     addresses = _addresses(subject)
-    DeliveryReceipt.objects.filter(address__in=addresses).delete()
+    numbers = _numbers(subject)
+    DeliveryReceipt.objects.filter(address__in=[*addresses, *numbers]).delete()
     UndeliverableAddress.objects.filter(email__in=addresses).delete()
+    UndeliverableNumber.objects.filter(number__in=numbers).delete()
     # A STOP stays: erasing it would let texts reach the number again.
 
 
@@ -136,6 +153,7 @@ def register_contributions() -> None:
             models=(
                 "notifications.DeliveryReceipt",
                 "notifications.UndeliverableAddress",
+                "notifications.UndeliverableNumber",
                 "notifications.SmsOptOut",
             ),
             export=_export_delivery,

@@ -1,5 +1,7 @@
 """What did not arrive: delivery status notifications (RFC 3464) read into receipts, and
-addresses that bounced for good marked undeliverable, so no more mail goes to them."""
+addresses that bounced for good marked undeliverable, so no more mail goes to them; the SMS
+provider's status reports read the same way, numbers that can never receive a text marked
+undeliverable."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from email.message import Message
 from django.conf import settings
 from django.db import transaction
 
-from .models import DeliveryReceipt, Notification, NotificationChannel, UndeliverableAddress
+from .models import (
+    DeliveryReceipt,
+    Notification,
+    NotificationChannel,
+    SmsOptOut,
+    UndeliverableAddress,
+    UndeliverableNumber,
+)
 
 
 @dataclass
@@ -123,3 +132,89 @@ def undeliverable(email: str) -> UndeliverableAddress | None:
     if not email:
         return None
     return UndeliverableAddress.objects.filter(email=email.strip().lower()).first()
+
+
+# --- Texts: the provider's status reports ------------------------------------------------------
+
+# The statuses that end a text's story; the others (queued, sending, sent, accepted…) only
+# say it is on its way.
+SMS_FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed"})
+
+
+def undeliverable_number(number: str) -> UndeliverableNumber | None:
+    if not number:
+        return None
+    return UndeliverableNumber.objects.filter(number=number).first()
+
+
+def undeliverable_phone(phone: str) -> UndeliverableNumber | None:
+    """The mark on a phone number as a person typed it, if texts cannot reach it."""
+    from .channels import PermanentDeliveryError
+    from .channels.sms import normalize_number
+
+    try:
+        return undeliverable_number(normalize_number(phone)) if phone else None
+    except PermanentDeliveryError:
+        return None
+
+
+def sms_number_mark_undeliverable(*, number: str, code: str, detail: str = "") -> None:
+    UndeliverableNumber.objects.update_or_create(
+        number=number, defaults={"status_code": code[:20], "detail": detail[:2000]}
+    )
+
+
+@transaction.atomic
+def sms_status_record(
+    *, provider_id: str, status: str, error_code: str = "", to: str = ""
+) -> DeliveryReceipt | None:
+    """Record the provider's report on a text it numbered ``provider_id``: delivered, or not
+    (for good when the error code says the number can never receive one, which marks it
+    undeliverable; an opt-out at the provider's records the STOP). ``to``: the number the
+    text went to, as the report names it (the person may have changed hers since). A report
+    on a text we do not know, or one that only says it is on its way, records nothing."""
+    from .channels.sms import OPTED_OUT_ERRORS, PERMANENT_NUMBER_ERRORS
+
+    status = status.strip().lower()
+    if not provider_id or status not in SMS_FINAL_STATUSES:
+        return None
+    notification = (
+        Notification.objects.filter(provider_id=provider_id, channel=NotificationChannel.SMS)
+        .select_related("recipient")
+        .first()
+    )
+    if notification is None:
+        return None
+    code = error_code.strip()
+    if status == "delivered":
+        kind = DeliveryReceipt.Kind.DELIVERED
+    elif code in PERMANENT_NUMBER_ERRORS:
+        kind = DeliveryReceipt.Kind.HARD_BOUNCE
+    else:
+        kind = DeliveryReceipt.Kind.SOFT_BOUNCE
+    status_code = f"{status} {code}".strip()[:20]
+    number = _number_of(notification, to)
+    existing = DeliveryReceipt.objects.filter(
+        notification=notification, kind=kind, status_code=status_code
+    ).first()
+    if existing is not None:
+        return existing  # the provider retried its report
+    receipt = DeliveryReceipt.objects.create(
+        notification=notification, address=number, kind=kind, status_code=status_code
+    )
+    if number and kind == DeliveryReceipt.Kind.HARD_BOUNCE:
+        sms_number_mark_undeliverable(number=number, code=code, detail=status_code)
+    elif number and code in OPTED_OUT_ERRORS:
+        SmsOptOut.objects.get_or_create(number=number)
+    return receipt
+
+
+def _number_of(notification: Notification, to: str) -> str:
+    from .channels import PermanentDeliveryError
+    from .channels.sms import normalize_number
+
+    recipient = notification.recipient
+    try:
+        return normalize_number(to or (recipient.phone if recipient is not None else ""))
+    except PermanentDeliveryError:
+        return ""

@@ -100,6 +100,15 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    # The provider's id of the message (a Twilio MessageSid): its delivery reports name it.
+    # db_default: the bulk writers' INSERT … unnest(…) names only the columns a notice uses.
+    provider_id = models.CharField(
+        _("identifiant chez le fournisseur"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -119,6 +128,13 @@ class Notification(models.Model):
             models.Index(fields=["status", "queued_at"], name="notification_relay_idx"),
             models.Index(
                 fields=["recipient", "channel", "-created_at"], name="notification_inbox_idx"
+            ),
+            # The SMS provider's status callbacks find their text by its id; only texts
+            # carry one, so the rows of an e-mail notice cost this index nothing.
+            models.Index(
+                fields=["provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="notification_provider_idx",
             ),
         ]
 
@@ -438,6 +454,24 @@ class UndeliverableAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class UndeliverableNumber(models.Model):
+    """A phone number the SMS provider reported unreachable for good (not a number, not a
+    mobile, unknown to its carrier): no more texts go to it until the person gives another
+    (the row names the number, not the person)."""
+
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    status_code = models.CharField(_("code d’erreur"), max_length=20, blank=True)
+    detail = models.TextField(_("détail"), blank=True)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("numéro non joignable par texto")
+        verbose_name_plural = _("numéros non joignables par texto")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class SmsOptOut(models.Model):

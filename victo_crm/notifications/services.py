@@ -721,7 +721,18 @@ def _deliver_one_by_one(channel_name: str, items: list[Notification]) -> Deliver
 
     def record(row: Notification, error: Exception | None) -> None:
         attempts = row.attempts + 1
-        if error is None:
+        if error is None and row.provider_id:
+            # A text the provider numbered: recorded at once with its id, since the
+            # provider's delivery report may come back within a second and must find it.
+            _finish(
+                row.pk,
+                status=NotificationStatus.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+                provider_id=row.provider_id,
+            )
+            report.sent += 1
+        elif error is None:
             sent_ids.append(row.pk)
             report.sent += 1
             if len(sent_ids) >= settings.VICTO_DELIVERY_MARK_EVERY:

@@ -67,6 +67,7 @@ PERSONAL: dict[str, frozenset[str]] = {
     "notifications.PushDevice": frozenset({"user", "name", "endpoint", "keys", "endpoint_hash"}),
     "notifications.DeliveryReceipt": frozenset({"notification", "address", "detail"}),
     "notifications.UndeliverableAddress": frozenset({"email", "detail"}),
+    "notifications.UndeliverableNumber": frozenset({"number", "detail"}),
     "notifications.SmsOptOut": frozenset({"number"}),
     # A reply address reaches her request: it goes with her.
     "notifications.ReplyAddress": frozenset(
@@ -313,6 +314,8 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
             "group_key",
             "is_emergency",
             "dedup_key",
+            # The provider's random id of a text (a Twilio MessageSid): no one's data.
+            "provider_id",
             "status",
             "attempts",
             "last_error",
@@ -362,6 +365,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "notifications.ReplyAddress": frozenset({"id", "revoked_at", "created_at"}),
     "notifications.DeliveryReceipt": frozenset({"id", "kind", "status_code", "created_at"}),
     "notifications.UndeliverableAddress": frozenset({"id", "status_code", "created_at"}),
+    "notifications.UndeliverableNumber": frozenset({"id", "status_code", "created_at"}),
     "notifications.SmsOptOut": frozenset({"id", "created_at"}),
     "inbound.InboundMessage": frozenset(
         {

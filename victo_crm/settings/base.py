@@ -573,6 +573,9 @@ VICTO_TWILIO_ACCOUNT_SID = os.environ.get("VICTO_TWILIO_ACCOUNT_SID", "")
 VICTO_TWILIO_AUTH_TOKEN = os.environ.get("VICTO_TWILIO_AUTH_TOKEN", "")
 VICTO_TWILIO_FROM_NUMBER = os.environ.get("VICTO_TWILIO_FROM_NUMBER", "")
 VICTO_TWILIO_API_BASE = os.environ.get("VICTO_TWILIO_API_BASE", "https://api.twilio.com")
+# Where the SMS provider reports each text's fate (docs/notifications.md). Unset: the status
+# webhook on VICTO_SITE_URL; empty: ask for no reports.
+VICTO_SMS_STATUS_CALLBACK_URL = os.environ.get("VICTO_SMS_STATUS_CALLBACK_URL")
 # --- Mail and texts coming in (victo_crm.inbound, docs/notifications.md) ------------------
 # Replies: e-mails about a request say "Reply-To: reponse+<token>@<domain>"; empty: no
 # reply address (replies go to DEFAULT_FROM_EMAIL, which nobody reads).

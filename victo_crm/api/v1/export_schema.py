@@ -322,6 +322,9 @@ def personal_data_export() -> dict[str, Any]:
                     ),
                     "sms_opt_out": _list(_object({"number": _string(), "since": _moment()})),
                     "undeliverable": _list(_object({"email": _string(), "since": _moment()})),
+                    "undeliverable_numbers": _list(
+                        _object({"number": _string(), "since": _moment()})
+                    ),
                 }
             ),
             "inbound_messages": _list(

@@ -17,15 +17,25 @@ EVENT_LABELS = dict(RuleEvent.choices)
 
 @register.inclusion_tag("notifications/includes/request_deliveries.html")
 def request_deliveries(request: Any, limit: int = 100) -> dict[str, Any]:
+    notifications = list(notifications_for_request(request)[:limit])
     rows = [
         {
             "notification": row,
             "event": EVENT_LABELS.get(row.kind, row.kind),
             "to": row.address or (row.recipient.email if row.recipient is not None else ""),
         }
-        for row in notifications_for_request(request)[:limit]
+        for row in notifications
     ]
-    from ..bounces import undeliverable
+    from ..bounces import undeliverable, undeliverable_phone
 
     requester = request.citizen.email if request.citizen_id else request.contact_email
-    return {"deliveries": rows, "limit": limit, "undeliverable": undeliverable(requester)}
+    # Her number matters here only if texts were sent about this request (and the page's
+    # query budget is tight): the rows are already read.
+    texted = any(n.channel == "sms" for n in notifications)
+    phone = request.citizen.phone if request.citizen_id and texted else ""
+    return {
+        "deliveries": rows,
+        "limit": limit,
+        "undeliverable": undeliverable(requester),
+        "undeliverable_phone": undeliverable_phone(phone),
+    }

@@ -20,7 +20,7 @@ from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import Channel, ConsentPurpose, Topic
 from victo_crm.core.errors import form_add_errors
 from victo_crm.core.ratelimit import Limit, consume
-from victo_crm.notifications.bounces import undeliverable
+from victo_crm.notifications.bounces import undeliverable, undeliverable_phone
 from victo_crm.notifications.models import PushDevice
 from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
@@ -82,6 +82,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             "zones": zones,
             # Her e-mail bounced for good: she is asked to give another.
             "undeliverable": undeliverable(user.email),
+            # Texts cannot reach her number: she is asked to correct it, just below.
+            "undeliverable_phone": undeliverable_phone(user.phone),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -1,0 +1,157 @@
+"""What became of a text: the SMS provider's status callbacks (Twilio's), signature checked
+with the same code as the inbound texts' webhook, recorded per notification; a number that
+can never receive a text is marked undeliverable, as a hard e-mail bounce marks an address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.conftest import sign_in
+from tests.notifications.helpers import submit
+from victo_crm.accounts.models import CommunicationPreference, Consent
+from victo_crm.notifications.channels.sms import LocmemSmsBackend
+from victo_crm.notifications.models import (
+    DeliveryReceipt,
+    Notification,
+    NotificationRule,
+    NotificationStatus,
+    SmsOptOut,
+    UndeliverableNumber,
+)
+from victo_crm.service_requests.services import service_request_reply
+
+from .test_sms import TOKEN, signed
+
+STATUS_URL = "http://testserver/entrant/sms/twilio/statut/"
+NUMBER = "+18195550123"
+
+
+def report(client: Any, sid: str, status: str, *, code: str = "", token: str = TOKEN) -> Any:
+    params = {
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "AccountSid": "AC123",
+        "From": "+18195550000",
+        "To": NUMBER,
+    }
+    if code:
+        params["ErrorCode"] = code
+    return client.post(
+        STATUS_URL, params, HTTP_X_TWILIO_SIGNATURE=signed(params, token, url=STATUS_URL)
+    )
+
+
+@pytest.fixture
+def texting(db: None, settings: Any, inbound_settings: Any, citizen: Any) -> Any:
+    """Marie (819 555-0123) agreed to texts about her requests; receipts go by SMS too."""
+    settings.VICTO_TWILIO_AUTH_TOKEN = TOKEN
+    settings.VICTO_SMS_BACKEND = "victo_crm.notifications.channels.sms.LocmemSmsBackend"
+    settings.SITE_URL = "http://testserver"
+    settings.VICTO_QUIET_HOURS_START = settings.VICTO_QUIET_HOURS_END = 0  # whatever the hour
+    LocmemSmsBackend.outbox.clear()
+    citizen.phone = "819 555-0123"
+    citizen.save()
+    Consent.objects.create(user=citizen, purpose="sms", version="1")
+    for kind in ("request_updates",):
+        CommunicationPreference.objects.create(
+            user=citizen, topic=kind, channel="sms", enabled=True
+        )
+    NotificationRule.objects.filter(event__in=["request_received", "public_reply"]).update(
+        channels=["email", "in_app", "sms"]
+    )
+    return citizen
+
+
+@pytest.fixture
+def filed(texting, request_type, address, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return submit(request_type, citizen=texting)
+
+
+def the_text(sr: Any) -> Notification:
+    return Notification.objects.get(request=sr, channel="sms", kind="request_received")
+
+
+def test_a_text_carries_the_callback_and_its_provider_id_is_kept(filed):
+    sent = the_text(filed)
+    assert sent.status == NotificationStatus.SENT
+    assert sent.provider_id == LocmemSmsBackend.outbox[0]["id"]
+    assert LocmemSmsBackend.outbox[0]["status_callback"] == STATUS_URL
+
+
+def test_delivered_is_recorded_on_the_notification(client, filed):
+    sid = the_text(filed).provider_id
+    assert report(client, sid, "sent").status_code == 204  # on its way: nothing to record
+    assert not DeliveryReceipt.objects.exists()
+    assert report(client, sid, "delivered").status_code == 204
+    assert report(client, sid, "delivered").status_code == 204  # a retried report
+    receipt = DeliveryReceipt.objects.get()
+    assert receipt.notification == the_text(filed)
+    assert (receipt.kind, receipt.address) == (DeliveryReceipt.Kind.DELIVERED, NUMBER)
+
+
+def test_an_unreachable_handset_is_temporary_and_stops_nothing(client, filed):
+    report(client, the_text(filed).provider_id, "undelivered", code="30003")
+    receipt = DeliveryReceipt.objects.get()
+    assert receipt.kind == DeliveryReceipt.Kind.SOFT_BOUNCE
+    assert receipt.status_code == "undelivered 30003"
+    assert not UndeliverableNumber.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["21211", "21614", "30005", "30006"])
+def test_a_number_that_can_never_receive_a_text_is_marked(client, filed, code):
+    report(client, the_text(filed).provider_id, "failed", code=code)
+    assert DeliveryReceipt.objects.get().kind == DeliveryReceipt.Kind.HARD_BOUNCE
+    assert UndeliverableNumber.objects.get().number == NUMBER
+
+
+def test_a_landline_is_shown_to_both_and_gets_no_more_texts(
+    client, filed, texting, agent, django_capture_on_commit_callbacks
+):
+    report(client, the_text(filed).provider_id, "undelivered", code="30006")
+
+    sign_in(client, agent)
+    page = client.get(f"/bureau/requetes/{filed.reference}/").content.decode()
+    assert "ne peut pas recevoir de textos" in page
+
+    own = Client()
+    own.force_login(texting)
+    profile = own.get("/portail/profil/").content.decode()
+    assert "ne vous parviennent pas" in profile and 'href="#id_phone"' in profile
+
+    LocmemSmsBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request_reply(request=filed, actor=agent, text="Nous y allons demain.")
+    refused = Notification.objects.get(request=filed, channel="sms", kind="public_reply")
+    assert refused.status == NotificationStatus.FAILED and "undeliverable" in refused.last_error
+    assert LocmemSmsBackend.outbox == []
+
+    # Another number is free at once.
+    texting.phone = "819 555-0199"
+    texting.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request_reply(request=filed, actor=agent, text="Encore un mot.")
+    assert [t["to"] for t in LocmemSmsBackend.outbox] == ["+18195550199"]
+    assert "ne vous parviennent pas" not in own.get("/portail/profil/").content.decode()
+
+
+def test_an_opt_out_at_the_provider_is_a_stop(client, filed):
+    report(client, the_text(filed).provider_id, "failed", code="21610")
+    assert SmsOptOut.objects.filter(number=NUMBER).exists()
+    assert not UndeliverableNumber.objects.exists()
+
+
+def test_a_forged_or_unsigned_report_is_refused_and_changes_nothing(client, filed):
+    sid = the_text(filed).provider_id
+    assert report(client, sid, "failed", code="30006", token="pas-le-bon").status_code == 403
+    unsigned = client.post(STATUS_URL, {"MessageSid": sid, "MessageStatus": "failed"})
+    assert unsigned.status_code == 403
+    assert not DeliveryReceipt.objects.exists() and not UndeliverableNumber.objects.exists()
+
+
+def test_a_report_on_an_unknown_text_is_acknowledged_and_ignored(client, filed):
+    assert report(client, "SMinconnu", "failed", code="30006").status_code == 204
+    assert not DeliveryReceipt.objects.exists() and not UndeliverableNumber.objects.exists()
