@@ -38,6 +38,7 @@ class Reason(models.TextChoices):
     AUTO_REPLY = "auto_reply", _("Réponse automatique")
     MAILING_LIST = "mailing_list", _("Liste de diffusion")
     BOUNCE = "bounce", _("Avis de non-livraison")
+    COMPLAINT = "complaint", _("Plainte (courriel signalé comme indésirable)")
     OWN_MESSAGE = "own_message", _("Message de la Ville elle-même")
     UNKNOWN_RECIPIENT = "unknown_recipient", _("Destinataire inconnu")
     EXPIRED_ADDRESS = "expired_address", _("Adresse de réponse expirée ou révoquée")

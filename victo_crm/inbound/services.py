@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from victo_crm.core.uploads import check_image
-from victo_crm.notifications.bounces import delivery_reports_record
+from victo_crm.notifications.bounces import delivery_reports_record, feedback_report_record
 from victo_crm.notifications.models import ReplyAddress
 from victo_crm.notifications.replies import hash_token, reply_address_find, token_in
 from victo_crm.notifications.services import notification_answer
@@ -164,6 +164,8 @@ def _process(message: InboundMessage) -> Outcome:
     if message.transport == Transport.IMAP and "Return-Path" in parsed.message:
         envelope_from = str(parsed.message["Return-Path"]).strip().strip("<>")
     loop = mail.loop_reason(parsed, envelope_from)
+    if loop == Reason.BOUNCE and feedback_report_record(parsed.message):
+        return Outcome(Status.RECORDED, Reason.COMPLAINT)
     if loop == Reason.BOUNCE and delivery_reports_record(parsed.message):
         return Outcome(Status.RECORDED, loop)
     if loop:

@@ -8,18 +8,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from email.message import Message
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from .models import (
     DeliveryReceipt,
+    EmailSuppression,
     Notification,
     NotificationChannel,
     SmsOptOut,
     UndeliverableAddress,
     UndeliverableNumber,
 )
+from .unsubscribe import ALL_TOPICS, read_token
 
 
 @dataclass
@@ -86,12 +89,16 @@ def read_report(message: Message) -> list[Bounce]:
 
 
 def _notification_for(bounce: Bounce) -> Notification | None:
-    """The e-mail this report is about: the latest ones sent to the address, matched by the
+    return _email_to(bounce.address, bounce.original_message_id)
+
+
+def _email_to(address: str, original_message_id: str) -> Notification | None:
+    """The e-mail a report is about: the latest ones sent to the address, matched by the
     stable Message-ID each carries (``channels.email.message_id``) when the report quotes
     it, else the latest one."""
     candidates = list(
         Notification.objects.filter(
-            channel=NotificationChannel.EMAIL, address__iexact=bounce.address
+            channel=NotificationChannel.EMAIL, address__iexact=address
         ).order_by("-pk")[:50]
     )
     if not candidates:
@@ -99,7 +106,7 @@ def _notification_for(bounce: Bounce) -> Notification | None:
     domain = settings.VICTO_EMAIL_MESSAGE_ID_DOMAIN
     for notification in candidates:
         digest = hashlib.sha256(notification.dedup_key.encode()).hexdigest()[:32]
-        if bounce.original_message_id == f"<{digest}@{domain}>":
+        if original_message_id == f"<{digest}@{domain}>":
             return notification
     return candidates[0]
 
@@ -126,6 +133,148 @@ def delivery_reports_record(message: Message) -> list[DeliveryReceipt]:
                 defaults={"status_code": bounce.status[:20], "detail": bounce.detail},
             )
     return receipts
+
+
+# --- Complaints: feedback loop reports (RFC 5965) -------------------------------------------
+
+
+@dataclass
+class Complaint:
+    address: str
+    feedback_type: str
+    user_agent: str
+    original_message_id: str
+
+
+def _original_headers(message: Message) -> Message | None:
+    """The headers of the original message a report quotes (``message/rfc822`` or
+    ``text/rfc822-headers``)."""
+    from email import message_from_string
+
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                return inner[0]
+        elif kind == "text/rfc822-headers":
+            text = part.get_payload(decode=True)
+            if isinstance(text, bytes):
+                return message_from_string(text.decode("utf-8", "replace"))
+    return None
+
+
+def _feedback_fields(message: Message) -> dict[str, str]:
+    for part in message.walk():
+        if part.get_content_type() == "message/feedback-report":
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                found: dict[str, str] = {}
+                for block in payload:
+                    found.update(_fields(block))
+                return found
+            if isinstance(payload, str):
+                return {
+                    key.strip().lower(): value.strip()
+                    for key, _sep, value in (
+                        line.partition(":") for line in payload.splitlines() if ":" in line
+                    )
+                }
+    return {}
+
+
+def _address_in_unsubscribe(headers: Message) -> str:
+    """The recipient named by the signed unsubscribe link our e-mail carried: a provider may
+    hide the address in its report, never our own signed token."""
+    from urllib.parse import urlsplit
+
+    from victo_crm.accounts.models import User
+
+    link = str(headers.get("List-Unsubscribe", "")).strip().strip("<>")
+    token = urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1] if link else ""
+    target = read_token(token) if token else None
+    if target is None:
+        return ""
+    if target.user_id:
+        user = User.objects.filter(pk=target.user_id).only("email").first()
+        return user.email.lower() if user is not None else ""
+    return target.email.lower()
+
+
+def read_feedback_report(message: Message) -> Complaint | None:
+    """A feedback report (``multipart/report; report-type=feedback-report``) about one of our
+    e-mails, or None. The address comes from our own signed unsubscribe link in the quoted
+    headers when it is there, else from the report (``Original-Rcpt-To``) or the quoted
+    ``To``."""
+    if message.get_content_type() != "multipart/report":
+        return None
+    if str(message.get_param("report-type", "")).lower() != "feedback-report":
+        return None
+    fields = _feedback_fields(message)
+    headers = _original_headers(message)
+    address = _address_in_unsubscribe(headers) if headers is not None else ""
+    if not address:
+        from email.utils import parseaddr
+
+        quoted_to = str(headers.get("To", "")) if headers is not None else ""
+        address = parseaddr(fields.get("original-rcpt-to", "") or quoted_to)[1].lower()
+    if "@" not in address:
+        return None
+    return Complaint(
+        address=address,
+        feedback_type=fields.get("feedback-type", "abuse").lower()[:20],
+        user_agent=fields.get("user-agent", "")[:500],
+        original_message_id=str(headers.get("Message-ID", "")).strip() if headers else "",
+    )
+
+
+@transaction.atomic
+def feedback_report_record(message: Message) -> DeliveryReceipt | None:
+    """Record a complaint (someone marked our e-mail as spam) on the e-mail it is about, and
+    stop every e-mail of the outbox to that address (``EmailSuppression`` for every topic,
+    emergencies included: they still go by text, push and in the app). Account security
+    mail (allauth's) does not go through the outbox and is not stopped. Returns None when
+    the message is no feedback report about an address we wrote to."""
+    complaint = read_feedback_report(message)
+    if complaint is None:
+        return None
+    notification = _email_to(complaint.address, complaint.original_message_id)
+    if notification is None:
+        return None  # an address we never wrote to (or one a provider replaced): nobody to stop
+    receipt = DeliveryReceipt.objects.create(
+        notification=notification,
+        address=complaint.address,
+        kind=DeliveryReceipt.Kind.COMPLAINT,
+        status_code=complaint.feedback_type,
+        detail=complaint.user_agent,
+    )
+    EmailSuppression.objects.update_or_create(
+        email=complaint.address,
+        topic=ALL_TOPICS,
+        defaults={"reason": EmailSuppression.Reason.COMPLAINT},
+    )
+    return receipt
+
+
+def complaint_for(email: str) -> EmailSuppression | None:
+    """The complaint that stopped e-mail to this address, if any."""
+    if not email:
+        return None
+    return EmailSuppression.objects.filter(
+        email=email.strip().lower(), topic=ALL_TOPICS, reason=EmailSuppression.Reason.COMPLAINT
+    ).first()
+
+
+@transaction.atomic
+def email_complaint_withdraw(*, user: Any) -> bool:
+    """She asks for our e-mail again (her preferences page): the complaint's stop on her
+    address is lifted; her preferences apply as before."""
+    deleted, _detail = EmailSuppression.objects.filter(
+        email=user.email.strip().lower(),
+        topic=ALL_TOPICS,
+        reason=EmailSuppression.Reason.COMPLAINT,
+    ).delete()
+    return bool(deleted)
 
 
 def undeliverable(email: str) -> UndeliverableAddress | None:

@@ -265,10 +265,19 @@ class NotificationRule(models.Model):
 
 class EmailSuppression(models.Model):
     """An address that followed an unsubscribe link without an account (a guest), for one
-    topic or for every topic (``topic="*"``)."""
+    topic or for every topic (``topic="*"``); or an address whose mailbox reported one of our
+    e-mails as spam (a complaint, ``topic="*"``: no more e-mail of the outbox to it until its
+    owner asks for it again on her preferences page)."""
+
+    class Reason(models.TextChoices):
+        LINK = "link", _("Lien de désabonnement")
+        COMPLAINT = "complaint", _("Plainte (courriel signalé comme indésirable)")
 
     email = models.EmailField(_("courriel"))
     topic = models.CharField(_("sujet"), max_length=20)
+    reason = models.CharField(
+        _("motif"), max_length=10, choices=Reason.choices, default=Reason.LINK
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:

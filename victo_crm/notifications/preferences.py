@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -56,8 +56,15 @@ def _book_rows(ids: list[int], addresses: list[str]) -> QuerySet[Any]:
         User.objects.filter(pk__in=ids)
         .exclude(phone="")
         .values_list(Value("f"), "pk", "phone", none, yes),
+        # The flag is false for a complaint's stop (reason "complaint").
         EmailSuppression.objects.filter(email__in=addresses).values_list(
-            Value("s"), Value(0), "email", "topic", yes
+            Value("s"),
+            Value(0),
+            "email",
+            "topic",
+            ExpressionWrapper(
+                ~Q(reason=EmailSuppression.Reason.COMPLAINT), output_field=BooleanField()
+            ),
         ),
     ]
     parts = [part.order_by() for part in parts]
@@ -78,6 +85,7 @@ class PreferenceBook:
     devices: set[int] = field(default_factory=set)
     phones: dict[int, str] = field(default_factory=dict)
     suppressed: set[tuple[str, str]] = field(default_factory=set)
+    complained: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, user_ids: Iterable[int], emails: Iterable[str] = ()) -> PreferenceBook:
@@ -102,6 +110,8 @@ class PreferenceBook:
                 book.phones[uid] = first
             else:
                 book.suppressed.add((first.lower(), second))
+                if not flag:
+                    book.complained.add(first.lower())
         book.explicit = dict(explicit)
         book.consents = dict(consents)
         return book
@@ -166,6 +176,8 @@ class PreferenceBook:
         anything: a notice's fan-out asks it four times per person."""
         if channel == NotificationChannel.EMAIL and email:
             address = email.lower()
+            if (address, "*") in self.suppressed and address in self.complained:
+                return "complaint"
             if (address, topic) in self.suppressed or (address, "*") in self.suppressed:
                 return "unsubscribed"
         if user_id is None:
@@ -191,6 +203,7 @@ class PreferenceBook:
 
 REFUSALS = {
     "unsubscribed": gettext_lazy("Désabonné par le lien du courriel."),
+    "complaint": gettext_lazy("Plainte : nos courriels signalés comme indésirables."),
     "no_account": gettext_lazy("Pas de compte : seul le courriel est possible."),
     "no_channel_consent": gettext_lazy("Aucun consentement actif pour ce canal."),
     "no_means": gettext_lazy("Aucun numéro ou appareil pour ce canal."),

@@ -52,6 +52,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("profil/", account.profile, name="profile"),
     path("preferences/", account.preferences, name="preferences"),
     path("preferences/consentements/", account.consent, name="consent"),
+    path("preferences/courriels/", account.email_resume, name="email_resume"),
     path("preferences/appareils/", account.push_subscribe, name="push_subscribe"),
     path(
         "preferences/appareils/<int:device_id>/retirer/",

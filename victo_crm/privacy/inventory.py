@@ -358,7 +358,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
             "zones",
         }
     ),
-    "notifications.EmailSuppression": frozenset({"id", "created_at"}),
+    "notifications.EmailSuppression": frozenset({"id", "reason", "created_at"}),
     "notifications.PushDevice": frozenset({"id", "kind", "is_active", "created_at"})
     | frozenset({"last_used_at"}),
     "notifications.SlaAlert": frozenset({"id", "request", "kind", "due_at", "created_at"}),

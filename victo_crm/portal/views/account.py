@@ -20,7 +20,12 @@ from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import Channel, ConsentPurpose, Topic
 from victo_crm.core.errors import form_add_errors
 from victo_crm.core.ratelimit import Limit, consume
-from victo_crm.notifications.bounces import undeliverable, undeliverable_phone
+from victo_crm.notifications.bounces import (
+    complaint_for,
+    email_complaint_withdraw,
+    undeliverable,
+    undeliverable_phone,
+)
 from victo_crm.notifications.models import PushDevice
 from victo_crm.portal import services as portal_services
 from victo_crm.portal.forms import DeleteAccountForm, ProfileForm
@@ -115,6 +120,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "consents": account_selectors.consents_overview(user),
             "error": error,
             "consent_version": account_services.CONSENT_VERSION,
+            # Her mailbox reported one of our e-mails as spam: none is sent until she asks.
+            "complaint": complaint_for(user.email),
             "vapid_public_key": settings.VICTO_VAPID_PUBLIC_KEY,
             "push_devices": list(
                 PushDevice.objects.filter(user=user, kind=PushDevice.Kind.WEB_PUSH).order_by(
@@ -124,6 +131,15 @@ def preferences(request: HttpRequest) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+@require_POST
+@citizen_required
+def email_resume(request: HttpRequest) -> HttpResponse:
+    """She asks for our e-mail again after a complaint stopped it."""
+    if email_complaint_withdraw(user=me(request)):
+        messages.success(request, _("Nous vous écrirons de nouveau par courriel."))
+    return redirect("portal:preferences")
 
 
 # --- This browser's push notifications (Web Push) ------------------------------------------------
