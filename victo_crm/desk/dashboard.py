@@ -19,6 +19,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone, translation
 
 from victo_crm.accounts.models import Team
+from victo_crm.notifications.selectors import delivery_rates
 from victo_crm.places.models import ZoneKind
 from victo_crm.service_requests.models import RequestType
 from victo_crm.service_requests.scope import staff_scope
@@ -106,6 +107,20 @@ def dashboard_stats(user: User, *, use_cache: bool = True) -> dict[str, Any]:
     stats = _compute(user)
     cache.set(key, stats, CACHE_SECONDS)
     return stats
+
+
+def delivery_stats(*, use_cache: bool = True) -> dict[int, Any]:
+    """Delivery rates per channel (notifications.selectors.delivery_rates): the same for
+    every viewer (counts of the whole town's messages, no one's data), so one cache entry
+    for all, kept as long as the other figures."""
+    key = "desk:dashboard:delivery:v1"
+    if use_cache:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    rates = delivery_rates()
+    cache.set(key, rates, CACHE_SECONDS)
+    return rates
 
 
 def _compute(user: User) -> dict[str, Any]:

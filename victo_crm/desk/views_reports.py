@@ -26,7 +26,7 @@ from victo_crm.service_requests.scope import staff_scope
 
 from . import selectors
 from .access import desk_view, supervisor_view
-from .dashboard import dashboard_stats
+from .dashboard import dashboard_stats, delivery_stats
 from .forms import BulkForm, QueueFilterForm
 from .models import AccessWhat
 from .services import access_log_record_many
@@ -299,5 +299,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/dashboard.html",
-        {"stats": stats, "chart_data": chart_data, "queues": selectors.queues_for(_user(request))},
+        {
+            "stats": stats,
+            "delivery": sorted(delivery_stats().items()),
+            "chart_data": chart_data,
+            "queues": selectors.queues_for(_user(request)),
+        },
     )

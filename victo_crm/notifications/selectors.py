@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -131,3 +132,117 @@ def outbox_readiness() -> dict[str, object]:
     age = round((now - oldest).total_seconds()) if oldest else 0
     limit = float(settings.VICTO_READY_OUTBOX_MAX_AGE_SECONDS)
     return {"status": "ok" if age <= limit else "fail", "oldest_unsent_seconds": age}
+
+
+# --- Delivery rates (the desk's dashboard) ----------------------------------------------------
+
+RATE_WINDOWS = (7, 30)
+# Delivery is known for a text from the provider's reports (when they come: the status
+# callback is connected) and for an in-app message the moment it is in the inbox. Nobody
+# reports an e-mail's or a push's delivery (a DSN of success is never asked for): None.
+
+
+@dataclass
+class ChannelRates:
+    channel: str
+    sent: int = 0
+    delivered: int | None = None
+    refused: int = 0  # failed at sending: refused, or given up after the retries
+    bounced: int = 0  # sent, then reported not delivered
+    complaints: int = 0
+
+    @property
+    def failed(self) -> int:
+        return self.refused + self.bounced
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.refused
+
+    @staticmethod
+    def _percent(part: int | None, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if part is not None and whole else None
+
+    @property
+    def delivered_rate(self) -> float | None:
+        return self._percent(self.delivered, self.sent)
+
+    @property
+    def failed_rate(self) -> float | None:
+        return self._percent(self.failed, self.attempted)
+
+    @property
+    def complaint_rate(self) -> float | None:
+        return self._percent(self.complaints, self.sent)
+
+
+def delivery_rates(*, now: datetime | None = None) -> dict[int, list[ChannelRates]]:
+    """Per window (7 and 30 days) and channel, the messages written in that window: sent,
+    delivered (where known), failed (refused at sending, given up, or reported not
+    delivered: an e-mail's hard bounce, a text the provider reports undelivered or failed),
+    complaints. Two grouped queries, whatever the size of the outbox: one over the outbox
+    through its ``created_at`` index, one over the receipts."""
+    from .models import DeliveryReceipt
+
+    now = now or timezone.now()
+    since = {days: now - timedelta(days=days) for days in RATE_WINDOWS}
+    oldest = since[max(RATE_WINDOWS)]
+    sent, failed = NotificationStatus.SENT, NotificationStatus.FAILED
+    counts = {
+        f"{name}_{days}": Count("id", filter=Q(status=status, created_at__gte=since[days]))
+        for days in RATE_WINDOWS
+        for name, status in (("sent", sent), ("failed", failed))
+    }
+    table: dict[int, dict[str, ChannelRates]] = {
+        days: {c: ChannelRates(channel=c) for c in NotificationChannel.values}
+        for days in RATE_WINDOWS
+    }
+    for row in (
+        Notification.objects.filter(created_at__gte=oldest)
+        .values("channel")
+        .annotate(**counts)
+        .order_by()
+    ):
+        for days in RATE_WINDOWS:
+            rates = table[days].get(row["channel"])
+            if rates is not None:
+                rates.sent = row[f"sent_{days}"]
+                rates.refused = row[f"failed_{days}"]
+    Kind = DeliveryReceipt.Kind
+    # A text reported undelivered (even "temporarily") is not retried by the provider: that
+    # message did not arrive. An e-mail's soft bounce may still be delivered later.
+    not_delivered = Q(kind=Kind.HARD_BOUNCE) | Q(
+        kind=Kind.SOFT_BOUNCE, notification__channel=NotificationChannel.SMS
+    )
+    receipts = {
+        f"{name}_{days}": Count(
+            "notification",
+            distinct=True,
+            filter=condition & Q(notification__created_at__gte=since[days]),
+        )
+        for days in RATE_WINDOWS
+        for name, condition in (
+            ("delivered", Q(kind=Kind.DELIVERED)),
+            ("bounced", not_delivered),
+            ("complaints", Q(kind=Kind.COMPLAINT)),
+        )
+    }
+    for row in (
+        DeliveryReceipt.objects.filter(notification__created_at__gte=oldest)
+        .values("notification__channel")
+        .annotate(**receipts)
+        .order_by()
+    ):
+        for days in RATE_WINDOWS:
+            rates = table[days].get(row["notification__channel"])
+            if rates is None:
+                continue
+            rates.bounced = row[f"bounced_{days}"]
+            rates.complaints += row[f"complaints_{days}"]
+            if rates.channel == NotificationChannel.SMS:
+                rates.delivered = row[f"delivered_{days}"]
+    for days in RATE_WINDOWS:
+        for rates in table[days].values():
+            if rates.channel == NotificationChannel.IN_APP:
+                rates.delivered = rates.sent
+    return {days: list(table[days].values()) for days in RATE_WINDOWS}

@@ -11,6 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from victo_crm.core.templatetags.maps import map_tile_attrs
+from victo_crm.core.typography import format_number
 
 register = template.Library()
 
@@ -74,6 +75,24 @@ def hours(value: float | None) -> str:
     if value is None:
         return "—"
     return number_format(value, decimal_pos=1)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """50,0 % (French, no-break space) / 50.0% (English); — when there is nothing to divide."""
+    if value is None:
+        return "—"
+    return _("%(rate)s %%") % {"rate": format_number(value, 1)}
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    from victo_crm.accounts.models import Channel
+
+    try:
+        return str(Channel(code).label)
+    except ValueError:
+        return code
 
 
 @register.simple_tag
