@@ -244,3 +244,29 @@ def test_a_batch_goes_out_over_several_connections_each_message_once(smtp, setti
     assert sorted(m["To"] for m in smtp.messages) == sorted(p.email for p in people)
     assert len(set(peers)) == 3
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_line_longer_than_998_characters_is_encoded_to_fit(smtp, people):
+    """RFC 5322 limits a line to 998 characters: a body with a 2,000-character word goes out
+    quoted-printable (Django's EmailMessage does it), in the text and the HTML part, over the
+    real SMTP connection, and reads back whole."""
+    word = "x" * 2000
+    rows = [notice_row(p, body=f"Début {word} fin.") for p in people[:2]]
+    raws: list[bytes] = []
+
+    async def handle_DATA(server, session, envelope):
+        raws.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+    smtp.handle_DATA = handle_DATA
+    outbox_bulk_insert(rows)
+    report = notifications_deliver(ids=list(Notification.objects.values_list("pk", flat=True)))
+    assert report.sent == 2
+    assert len(raws) == 2
+    for raw in raws:
+        assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+        message = parsed(raw)
+        for kind in ("plain", "html"):
+            part = message.get_body((kind,))
+            assert part["Content-Transfer-Encoding"] == "quoted-printable"
+            assert word in part.get_content()
