@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from tests.api.conftest import ApiClient, session_token_for
 from tests.api.test_requests_api import API, POTHOLE, post_json, problem
-from victo_crm.api.models import IdempotencyKey, IdempotencyStatus
 from victo_crm.privacy.services import retention_purge
-from victo_crm.service_requests.models import ServiceRequest
+from victo_crm.service_requests.models import Receipt, ServiceRequest
 
 
 def submit(client: Any, body: Any, key: str = "8e03978e-40d5-43e8-bc93-6894a57f9324") -> Any:
@@ -66,8 +65,8 @@ def test_json_whitespace_and_key_order_do_not_make_another_body(
 def test_a_retry_while_the_first_call_runs_is_409(
     marie_api: Any, citizen: Any, request_type: Any, town: Any
 ):
-    IdempotencyKey.objects.create(
-        caller=f"u:{citizen.pk}",
+    Receipt.objects.create(
+        scope=f"u:{citizen.pk}",
         key="en-cours",
         fingerprint="0" * 64,
         expires_at=timezone.now() + timedelta(hours=24),
@@ -75,9 +74,7 @@ def test_a_retry_while_the_first_call_runs_is_409(
     # The same body as the running call: only the fingerprint matters for the conflict.
     from victo_crm.api.v1 import idempotency
 
-    IdempotencyKey.objects.filter(key="en-cours").update(
-        fingerprint=_fingerprint_of(marie_api, POTHOLE)
-    )
+    Receipt.objects.filter(key="en-cours").update(fingerprint=_fingerprint_of(marie_api, POTHOLE))
 
     body = problem(submit(marie_api, POTHOLE, key="en-cours"), 409)
 
@@ -89,7 +86,7 @@ def test_a_retry_while_the_first_call_runs_is_409(
 def _fingerprint_of(client: Any, body: Any) -> str:
     """What the server computes for this body, read back from a throwaway key."""
     submit(client, body, key="sonde")
-    record = IdempotencyKey.objects.get(key="sonde")
+    record = Receipt.objects.get(key="sonde")
     ServiceRequest.objects.all().delete()
     return record.fingerprint
 
@@ -108,15 +105,15 @@ def test_a_refused_call_releases_its_key(marie_api: Any, request_type: Any, town
 
     fixed = submit(marie_api, {**POTHOLE, "field_values": {}}, key="autre")
     assert fixed.status_code == 400
-    assert not IdempotencyKey.objects.exists()
+    assert not Receipt.objects.exists()
     assert submit(marie_api, POTHOLE).status_code == 201
 
 
 def test_keys_expire_after_24_hours(marie_api: Any, request_type: Any, town: Any):
     submit(marie_api, POTHOLE)
-    IdempotencyKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    Receipt.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    assert retention_purge()["api_replays.expired"] == 1
+    assert retention_purge()["receipts.expired"] == 1
     assert submit(marie_api, POTHOLE).status_code == 201
     assert ServiceRequest.objects.count() == 2
 
@@ -179,7 +176,7 @@ def test_concurrent_duplicates_create_one_request_and_the_others_get_409(
     assert ServiceRequest.objects.count() == 1
     assert statuses.count(201) == 1
     assert statuses.count(409) == 7
-    assert IdempotencyKey.objects.get().status == IdempotencyStatus.COMPLETED
+    assert Receipt.objects.get().done
 
 
 def test_a_response_stored_by_a_racing_call_wins_and_our_work_is_undone(
@@ -187,18 +184,18 @@ def test_a_response_stored_by_a_racing_call_wins_and_our_work_is_undone(
 ):
     """The narrow race where another call stores its response between our check and our
     insert: our transaction rolls back and the other call's response is replayed."""
-    from victo_crm.api.v1 import idempotency
+    from victo_crm.service_requests import receipts
 
     first = submit(marie_api, POTHOLE)
     assert first.status_code == 201
-    real_earlier = idempotency._earlier
+    real_earlier = receipts._earlier
     turns: list[int] = []
 
     def blind_first_time(caller: str, key: str, print_: str) -> Any:
         turns.append(1)
         return None if len(turns) == 1 else real_earlier(caller, key, print_)
 
-    monkeypatch.setattr(idempotency, "_earlier", blind_first_time)
+    monkeypatch.setattr(receipts, "_earlier", blind_first_time)
 
     again = submit(marie_api, POTHOLE)
 

@@ -13,8 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import CENTRE_LAT, CENTRE_LON, OUTSIDE_TOWN
-from victo_crm.portal.models import SubmissionReceipt
-from victo_crm.service_requests.models import ServiceRequest
+from victo_crm.service_requests.models import Receipt, ServiceRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +84,7 @@ def test_a_guest_copy_is_filed_once_per_e_mail_address(
     other = {**guest, "contact_email": "paul@example.ca"}
     assert send(Client(), request_type, other).status_code == 201
     assert ServiceRequest.objects.count() == 2
-    assert not SubmissionReceipt.objects.filter(scope__contains="lucie").exists()  # hashed
+    assert not Receipt.objects.filter(scope__contains="lucie").exists()  # hashed
 
 
 def test_a_refused_copy_is_explained_and_stores_nothing_then_can_be_sent_again(
@@ -94,7 +93,7 @@ def test_a_refused_copy_is_explained_and_stores_nothing_then_can_be_sent_again(
     refused = send(marie, request_type, kept_copy(address, field_taille=""))
     assert refused.status_code == 400
     assert any("Taille" in message for message in refused.json()["errors"])
-    assert not ServiceRequest.objects.exists() and not SubmissionReceipt.objects.exists()
+    assert not ServiceRequest.objects.exists() and not Receipt.objects.exists()
     assert send(marie, request_type, kept_copy(address)).status_code == 201
 
 

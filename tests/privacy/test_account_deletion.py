@@ -115,8 +115,8 @@ def test_deleting_the_account_anonymises_the_requests_and_keeps_them(
 def test_deleting_the_account_forgets_the_portal_s_resend_receipts(
     citizen: User, other_citizen: User, request_type: Any, address: Any
 ) -> None:
-    from victo_crm.portal.models import SubmissionReceipt
     from victo_crm.portal.services import service_request_submit_once
+    from victo_crm.service_requests.models import Receipt
 
     # Only an address she proved is hers reaches what was filed under it as a guest.
     EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
@@ -126,9 +126,9 @@ def test_deleting_the_account_forgets_the_portal_s_resend_receipts(
         token="invite-1", contact=Contact(name="Marie", email="MARIE@example.ca"), **common
     )
     service_request_submit_once(token="jean-1", citizen=other_citizen, **common)
-    assert SubmissionReceipt.objects.count() == 3
+    assert Receipt.objects.count() == 3
     services.account_delete(user=citizen, password="correct horse battery")
-    assert list(SubmissionReceipt.objects.values_list("token", flat=True)) == ["jean-1"]
+    assert list(Receipt.objects.values_list("key", flat=True)) == ["jean-1"]
 
 
 def test_an_unverified_address_reaches_no_one_else_s_guest_requests(

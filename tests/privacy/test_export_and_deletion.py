@@ -29,14 +29,18 @@ from victo_crm.accounts import services as account_services
 from victo_crm.accounts.models import User
 from victo_crm.alerts.models import AlertTopic
 from victo_crm.alerts.services import subscription_create
-from victo_crm.api.models import IdempotencyKey
 from victo_crm.notifications.models import EmailSuppression, Notification
 from victo_crm.notifications.services import push_device_register
-from victo_crm.portal.models import SubmissionReceipt
 from victo_crm.portal.services import service_request_submit_once
 from victo_crm.privacy import services
 from victo_crm.service_requests.citizen import service_request_comment, service_request_follow
-from victo_crm.service_requests.models import Attachment, RequestFollower, ServiceRequest, Upload
+from victo_crm.service_requests.models import (
+    Attachment,
+    Receipt,
+    RequestFollower,
+    ServiceRequest,
+    Upload,
+)
 from victo_crm.service_requests.services import (
     Contact,
     service_request_reply,
@@ -328,8 +332,7 @@ def test_after_deletion_nothing_names_marie_and_none_of_her_files_remain(
     kept_requests = ServiceRequest.objects.filter(pk__in=[own.pk, history["open311"].pk])
     assert kept_requests.count() == 2
     assert set(kept_requests.values_list("tracking_token_hash", flat=True)) == {""}
-    assert not Upload.objects.exists() and not IdempotencyKey.objects.exists()
-    assert not SubmissionReceipt.objects.exists()
+    assert not Upload.objects.exists() and not Receipt.objects.exists()
     assert not EmailSuppression.objects.exists()
     # Jean keeps his follow, his request, his messages (now without her name).
     assert RequestFollower.objects.filter(user=other_citizen, request=own).exists()

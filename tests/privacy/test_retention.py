@@ -13,13 +13,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from victo_crm.accounts.models import Channel, User
-from victo_crm.api.models import IdempotencyKey
 from victo_crm.notifications.models import Notification, NotificationStatus
-from victo_crm.portal.models import SubmissionReceipt
 from victo_crm.portal.services import service_request_submit_once
 from victo_crm.privacy import tasks
 from victo_crm.privacy.services import retention_purge
-from victo_crm.service_requests.models import Attachment, ServiceRequest, Upload
+from victo_crm.service_requests.models import Attachment, Receipt, ServiceRequest, Upload
 from victo_crm.service_requests.services import Contact, service_request_submit
 from victo_crm.service_requests.uploads import upload_create
 
@@ -103,8 +101,8 @@ def test_expired_api_replays_and_old_portal_receipts_are_purged(
     citizen: User, request_type: Any, address: Any
 ) -> None:
     with time_machine.travel(T0, tick=False):
-        IdempotencyKey.objects.create(
-            caller=f"u:{citizen.pk}",
+        Receipt.objects.create(
+            scope=f"u:{citizen.pk}",
             key="cle",
             fingerprint="x",
             response_body='{"contact_name": "Marie"}',
@@ -119,11 +117,11 @@ def test_expired_api_replays_and_old_portal_receipts_are_purged(
         )
     with time_machine.travel(T0 + timedelta(days=29), tick=False):
         counts = retention_purge()
-    assert counts["api_replays.expired"] == 1
-    assert counts["submission_receipts.expired"] == 0
+    assert counts["receipts.expired"] == 1  # the API's (a day), not yet the portal's
+    assert Receipt.objects.get().key == "t1"
     with time_machine.travel(T0 + timedelta(days=31), tick=False):
-        assert retention_purge()["submission_receipts.expired"] == 1
-    assert not SubmissionReceipt.objects.exists()
+        assert retention_purge()["receipts.expired"] == 1
+    assert not Receipt.objects.exists()
 
 
 def test_a_long_closed_guest_request_loses_its_contact_and_original_photos(

@@ -43,9 +43,9 @@ PERSONAL_DATA_MODELS: dict[str, str] = {
     "notifications.smsoptout": "the phone number of a citizen who answered STOP",
     "inbound.inboundmessage": "the mail and texts citizens send the town, as received",
     "alerts.subscription": "a citizen's address, topics and channels",
-    "api.idempotencykey": "stored API responses, which hold a citizen's data",
+    "service_requests.receipt": "ties a submission to its submitter; stored API responses, "
+    "which hold a citizen's data",
     "service_requests.upload": "a citizen's uploaded files",
-    "portal.submissionreceipt": "ties a browser's submission to a citizen's request",
     "desk.accesslog": "which staff member read which citizen's data",
     "account.emailaddress": "every account's e-mail addresses (allauth)",
     "account.emailconfirmation": "e-mail confirmation keys (allauth)",

@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from victo_crm.notifications.push_endpoints import validate_push_endpoint
 from victo_crm.notifications.services import push_device_register, push_device_remove
+from victo_crm.service_requests.receipts import Receipt, ReceiptBusy, receipt_once
 from victo_crm.service_requests.services import service_request_submit
-
-from .models import SubmissionReceipt
 
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
@@ -43,8 +41,10 @@ def service_request_submit_once(*, token: str, **submit: Any) -> tuple[ServiceRe
     """``service_request_submit(**submit)`` at most once per submitter and ``token``.
 
     Returns (request, created): a second copy of the same form gets the first one's request
-    and ``created=False``. Without a token, files every time. Raises what the submission
-    raises (``ValidationError``), and then stores nothing, receipt included."""
+    and ``created=False``; a copy arriving while the first is being filed waits for it. The
+    receipt lasts ``VICTO_RETENTION_RECEIPT_DAYS`` (a month): the offline queue of a device
+    may wait days for a connection. Without a token, files every time. Raises what the
+    submission raises (``ValidationError``), and then stores nothing, receipt included."""
     token = (token or "").strip()[:MAX_TOKEN_LENGTH]
     if not token:
         return service_request_submit(**submit), True
@@ -52,33 +52,22 @@ def service_request_submit_once(*, token: str, **submit: Any) -> tuple[ServiceRe
     scope = receipt_scope(
         citizen=submit.get("citizen"), contact_email=getattr(contact, "email", "") or ""
     )
-    with transaction.atomic():
-        try:
-            # The claim comes first: a concurrent copy waits here on the unique key until
-            # this transaction ends, then either finds the request or (if this one was
-            # refused and rolled back) files its own.
-            with transaction.atomic():
-                receipt = SubmissionReceipt.objects.create(scope=scope, token=token)
-        except IntegrityError:
-            existing = (
-                SubmissionReceipt.objects.select_related("service_request")
-                .filter(scope=scope, token=token, service_request__isnull=False)
-                .first()
-            )
-            if existing is None or existing.service_request is None:
-                raise ValidationError(
-                    _("Cette requête est déjà en cours d’envoi. Réessayez dans un instant.")
-                ) from None
-            return existing.service_request, False
-        service_request = service_request_submit(**submit)
-        receipt.service_request = service_request
-        receipt.save(update_fields=["service_request"])
-        # A receipt only has to outlive the retries of one form; the offline queue of a
-        # device may wait days for a connection (VICTO_RETENTION_RECEIPT_DAYS, a month).
-        SubmissionReceipt.objects.filter(
-            created_at__lt=timezone.now() - settings.VICTO_RETENTION["submission_receipts"]
-        ).delete()
-    return service_request, True
+    try:
+        outcome = receipt_once(
+            scope=scope,
+            key=token,
+            lifetime=settings.VICTO_RETENTION["submission_receipts"],
+            work=lambda: service_request_submit(**submit),
+            result=lambda service_request: {"service_request": service_request},
+        )
+    except ReceiptBusy:
+        raise ValidationError(
+            _("Cette requête est déjà en cours d’envoi. Réessayez dans un instant.")
+        ) from None
+    if isinstance(outcome, Receipt):
+        assert outcome.service_request is not None  # a portal receipt names its request
+        return outcome.service_request, False
+    return outcome, True
 
 
 # --- Web Push subscriptions ---------------------------------------------------------------------

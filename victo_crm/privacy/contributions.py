@@ -478,6 +478,16 @@ def _purge_uploads(now: datetime) -> dict[str, int]:
     return {"expired": len(expired)}
 
 
+# --- Receipts (resent portal forms, API replays): each face exports and erases its own --------
+
+
+def _purge_receipts(now: datetime) -> dict[str, int]:
+    from victo_crm.service_requests.models import Receipt
+
+    count, _detail = Receipt.objects.filter(expires_at__lte=now).delete()
+    return {"expired": count}
+
+
 # --- Files ---------------------------------------------------------------------------------------
 
 
@@ -603,4 +613,7 @@ register(
         purge=_purge_uploads,
         erase_order=10,
     )
+)
+register(
+    Contribution(section="receipts", models=("service_requests.Receipt",), purge=_purge_receipts)
 )

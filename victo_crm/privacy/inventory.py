@@ -91,9 +91,9 @@ PERSONAL: dict[str, frozenset[str]] = {
         }
     ),
     "alerts.Subscription": frozenset({"user", "address", "label", "channels", "topic"}),
-    "portal.SubmissionReceipt": frozenset({"scope", "token"}),
     "desk.AccessLog": frozenset({"citizen", "detail"}),
-    "api.IdempotencyKey": frozenset({"caller", "response_body", "response_headers"}),
+    # Who submitted, the key her browser or app chose, the response that held her data.
+    "service_requests.Receipt": frozenset({"scope", "key", "response_body", "response_headers"}),
     "service_requests.Upload": frozenset({"owner", "file", "original_name"}),
 }
 
@@ -475,7 +475,6 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
             "severity",
         }
     ),
-    "portal.SubmissionReceipt": frozenset({"id", "service_request", "created_at"}),
     "desk.CannedResponse": frozenset(
         {
             "id",
@@ -510,8 +509,8 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     # A partner system's key, named after the partner.
     "api.ApiKey": frozenset({"id", "name", "prefix", "key_hash", "is_active", "created_at"})
     | frozenset({"last_used_at"}),
-    "api.IdempotencyKey": frozenset(
-        {"id", "key", "fingerprint", "status", "response_status", "created_at", "expires_at"}
+    "service_requests.Receipt": frozenset(
+        {"id", "fingerprint", "service_request", "response_status", "created_at", "expires_at"}
     ),
     # owner_key: the SHA-256 of a random key held in a guest's session, naming no one.
     "service_requests.Upload": frozenset({"id", "public_id", "content_type", "size", "created_at"})

@@ -4,8 +4,8 @@ her files), the deletion of her account, and the retention purge run by beat.
 
 The archive (``FORMAT``) holds:
 
-- ``data.json``: ``format``, ``exported_at``, then one key per registered contribution
-  (``profile``, ``email_addresses``, ``preferences``, ``consents``, ``sign_in``,
+- ``data.json``: ``format``, ``exported_at``, then one key per registered contribution that
+  exports (``profile``, ``email_addresses``, ``preferences``, ``consents``, ``sign_in``,
   ``requests``, ``followed_requests``, ``notifications``, ``email_suppressions``,
   ``devices``, ``alert_subscriptions``, ``pending_uploads``, ``api_replays``,
   ``submission_receipts``, ``consultations``); see docs/portal.md;

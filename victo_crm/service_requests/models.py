@@ -19,6 +19,9 @@ from victo_crm.core.models import TimeStampedModel, localized
 from .grants import AccessGrant as AccessGrant
 from .grants import GrantLevel as GrantLevel
 
+# What was already done once and its result: resent forms, Idempotency-Key (re-exported).
+from .receipts import Receipt as Receipt
+
 # --- Workflows -----------------------------------------------------------------------------
 
 

@@ -1,15 +1,15 @@
 """``Idempotency-Key`` on creating POSTs, after the IETF draft
 (draft-ietf-httpapi-idempotency-key-header).
 
-- The call holds the key for its whole transaction (a PostgreSQL advisory lock), checks
-  what was answered under it before, does the work and stores its response, all in one
-  transaction: the stored response exists if and only if the work was done, and no extra
-  commit is paid for the claim. The unique (caller, key) row settles any remaining race.
+- The call holds the key for its whole transaction, checks what was answered under it
+  before, does the work and stores its response as a receipt, all in one transaction
+  (``service_requests.receipts``, which the portal's resent forms use too): the stored
+  response exists if and only if the work was done.
 - A retry with the same key and the same body gets the first response again
   (``Idempotent-Replayed: true``) and creates nothing; the same key with another body (or on
   another endpoint) → 422; a retry while the first call is still running → 409.
 - Keys are scoped to the caller and forgotten after ``ttl()`` (``VICTO_RETENTION_IDEMPOTENCY_HOURS``,
-  24 by default; ``privacy.purge`` deletes the expired records). A call that failed
+  24 by default; ``privacy.purge`` deletes the expired receipts). A call that failed
   (an error response, or a crash) stores nothing, so that it can be retried.
 """
 
@@ -22,15 +22,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from ..models import IdempotencyKey, IdempotencyStatus
+from victo_crm.service_requests.receipts import Receipt, ReceiptBusy, ReceiptMismatch, receipt_once
+
 from .problems import Problem
 
 HEADER = "Idempotency-Key"
@@ -41,9 +40,6 @@ def ttl() -> timedelta:
     return settings.VICTO_RETENTION["idempotency_records"]
 
 
-# A claim older than this whose call never finished belongs to a process that died: the
-# work was rolled back with it, so a retry may take the key over.
-ABANDONED_AFTER = timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = ("Location",)
 
@@ -92,63 +88,54 @@ def fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-def _replay(record: IdempotencyKey) -> Response:
-    headers = {**record.response_headers, "Idempotent-Replayed": "true"}
+def _replay(receipt: Receipt) -> Response:
     return Response(
-        json.loads(record.response_body) if record.response_body else None,
-        status=record.response_status or 200,
-        headers=headers,
+        json.loads(receipt.response_body) if receipt.response_body else None,
+        status=receipt.response_status or 200,
+        headers={**receipt.response_headers, "Idempotent-Replayed": "true"},
     )
 
 
-def _in_progress() -> Problem:
-    return Problem(
-        409,
-        _(
-            "Une requête avec cette clé Idempotency-Key est encore en cours de traitement. "
-            "Réessayez dans un instant."
-        ),
-        type_="urn:victo:problem:idempotency-in-progress",
-    )
+def _kept(response: Response) -> dict[str, Any] | None:
+    """What the receipt keeps of a success to replay it; nothing of an error."""
+    if not 200 <= response.status_code < 300:
+        return None
+    return {
+        "response_status": response.status_code,
+        "response_body": json.dumps(response.data, cls=JSONEncoder, ensure_ascii=False),
+        "response_headers": {name: response[name] for name in REPLAYED_HEADERS if name in response},
+    }
 
 
-class _KeyTaken(Exception):
-    """Another call stored a response under the same key between our check and our insert."""
+def idempotent(request: Request, caller: str, work: Callable[[], Response]) -> Response:
+    """Run ``work`` at most once per (caller, Idempotency-Key); without the header, just run.
 
-
-def _lock(caller: str, key: str) -> None:
-    """Hold (caller, key) until the transaction ends; a concurrent duplicate is told 409.
-
-    On PostgreSQL a transaction-level advisory lock; elsewhere (SQLite) writers are serialised
-    by the database itself, so a duplicate waits for the first call and then replays it."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"{caller}\n{key}"]
+    The check, the work and the receipt of its response are one transaction
+    (``service_requests.receipts``): a call that fails (an error response, an exception, a
+    crash) leaves nothing behind, so it can be retried."""
+    key = _key_from(request)
+    if key is None:
+        return work()
+    try:
+        outcome = receipt_once(
+            scope=caller,
+            key=key,
+            fingerprint=fingerprint(request),
+            lifetime=ttl(),
+            wait=False,
+            work=work,
+            result=_kept,
         )
-        if not cursor.fetchone()[0]:
-            raise _in_progress()
-
-
-_BY_CALLER_AND_KEY = (
-    f'SELECT * FROM "{IdempotencyKey._meta.db_table}" WHERE "caller" = %s AND "key" = %s'  # noqa: S608
-)
-
-
-def _earlier(caller: str, key: str, print_: str) -> Response | None:
-    """The answer already given under this key: its replay, or a refusal; None to go on."""
-    # Written out (unique on caller and key): every keyed POST runs it, and the ORM would
-    # compile it, with an ORDER BY for .first(), each time.
-    found = list(IdempotencyKey.objects.raw(_BY_CALLER_AND_KEY, [caller, key]))
-    existing = found[0] if found else None
-    if existing is None:
-        return None
-    now = timezone.now()
-    if existing.expires_at <= now:
-        existing.delete()
-        return None
-    if existing.fingerprint != print_:
+    except ReceiptBusy:
+        raise Problem(
+            409,
+            _(
+                "Une requête avec cette clé Idempotency-Key est encore en cours de traitement. "
+                "Réessayez dans un instant."
+            ),
+            type_="urn:victo:problem:idempotency-in-progress",
+        ) from None
+    except ReceiptMismatch:
         raise Problem(
             422,
             _(
@@ -156,78 +143,5 @@ def _earlier(caller: str, key: str, print_: str) -> Response | None:
                 "utilisez une nouvelle clé pour un nouveau contenu."
             ),
             type_="urn:victo:problem:idempotency-key-reused",
-        )
-    if existing.status == IdempotencyStatus.COMPLETED:
-        return _replay(existing)
-    # A claim row of an earlier version of this code, still running or abandoned by a process
-    # that died (its work was rolled back with it).
-    if existing.created_at < now - ABANDONED_AFTER:
-        existing.delete()
-        return None
-    raise _in_progress()
-
-
-def _record(caller: str, key: str, print_: str, response: Response) -> None:
-    """Store the response; if a concurrent call stored one first, let it win (``_KeyTaken``).
-
-    ``ON CONFLICT DO NOTHING`` rather than a savepoint around the insert: one statement
-    instead of three, and the transaction stays usable either way."""
-    now = timezone.now()
-    record = IdempotencyKey(
-        caller=caller,
-        key=key,
-        fingerprint=print_,
-        status=IdempotencyStatus.COMPLETED,
-        response_status=response.status_code,
-        response_body=json.dumps(response.data, cls=JSONEncoder, ensure_ascii=False),
-        response_headers={name: response[name] for name in REPLAYED_HEADERS if name in response},
-        created_at=now,
-        expires_at=now + ttl(),
-    )
-    table = IdempotencyKey._meta.db_table
-    columns = [
-        field
-        for field in IdempotencyKey._meta.concrete_fields
-        if not field.primary_key  # the id comes from the database
-    ]
-    values = [
-        field.get_db_prep_save(getattr(record, field.attname), connection) for field in columns
-    ]
-    names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks}) "  # noqa: S608 - names from the model
-            "ON CONFLICT (caller, key) DO NOTHING",
-            values,
-        )
-        if cursor.rowcount != 1:
-            raise _KeyTaken
-
-
-def idempotent(request: Request, caller: str, work: Callable[[], Response]) -> Response:
-    """Run ``work`` at most once per (caller, Idempotency-Key); without the header, just run.
-
-    The check, the work and the recording of its response are one transaction: the stored
-    response exists if and only if the work was done, and a call that fails (an error
-    response, an exception, a crash) leaves nothing behind, so it can be retried."""
-    key = _key_from(request)
-    if key is None:
-        return work()
-    print_ = fingerprint(request)
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                _lock(caller, key)
-                replay = _earlier(caller, key, print_)
-                if replay is not None:
-                    return replay
-                response = work()
-                if 200 <= response.status_code < 300:
-                    _record(caller, key, print_, response)
-                else:
-                    transaction.set_rollback(True)
-                return response
-        except _KeyTaken:
-            continue  # rolled back: the next turn replays the response stored first
-    raise _in_progress()
+        ) from None
+    return _replay(outcome) if isinstance(outcome, Receipt) else outcome

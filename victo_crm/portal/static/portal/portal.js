@@ -187,7 +187,7 @@
   /* --- The offline queue (IndexedDB) ---------------------------------------------------- */
   /* An item: {id: the form's draft token, url, entries: [[name, value]...], files: [{key,
      name, type, blob}], type: the request type's name, at, state: "pending" | "failed",
-     reason}. The server files one request per token (portal.SubmissionReceipt), so a copy
+     reason}. The server files one request per token (service_requests.Receipt), so a copy
      sent twice — two tabs, a lost answer — is filed once. */
   var DB = "victo-portal", STORE = "pending";
   function db() {
