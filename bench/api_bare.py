@@ -48,7 +48,9 @@ def _submit(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
         caller = f"bare:{user[0]}"
         cur.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [caller + key])
         cur.execute(
-            "SELECT id, fingerprint, status FROM api_idempotencykey WHERE caller = %s AND key = %s",
+            "SELECT id, scope, key, fingerprint, service_request_id, response_status, "
+            "response_body, response_headers, created_at, expires_at FROM "
+            "service_requests_receipt WHERE scope = %s AND key = %s",
             [caller, key],
         )
         cur.fetchone()
@@ -162,10 +164,10 @@ def _submit(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
         cur.fetchall()
         document = {"reference": reference, "status": "recue"}
         cur.execute(
-            "INSERT INTO api_idempotencykey (caller, key, fingerprint, status, response_status, "
-            "response_body, response_headers, created_at, expires_at) VALUES (%s, %s, %s, "
-            "'completed', 201, %s, '{}', now(), now() + interval '1 day') "
-            "ON CONFLICT (caller, key) DO NOTHING",
+            "INSERT INTO service_requests_receipt (scope, key, fingerprint, service_request_id, "
+            "response_status, response_body, response_headers, created_at, expires_at) VALUES "
+            "(%s, %s, %s, NULL, 201, %s, '{}', now(), now() + interval '1 day') "
+            "ON CONFLICT (scope, key) DO NOTHING",
             [caller, key, "0" * 64, json.dumps(document)],
         )
     return document
