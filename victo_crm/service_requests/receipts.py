@@ -19,6 +19,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from victo_crm.core.statements import Prepared
+
 T = TypeVar("T")
 
 # A receipt without a result is a claim an earlier version wrote before its work; older than
@@ -84,12 +86,16 @@ def _lock(scope: str, key: str, *, wait: bool) -> None:
             raise ReceiptBusy
 
 
+# Every keyed API call and resent form looks its key up: compiled once (core/statements.py).
+EARLIER = Prepared(lambda scope, key: Receipt.objects.filter(scope=scope, key=key)[:1])
+
+
 def _earlier(scope: str, key: str, fingerprint: str) -> Receipt | None:
     """The receipt of the first time, if the work was done; None to go on."""
-    existing = Receipt.objects.filter(scope=scope, key=key).first()
-    now = timezone.now()
-    if existing is None:
+    found = EARLIER.instances(Receipt, scope, key)
+    if not found:
         return None
+    existing, now = found[0], timezone.now()
     if existing.expires_at <= now:
         existing.delete()
         return None
