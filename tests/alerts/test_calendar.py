@@ -182,7 +182,10 @@ class TestThePublicPage:
     def test_an_unknown_address_says_so(self, town, client):
         page = client.get("/alertes/collectes/", {"q": "999 rue Inexistante"})
         assert page.status_code == 200
-        assert "Aucune adresse du registre ne correspond à « 999 rue Inexistante »." in page.text
+        assert (
+            "Aucune adresse du registre ne correspond à «\u00a0999 rue Inexistante\u00a0»."
+            in page.text
+        )
         assert 'aria-describedby="id_q-help id_q-errors"' in page.text
 
 

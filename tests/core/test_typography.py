@@ -3,6 +3,7 @@ coordinates and punctuation, each as a reader of that language expects it."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -64,6 +65,15 @@ def test_punctuation() -> None:
     assert english_spacing("Status change : done ? yes !") == "Status change: done? yes!"
 
 
+def test_guillemets_hold_their_text_between_no_break_spaces() -> None:
+    # "« Publiées »" with ordinary spaces could leave « alone at the end of a line.
+    wanted = f"L’état «{NBSP}Reçue{NBSP}» ne peut pas être final{NBSP}?"
+    assert french_spacing("L’état « Reçue » ne peut pas être final ?") == wanted
+    assert french_spacing("L’état «Reçue» ne peut pas être final?") == wanted
+    assert french_spacing(f"L’état «\u202fReçue\u202f» ne peut pas être final{NBSP}?") == wanted
+    assert french_spacing(wanted) == wanted
+
+
 def test_the_french_catalogue_has_french_punctuation_and_the_english_none() -> None:
     for language, rule in (("fr", french_spacing), ("en", english_spacing)):
         po = polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
@@ -90,3 +100,33 @@ def test_templates_use_the_helper_in_each_language() -> None:
     assert 'data-zoom-in="Zoom avant"' in fr and 'data-zoom-out="Zoom arrière"' in fr
     assert en.startswith(f"Dec.{NBSP}6, 2026, 14:05|46.05750, -71.95690|")
     assert 'data-zoom-in="Zoom in"' in en and 'data-zoom-out="Zoom out"' in en
+
+
+def test_quotations_in_each_language() -> None:
+    template = Template("{% load typography %}{{ text|quoted }}")
+    with translation.override("fr"):
+        assert template.render(Context({"text": "Fermer"})) == f"«{NBSP}Fermer{NBSP}»"
+    with translation.override("en"):
+        assert template.render(Context({"text": "Close"})) == "“Close”"
+
+
+def test_the_demo_catalogue_has_french_typography() -> None:
+    # The demo's request types are the town's own words, shown on every face.
+    catalogue = json.loads(
+        (ROOT / "victo_crm" / "service_requests" / "data" / "demo_catalogue.json").read_text()
+    )
+    french: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("_fr") and isinstance(value, str):
+                    french.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(catalogue)
+    assert french and [text for text in french if french_spacing(text) != text] == []

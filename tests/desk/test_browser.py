@@ -92,7 +92,7 @@ def test_an_agent_takes_answers_and_moves_a_new_request_and_the_citizen_sees_onl
     page.get_by_role("radio", name=re.compile("Commencer les travaux")).check()
     page.get_by_role("button", name="Faire l’action").click()
     page.wait_for_load_state()
-    assert "maintenant « En cours »" in page.content()
+    assert "maintenant «\u00a0En cours\u00a0»" in page.locator("#messages").inner_text()
     internal = page.locator(".desk-event--internal", has_text=NOTE)
     assert internal.count() == 1
     no_violations(page, "request page after the actions")

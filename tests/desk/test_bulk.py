@@ -40,7 +40,7 @@ class TestBulkTransition:
         assert report.done == [a.reference, b.reference]
         refused = dict(report.refused)
         assert set(refused) == {closed.reference, elsewhere.reference}
-        assert "depuis l’état « Résolue »" in refused[closed.reference]
+        assert "depuis l’état «\u00a0Résolue\u00a0»" in refused[closed.reference]
         assert "autre équipe" in refused[elsewhere.reference]
         states = dict(ServiceRequest.objects.values_list("reference", "state__code"))
         assert states[a.reference] == states[b.reference] == "en-analyse"

@@ -99,7 +99,7 @@ class TestFiling:
         )
         html = response.content.decode()
         assert response.status_code == 400
-        assert "Le champ « Taille » est obligatoire." in html
+        assert "Le champ «\u00a0Taille\u00a0» est obligatoire." in html
         assert "Texte tapé pendant l’appel" in html and "Gérard Côté" in html
         assert not ServiceRequest.objects.exists()
 

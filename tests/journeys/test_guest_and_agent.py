@@ -50,9 +50,9 @@ def test_a_guest_reports_by_keyboard_an_agent_triages_by_keyboard(
     # One e-mail per event: taken in charge, the reply, the work started.
     later = [m for m in emails_to(LUCIE) if m is not receipt]
     assert [m.subject for m in later] == [
-        f"Votre requête {reference} : Prise en charge",
+        f"Votre requête {reference}\u00a0: Prise en charge",
         f"Nouvelle réponse à votre requête {reference}",
-        f"Votre requête {reference} : Travaux en cours",
+        f"Votre requête {reference}\u00a0: Travaux en cours",
     ]
     for message in later:
         every_link_opens_for_her(lucie, message, reference, the_reply_shown=message is later[-1])
@@ -206,4 +206,4 @@ def triages_by_keyboard(luc: Tab, reference: str) -> None:
     choose_radio_by_keyboard(page, actions, re.compile("Commencer les travaux"))
     tab_to(page, page.get_by_role("button", name="Faire l’action"))
     luc.then(lambda: page.keyboard.press("Enter"))
-    focused_on(page, page.locator("#messages"), re.compile("maintenant « En cours »"))
+    focused_on(page, page.locator("#messages"), re.compile("maintenant «\u00a0En cours\u00a0»"))

@@ -44,7 +44,7 @@ def test_a_preview_renders_the_rule_for_a_request_without_saving(
     assert response.status_code == 200
     assert NotificationRule.objects.count() == before
     assert f"Réponse à {request.reference}" in response.text
-    assert "Bonjour [nom du demandeur], votre requête est « Reçue »." in response.text
+    assert "Bonjour [nom du demandeur], votre requête est «\u00a0Reçue\u00a0»." in response.text
     assert "1 citoyen (demandeur ou abonné)" in response.text
     assert "srcdoc=" in response.text  # the HTML e-mail, sandboxed
 
@@ -85,7 +85,7 @@ def test_an_invalid_template_is_refused_with_its_error(client, administrator):
         "/admin/notifications/notificationrule/add/", form_data(body_fr="Bonjour {{ nom }}")
     )
     assert response.status_code == 200
-    assert "Champ inconnu « nom »" in response.text
+    assert "Champ inconnu «\u00a0nom\u00a0»" in response.text
     assert not NotificationRule.objects.filter(name="Réponse du personnel (test)").exists()
 
 
@@ -118,7 +118,10 @@ def test_a_requester_placeholder_in_the_follower_message_is_refused_in_the_admin
         follower_form_data(follower_body_fr="Marie est {{ citizen_name }}"),
     )
     assert response.status_code == 200
-    assert "Le champ « citizen_name » est interdit dans le message aux abonnés" in response.text
+    assert (
+        "Le champ «\u00a0citizen_name\u00a0» est interdit dans le message aux abonnés"
+        in response.text
+    )
     assert not NotificationRule.objects.filter(name="Réponse du personnel (test)").exists()
 
 
@@ -157,7 +160,9 @@ def test_the_preview_shows_what_a_follower_would_get_apart(
     page = response.text
     assert "Aperçu du message aux abonnés" in page
     followers_part = page.split("Aperçu du message aux abonnés")[1]
-    assert f"La requête {request.reference} que vous suivez est « Reçue »." in followers_part
+    assert (
+        f"La requête {request.reference} que vous suivez est «\u00a0Reçue\u00a0»." in followers_part
+    )
     # Followers are citizens: counted, never named (the admin shows no personal data).
     assert "1 citoyen (demandeur ou abonné)" in followers_part
     assert "jean@example.ca" not in page

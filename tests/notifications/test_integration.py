@@ -61,7 +61,7 @@ def test_a_transition_delivers_exactly_the_emails_its_rules_call_for_in_each_lan
         by_recipient = {m["To"]: m for m in sink.messages[1:]}
         assert set(by_recipient) == {"marie@example.ca", "jean@example.ca"}
         french, english = by_recipient["marie@example.ca"], by_recipient["jean@example.ca"]
-        assert french["Subject"] == f"Votre requête {request.reference} : Prise en charge"
+        assert french["Subject"] == f"Votre requête {request.reference}\u00a0: Prise en charge"
         # The follower's own message: the state, nothing of Marie.
         assert english["Subject"] == f"Request you follow {request.reference}: Taken in charge"
         assert french["Content-Language"] == "fr" and english["Content-Language"] == "en"

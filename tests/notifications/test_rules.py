@@ -38,8 +38,25 @@ class TestTheSeededRules:
         email = notes.get(channel="email")
         assert email.subject == f"Nous avons reçu votre requête {request.reference}"
         assert "Bonjour Marie Tremblay" in email.body
-        assert "« Nid-de-poule »" in email.body
+        # French typography, although the seeded words were typed with ordinary spaces.
+        assert "«\u00a0Nid-de-poule\u00a0»" in email.body
+        assert "Lieu\u00a0:" in email.body
         assert email.rule.name == "Accusé de réception"
+
+    def test_french_words_typed_with_ordinary_spaces_are_sent_with_french_typography(
+        self, request_type, citizen, agent, town
+    ):
+        rule = NotificationRule.objects.get(name="Réponse du personnel")
+        rule.subject_fr = "Réponse : « {{ request_type }} »"
+        rule.subject_en = ""
+        rule.save()
+        request = submit(request_type, citizen=citizen)
+        service_request_reply(request=request, actor=agent, text="Merci : c’est noté !")
+
+        email = Notification.objects.get(request=request, kind="public_reply", channel="email")
+        assert email.subject == "Réponse\u00a0: «\u00a0Nid-de-poule\u00a0»"
+        # The agent's own words are sent as written.
+        assert "Merci : c’est noté !" in email.body
 
     def test_an_english_speaking_citizen_gets_english(self, request_type, other_citizen, town):
         request = submit(request_type, citizen=other_citizen)
@@ -66,7 +83,7 @@ class TestTheSeededRules:
             ("jean@example.ca", "en"),
         }
         french = emails.get(address="marie@example.ca")
-        assert french.subject == f"Votre requête {request.reference} : Prise en charge"
+        assert french.subject == f"Votre requête {request.reference}\u00a0: Prise en charge"
         assert "Bonjour Marie Tremblay" in french.body
         # The follower has his own words: the state, nothing of the requester.
         english = emails.get(address="jean@example.ca")
@@ -269,7 +286,7 @@ class TestSilentTransitions:
             ("contremaitre@victoriaville.ca", "staff"),
         ]
         assert sent.get(address=agent.email).subject == (
-            f"{request.reference} : Reçue → En analyse"
+            f"{request.reference}\u00a0: Reçue → En analyse"
         )
 
     def test_the_seeded_citizen_rule_stays_silent_on_a_silent_transition(
@@ -327,7 +344,7 @@ class TestFollowerMessages:
         with pytest.raises(ValidationError) as error:
             rule.full_clean()
         problems = " ".join(error.value.message_dict["follower_body_en"])
-        assert f"« {name} » est interdit dans le message aux abonnés" in problems
+        assert f"«\u00a0{name}\u00a0» est interdit dans le message aux abonnés" in problems
         assert "citizen_name" not in problems.split("Champs permis\u00a0:")[1]
 
     def test_the_follower_subject_is_checked_too(self):

@@ -76,16 +76,17 @@ def test_each_rejected_row_is_reported_with_its_line_and_reason(
     )
     assert "Ligne 5\u00a0: Numéro civique manquant." in output
     assert (
-        "Ligne 6\u00a0: Numéro civique invalide « -4 »\u00a0: un entier positif est attendu."
+        "Ligne 6\u00a0: Numéro civique invalide «\u00a0-4\u00a0»\u00a0: un entier positif est attendu."
         in output
     )
     assert "Ligne 7\u00a0: Rue manquante." in output
     assert (
-        "Ligne 8\u00a0: Code postal invalide « 12345 »\u00a0: le format attendu est A1A 1A1."
+        "Ligne 8\u00a0: Code postal invalide «\u00a012345\u00a0»\u00a0: le format attendu est A1A 1A1."
         in output
     )
     assert (
-        "Ligne 9\u00a0: Latitude invalide « nord »\u00a0: un nombre décimal est attendu." in output
+        "Ligne 9\u00a0: Latitude invalide «\u00a0nord\u00a0»\u00a0: un nombre décimal est attendu."
+        in output
     )
     assert "Ligne 10\u00a0: Coordonnées hors du Québec (48.85, 2.35)" in output
     assert "Ligne 11\u00a0: Coordonnées hors du Québec" in output
@@ -99,7 +100,7 @@ def test_a_row_with_several_problems_lists_them_all(town: dict[str, Zone]):
 
     assert report.rejected[0].position == 2
     assert report.rejected[0].reason == (
-        "Numéro civique invalide « abc »\u00a0: un entier positif est attendu. Rue manquante. "
+        "Numéro civique invalide «\u00a0abc\u00a0»\u00a0: un entier positif est attendu. Rue manquante. "
         "Latitude manquante. Longitude manquante."
     )
 
@@ -186,7 +187,7 @@ def test_semicolons_byte_order_mark_and_decimal_commas_are_accepted(
         46.061,
         -71.985,
     )
-    assert "Ligne 4\u00a0: Numéro civique invalide « x »" in output
+    assert "Ligne 4\u00a0: Numéro civique invalide «\u00a0x\u00a0»" in output
 
 
 def test_a_dry_run_reports_without_writing(town: dict[str, Zone], registry_csv: Path):

@@ -65,9 +65,9 @@ def test_good_features_are_stored_and_broken_ones_reported(
     assert "Zones (Secteur de collecte) — créées\u00a0: 1, mises à jour\u00a0: 0" in output
     assert "rejetées\u00a0: 4." in output
     assert "Entité 2\u00a0: La géométrie n’est pas valide" in output
-    assert "Entité 3\u00a0: Nom manquant (propriété « name »)." in output
+    assert "Entité 3\u00a0: Nom manquant (propriété «\u00a0name\u00a0»)." in output
     assert (
-        "Entité 4\u00a0: Type de géométrie refusé « Point »\u00a0: Polygon ou MultiPolygon attendu."
+        "Entité 4\u00a0: Type de géométrie refusé «\u00a0Point\u00a0»\u00a0: Polygon ou MultiPolygon attendu."
         in output
     )
     assert "Entité 5\u00a0: Ce n’est pas une entité GeoJSON" in output
@@ -175,7 +175,10 @@ def test_duplicate_codes_in_one_file_are_rejected(db: None):
 
     assert report.created == 1
     assert report.rejected[0].position == 2
-    assert report.rejected[0].reason == "Code « a » en double dans le fichier (déjà à l’entité 1)."
+    assert (
+        report.rejected[0].reason
+        == "Code «\u00a0a\u00a0» en double dans le fichier (déjà à l’entité 1)."
+    )
 
 
 def test_a_dry_run_stores_nothing(db: None, write_file: Callable[..., Path]):
@@ -192,7 +195,7 @@ def test_a_dry_run_stores_nothing(db: None, write_file: Callable[..., Path]):
     [
         ("{not json", "Fichier GeoJSON illisible"),
         ({"type": "Feature", "geometry": NORTH, "properties": {}}, "FeatureCollection"),
-        ({"type": "FeatureCollection"}, "liste « features »"),
+        ({"type": "FeatureCollection"}, "liste «\u00a0features\u00a0»"),
     ],
 )
 def test_a_file_that_is_not_a_feature_collection_is_refused(
@@ -203,5 +206,5 @@ def test_a_file_that_is_not_a_feature_collection_is_refused(
 
 
 def test_an_unknown_kind_is_refused(db: None):
-    with pytest.raises(ImportFileError, match="Type de zone inconnu « quartier »"):
+    with pytest.raises(ImportFileError, match="Type de zone inconnu «\u00a0quartier\u00a0»"):
         zones_import(collection=collection(), kind="quartier")

@@ -39,7 +39,7 @@ def test_a_missing_required_field_is_named_and_the_text_is_kept(
     page = marie.post(at_details, {"description": "Mon texte à garder", "field_nombre": "3"})
     assert page.status_code == 400
     body = page.content.decode()
-    assert "Le champ « Taille » est obligatoire." in body
+    assert "Le champ «\u00a0Taille\u00a0» est obligatoire." in body
     assert "Mon texte à garder" in body and 'value="3"' in body
     assert 'aria-describedby="id_field_taille-error' in body
     _nothing_stored()
@@ -54,7 +54,7 @@ def test_a_wrong_address_is_refused_on_the_location_page_with_the_text_kept(
     )
     body = page.content.decode()
     assert page.status_code == 200
-    assert "Nous ne trouvons pas « 999 rue Inexistante » au registre" in body
+    assert "Nous ne trouvons pas «\u00a0999 rue Inexistante\u00a0» au registre" in body
     assert 'value="999 rue Inexistante"' in body and "près du parc" in body
 
 
@@ -65,7 +65,9 @@ def test_a_pdf_renamed_png_is_refused(marie: Any, at_details: str) -> None:
     )
     body = page.content.decode()
     assert page.status_code == 400
-    assert "Le fichier « photo.png » n’est pas une image JPEG, PNG ou WebP valide." in body
+    assert (
+        "Le fichier «\u00a0photo.png\u00a0» n’est pas une image JPEG, PNG ou WebP valide." in body
+    )
     assert "Gardé" in body
     _nothing_stored()
     assert not Upload.objects.exists()  # a file that is not an image is not kept either
@@ -77,7 +79,10 @@ def test_a_30_mb_photo_is_refused(marie: Any, at_details: str) -> None:
     )
     page = marie.post(at_details, {"field_taille": "petit", "photos": [big]})
     assert page.status_code == 400
-    assert "Le fichier « enorme.jpg » dépasse la taille permise (10 Mo)." in page.content.decode()
+    assert (
+        "Le fichier «\u00a0enorme.jpg\u00a0» dépasse la taille permise (10 Mo)."
+        in page.content.decode()
+    )
     _nothing_stored()
 
 

@@ -335,17 +335,17 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
             (
                 [state("a", initial=True), state("b", final=True, role="reopened")],
                 [("a", "b", "x")],
-                "L’état de réouverture « B » ne peut pas être final.",
+                "L’état de réouverture «\u00a0B\u00a0» ne peut pas être final.",
             ),
             (
                 [state("a", initial=True, role="reopened"), state("b", final=True)],
                 [("a", "b", "x")],
-                "Aucune transition ne mène d’un état final à l’état de réouverture « A ».",
+                "Aucune transition ne mène d’un état final à l’état de réouverture «\u00a0A\u00a0».",
             ),
             (
                 [state("a", initial=True), state("b", role="duplicate"), state("c", final=True)],
                 [("a", "b", "x"), ("b", "c", "y")],
-                "L’état des doublons « B » doit être final.",
+                "L’état des doublons «\u00a0B\u00a0» doit être final.",
             ),
             (
                 [
@@ -354,7 +354,7 @@ class TestBrokenWorkflowsAreRefusedWithTheirReason:
                     state("c", final=True, role="duplicate"),
                 ],
                 [("a", "b", "x"), ("a", "c", "y")],
-                "Un seul état par rôle\u00a0: « doublon\u00a0: où vont les requêtes jumelées à une autre ».",
+                "Un seul état par rôle\u00a0: «\u00a0doublon\u00a0: où vont les requêtes jumelées à une autre\u00a0».",
             ),
             ([state("a", initial=True), state("a", final=True)], [], "en double dans code"),
         ],

@@ -192,7 +192,7 @@ class TestEveryFaceShowsIt:
             )
         bodies = [m.body for m in mail.outbox if m.to == [citizen.email]]
         assert len(bodies) == 1
-        assert f"Lieu : 100, rue Alexandre, Victoriaville — {PRECISION}" in bodies[0]
+        assert f"Lieu\u00a0: 100, rue Alexandre, Victoriaville — {PRECISION}" in bodies[0]
 
     def test_the_mobile_api_detail_and_list(self, chosen, pinned, citizen, other_citizen):
         marie = ApiClient(session_token_for(citizen))

@@ -74,18 +74,18 @@ class TestRolesAreCheckedWithTheGraph:
         ]
         errors = validate_graph(states, [("new", "a"), ("new", "b")])
         assert errors == [
-            "Un seul état peut avoir le rôle « doublon\u00a0: où vont les requêtes jumelées à une "
-            "autre » (ici\u00a0: A, B)."
+            "Un seul état peut avoir le rôle «\u00a0doublon\u00a0: où vont les requêtes jumelées à une "
+            "autre\u00a0» (ici\u00a0: A, B)."
         ]
 
     def test_a_reopen_state_is_open_and_entered_from_a_final_state(self):
         states = [node("new", initial=True), node("done", final=True, role=StateRole.REOPENED)]
         assert validate_graph(states, [("new", "done")]) == [
-            "L’état de réouverture « Done » ne peut pas être final."
+            "L’état de réouverture «\u00a0Done\u00a0» ne peut pas être final."
         ]
         states = [node("new", initial=True, role=StateRole.REOPENED), node("done", final=True)]
         assert validate_graph(states, [("new", "done")]) == [
-            "Aucune transition ne mène d’un état final à l’état de réouverture « New »."
+            "Aucune transition ne mène d’un état final à l’état de réouverture «\u00a0New\u00a0»."
         ]
 
     def test_the_duplicate_state_is_final(self):
@@ -95,5 +95,5 @@ class TestRolesAreCheckedWithTheGraph:
             node("done", final=True),
         ]
         assert validate_graph(states, [("new", "dup"), ("dup", "done")]) == [
-            "L’état des doublons « Dup » doit être final."
+            "L’état des doublons «\u00a0Dup\u00a0» doit être final."
         ]

@@ -141,7 +141,7 @@ class TestBadInputIsRefusedWithAClearFrenchMessage:
         message = self.refused(
             request_type, citizen, "field_values.taille", field_values={"nombre": 2}
         )
-        assert message == "Le champ « Taille » est obligatoire."
+        assert message == "Le champ «\u00a0Taille\u00a0» est obligatoire."
 
     def test_wrong_datatype(self, request_type, citizen, town):
         message = self.refused(
@@ -168,7 +168,9 @@ class TestBadInputIsRefusedWithAClearFrenchMessage:
             "field_values.taille",
             field_values={**GOOD_FIELDS, "taille": "énorme"},
         )
-        assert message == "Taille\u00a0: « énorme » ne fait pas partie des choix proposés."
+        assert (
+            message == "Taille\u00a0: «\u00a0énorme\u00a0» ne fait pas partie des choix proposés."
+        )
 
     def test_one_bad_choice_among_many(self, request_type, citizen, town):
         self.refused(
@@ -208,7 +210,10 @@ class TestBadInputIsRefusedWithAClearFrenchMessage:
         fake = BytesIO(b"%PDF-1.4 not a photo at all" * 20)
         fake.name = "photo.jpg"
         message = self.refused(request_type, citizen, "photos", photos=[fake])
-        assert message == "Le fichier « photo.jpg » n’est pas une image JPEG, PNG ou WebP valide."
+        assert (
+            message
+            == "Le fichier «\u00a0photo.jpg\u00a0» n’est pas une image JPEG, PNG ou WebP valide."
+        )
 
     def test_a_truncated_image(self, request_type, citizen, town, make_image):
         from io import BytesIO

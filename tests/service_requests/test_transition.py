@@ -143,7 +143,7 @@ class TestTheEngineRefusesBadMoves:
             )
         assert (
             str(error.value)
-            == "L’action « Marquer comme réglée » n’est pas possible depuis l’état « Reçue »."
+            == "L’action «\u00a0Marquer comme réglée\u00a0» n’est pas possible depuis l’état «\u00a0Reçue\u00a0»."
         )
         assert fresh(pothole).state.code == "recue"
 
@@ -156,7 +156,7 @@ class TestTheEngineRefusesBadMoves:
                 comment="  ",
             )
         assert error.value.message_dict["comment"] == [
-            "Un commentaire est obligatoire pour l’action « Fermer sans suite »."
+            "Un commentaire est obligatoire pour l’action «\u00a0Fermer sans suite\u00a0»."
         ]
         assert fresh(pothole).state.code == "recue"
 

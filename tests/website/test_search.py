@@ -47,7 +47,7 @@ def test_no_result_page_offers_closest_types_and_a_way_to_ask_the_town(client, s
     html = client.get("/recherche/", {"q": "trou licorne"}).content.decode()
     assert "Aucun résultat" not in html or "Nid-de-poule" in html
     nothing = client.get("/recherche/", {"q": "xylophone"}).content.decode()
-    assert "Aucun résultat pour « xylophone »" in nothing
+    assert "Aucun résultat pour «\u00a0xylophone\u00a0»" in nothing
     assert f'href="{links.request_form_url(links.GENERAL_COMPLAINT)}"' in nothing
     assert "819 758-0555" in nothing
 
@@ -85,7 +85,7 @@ def test_a_search_page_costs_wagtails_two_queries_once_the_site_is_known(
     assert 'href="/collectes/"' in html
     with django_assert_num_queries(1):
         nothing = client.get("/recherche/", {"q": "xylophone"}).content.decode()
-    assert "Aucun résultat pour « xylophone »" in nothing
+    assert "Aucun résultat pour «\u00a0xylophone\u00a0»" in nothing
 
 
 @pytest.mark.postgres

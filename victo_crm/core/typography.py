@@ -10,9 +10,11 @@ shows "6 Déc 2026", "46,05750, -71,95690" or "Status change : …":
   between thousands;
 * coordinates: French "46,05750 ; -71,95690" (decimal comma, so the separator is a
   semicolon), English "46.05750, -71.95690";
-* punctuation: in French a no-break space before « : ; ? ! », in English none before them. The French message catalogue is made this way from the source strings
-  (``scripts/i18n.py fill-fr``) and the English one is checked
-  (``tests/core/test_typography.py``).
+* punctuation: in French a no-break space before « : ; ? ! » and inside guillemets
+  (« texte »), in English none before « : ; ? ! ». The French message catalogue is made
+  this way from the source strings (``scripts/i18n.py fill-fr``) and the English one is
+  checked (``tests/core/test_typography.py``);
+* quotations: « texte » in French, “text” in English (``quoted``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ NARROW_NBSP = "\u202f"
 _FR_BEFORE = re.compile(r"[ \u202f\u00a0]+([:;?!])")
 _FR_GLUED = re.compile(r"(?<=[\w»)\]])([;?!])(?=\s|$|[»)\]])|(?<=[^\W\d_])(:)(?=\s|$)")
 _EN_BEFORE = re.compile(r"(?<=\S)[ \u202f\u00a0]+([:;?!])(?=\s|$)")
+# Guillemets hold their text between no-break spaces: « texte », never «texte» nor a line
+# that ends on « or starts with ».
+_FR_OPENING = re.compile(r"«[ \u202f\u00a0]*")
+_FR_CLOSING = re.compile(r"[ \u202f\u00a0]*»")
 
 
 def _language(language: str | None) -> str:
@@ -42,7 +48,9 @@ def _language(language: str | None) -> str:
 
 def french_spacing(text: str) -> str:
     """French punctuation: a no-break space (never an ordinary one, never none) before
-    « : ; ? ! »."""
+    « : ; ? ! » and inside guillemets (« texte »)."""
+    text = _FR_OPENING.sub("«" + NBSP, text)
+    text = _FR_CLOSING.sub(NBSP + "»", text)
     text = _FR_BEFORE.sub(NBSP + r"\1", text)
     return _FR_GLUED.sub(lambda m: NBSP + (m.group(1) or m.group(2)), text)
 
@@ -54,6 +62,13 @@ def english_spacing(text: str) -> str:
 
 def punctuation(text: str, language: str | None = None) -> str:
     return french_spacing(text) if _language(language) == "fr" else english_spacing(text)
+
+
+def quoted(text: str, language: str | None = None) -> str:
+    """A quotation in the reader's language: «\u00a0texte\u00a0» in French, “text” in English."""
+    if _language(language) == "fr":
+        return f"«{NBSP}{text}{NBSP}»"
+    return f"“{text}”"
 
 
 def _as_local(value: date | datetime) -> date | datetime:

@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from victo_crm.core.errors import is_broker_error
-from victo_crm.core.models import localized
+from victo_crm.core.typography import french_spacing
 
 from .channels import DeliveryError, PermanentDeliveryError, SkipDeliveryError, get_channel
 from .metrics import count_deliveries
@@ -142,9 +142,16 @@ def rule_message(
     """(subject, body) of a rule in a language, for the requester and staff or for the
     followers (the rule's follower message); English falls back to French."""
     prefix = "follower_" if audience == FOLLOWERS else ""
-    subject = localized(rule, f"{prefix}subject", language)
-    body = localized(rule, f"{prefix}body", language)
+    subject, body = (_words(rule, f"{prefix}{field}", language) for field in ("subject", "body"))
     return render(subject, values).replace("\n", " ").strip(), render(body, values).strip()
+
+
+def _words(rule: NotificationRule, field: str, language: str) -> str:
+    """A rule's words in a language; French ones with French typography (« … », a no-break
+    space before : ; ? !) whoever typed them, applied to the template and not to the values
+    put in it, so that a citizen's own words are sent as written."""
+    english = getattr(rule, f"{field}_en", "") if language[:2] == "en" else ""
+    return english or french_spacing(getattr(rule, f"{field}_fr", ""))
 
 
 def followers_hear_of(kind: str, event: RequestEvent | None) -> bool:

@@ -18,6 +18,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from victo_crm.core.typography import quoted
+
 from .models import (
     RequestEvent,
     RequestGroup,
@@ -73,7 +75,7 @@ class StateFormSet(BaseInlineFormSet):
         if doubled:
             raise ValidationError(
                 _("Un seul état par rôle : %(roles)s.")
-                % {"roles": ", ".join(f"« {role.label} »" for role in doubled)}
+                % {"roles": ", ".join(quoted(str(role.label)) for role in doubled)}
             )
 
 

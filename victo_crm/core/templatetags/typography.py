@@ -1,8 +1,9 @@
 """``{% load typography %}``: the filters of ``core.typography`` for every template.
 
 ``{{ when|long_date }}`` 6 décembre 2026 · ``|short_date`` 6 déc. 2026 ·
-``|long_datetime`` / ``|short_datetime`` with the time · ``{{ n|number }}`` 1 234 ·
-``{% coordinates lat lon %}`` 46,05750 ; -71,95690 · ``{{ text|punctuation }}``."""
+``|long_datetime`` / ``|short_datetime`` with the time ·
+``{{ n|number }}`` 1 234 · ``{% coordinates lat lon %}`` 46,05750 ; -71,95690 ·
+``{{ text|punctuation }}`` · ``{{ text|quoted }}`` « texte » / “text”."""
 
 from __future__ import annotations
 
@@ -48,3 +49,8 @@ def coordinates(latitude: Any, longitude: Any) -> str:
 @register.filter
 def punctuation(value: Any) -> str:
     return typography.punctuation(str(value))
+
+
+@register.filter
+def quoted(value: Any) -> str:
+    return typography.quoted(str(value))
