@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -300,3 +301,30 @@ class TestNoticesOfAnAddress:
     ):
         with django_assert_num_queries(3):  # the address's zones, the notices, their zones
             active_notices_for_address(west_address)
+
+
+class TestTimesOnThePublicNotice:
+    """The hour of a notice the Québec way in French ("9 h 00"), the English way in English."""
+
+    def test_the_period_in_each_language(self, client, topics, agent):
+        shown = notice(
+            topics["travaux"],
+            agent,
+            area_kind="town",
+            starts_at=datetime(2026, 5, 5, 9, 0, tzinfo=EASTERN),
+            ends_at=datetime(2026, 5, 5, 17, 30, tzinfo=EASTERN),
+        )
+        Notice.objects.filter(pk=shown.pk).update(
+            status=NoticeStatus.PUBLISHED, published_at=timezone.now()
+        )
+        url = f"/alertes/en-vigueur/{shown.pk}/"
+
+        french = client.get(url).content.decode()
+        assert "depuis le 5\u00a0mai\u00a02026, 9\u00a0h\u00a000" in french
+        assert "jusqu’au 5\u00a0mai\u00a02026, 17\u00a0h\u00a030" in french
+        assert "9:00" not in french and "17:30" not in french
+
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch's choice
+        english = client.get(url).content.decode()
+        assert "May\u00a05, 2026, 09:00" in english and "May\u00a05, 2026, 17:30" in english
+        assert "\u00a0h\u00a0" not in english

@@ -4,7 +4,7 @@ coordinates and punctuation, each as a reader of that language expects it."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import polib
@@ -18,6 +18,7 @@ from victo_crm.core.typography import (
     format_coordinates,
     format_date,
     format_number,
+    format_time,
     french_spacing,
 )
 
@@ -32,7 +33,7 @@ WHEN = datetime(2026, 12, 6, 14, 5)
             "fr",
             f"6{NBSP}décembre{NBSP}2026",
             f"6{NBSP}déc.{NBSP}2026",
-            f"6{NBSP}déc.{NBSP}2026, 14:05",
+            f"6{NBSP}déc.{NBSP}2026, 14{NBSP}h{NBSP}05",
         ),
         ("en", f"December{NBSP}6, 2026", f"Dec.{NBSP}6, 2026", f"Dec.{NBSP}6, 2026, 14:05"),
     ],
@@ -43,6 +44,23 @@ def test_dates_in_each_language(language: str, long: str, short: str, with_time:
     assert format_date(WHEN, short=True, language=language) == short
     assert format_date(WHEN, short=True, time=True, language=language) == with_time
     assert format_date(date(2026, 5, 3), short=True, language="fr") == f"3{NBSP}mai{NBSP}2026"
+
+
+def test_times_the_quebec_way_in_french_and_the_english_way_in_english() -> None:
+    # "14:05" on French pages: the OQLF writes "14 h 05", and "9 h 00" for the full hour.
+    assert format_time(WHEN, language="fr") == f"14{NBSP}h{NBSP}05"
+    assert format_time(time(9, 0), language="fr") == f"9{NBSP}h{NBSP}00"
+    assert format_time(WHEN, language="en") == "14:05"
+    assert format_time(time(9, 0), language="en") == "09:00"
+    # Django's own formats (the admin, allauth's e-mails, |time) say the same in French.
+    template = Template(
+        '{% load typography %}{{ when|time }}|{{ when|date:"DATETIME_FORMAT" }}|{{ when|time_of_day }}'
+    )
+    with translation.override("fr"):
+        fr = template.render(Context({"when": WHEN}))
+    assert fr == f"14{NBSP}h{NBSP}05|6 décembre 2026, 14{NBSP}h{NBSP}05|14{NBSP}h{NBSP}05"
+    with translation.override("en"):
+        assert template.render(Context({"when": WHEN})).endswith("|14:05")
 
 
 def test_numbers_and_coordinates() -> None:
@@ -96,7 +114,7 @@ def test_templates_use_the_helper_in_each_language() -> None:
         fr = template.render(Context({"when": aware}))
     with translation.override("en"):
         en = template.render(Context({"when": aware}))
-    assert fr.startswith(f"6{NBSP}déc.{NBSP}2026, 14:05|46,05750{NBSP}; -71,95690|")
+    assert fr.startswith(f"6{NBSP}déc.{NBSP}2026, 14{NBSP}h{NBSP}05|46,05750{NBSP}; -71,95690|")
     assert 'data-zoom-in="Zoom avant"' in fr and 'data-zoom-out="Zoom arrière"' in fr
     assert en.startswith(f"Dec.{NBSP}6, 2026, 14:05|46.05750, -71.95690|")
     assert 'data-zoom-in="Zoom in"' in en and 'data-zoom-out="Zoom out"' in en

@@ -73,8 +73,10 @@ class TestTheWarning:
             "pending",
         )
         assert warning.rule.name == "Échéance bientôt dépassée (équipe)"
-        assert warning.subject.startswith(f"[{pothole.reference}] Échéance proche : ")
-        assert "5 mars 2026" in warning.subject  # Thursday's due date, in French
+        # The due date the Québec way, French typography in the words of the seeded rule.
+        assert warning.subject == (
+            f"[{pothole.reference}] Échéance proche\u00a0: 5\u00a0mars\u00a02026, 9\u00a0h\u00a000"
+        )
         assert f"/bureau/requetes/{pothole.reference}/" in warning.link
         assert warning.event_id is None
 

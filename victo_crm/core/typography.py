@@ -6,6 +6,7 @@ shows "6 Déc 2026", "46,05750, -71,95690" or "Status change : …":
 
 * dates: French months in lower case, abbreviated with a period ("6 déc. 2026"), English
   month first ("Dec. 6, 2026");
+* times: the Québec "14 h 05" in French, "14:05" in English;
 * numbers: the locale's decimal mark and a no-break space (French) or comma (English)
   between thousands;
 * coordinates: French "46,05750 ; -71,95690" (decimal comma, so the separator is a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from datetime import time as time_of_day
 from decimal import Decimal
 
 from django.utils import timezone
@@ -86,7 +88,8 @@ def format_date(
     language: str | None = None,
 ) -> str:
     """ "6 décembre 2026" / "December 6, 2026"; short: "6 déc. 2026" / "Dec. 6, 2026";
-    with ``time`` the hour follows ("6 déc. 2026, 14:30" / "Dec. 6, 2026, 14:30")."""
+    with ``time`` the hour follows (``format_time``: "6 déc. 2026, 14 h 30" /
+    "Dec. 6, 2026, 14:30")."""
     if value is None or value == "":
         return ""
     value = _as_local(value)
@@ -99,9 +102,22 @@ def format_date(
     else:
         text = f"{month}{NBSP}{value.day}" + (f", {value.year}" if year else "")
     if time and isinstance(value, datetime):
-        # The 24-hour clock in both languages, as the desk and the e-mails always had it.
-        text += f", {value.hour:02d}:{value.minute:02d}"
+        text += ", " + format_time(value, language=lang)
     return text
+
+
+def format_time(value: time_of_day | datetime | None, language: str | None = None) -> str:
+    """The hour on the 24-hour clock: the Québec way in French, "14 h 05", "9 h 00" (the
+    Office québécois de la langue française), no-break spaces so that it never splits across
+    lines; "14:05" in English. Django's own ``|time`` and ``|date`` say the same in French
+    (``victo_crm/formats/fr/formats.py``)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if _language(language) == "fr":
+        return f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
+    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def format_number(

@@ -12,10 +12,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.models import localized
+from victo_crm.core.typography import format_date
 
 if TYPE_CHECKING:
     from victo_crm.service_requests.models import RequestEvent, ServiceRequest
@@ -224,11 +225,7 @@ def request_values(
     with translation.override(language):
         state = request.state
         previous = event.from_state if event is not None and event.from_state_id else None
-        due = (
-            formats.date_format(timezone.localtime(request.due_at), "DATETIME_FORMAT")
-            if request.due_at
-            else ""
-        )
+        due = format_date(request.due_at, time=True, language=language)
         return {
             "reference": request.reference,
             "request_type": localized(request.request_type, "name", language),

@@ -342,6 +342,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Toronto"  # Victoriaville is on Eastern time.
 USE_I18N = True
 USE_TZ = True
+# The hour "14 h 05" in French wherever Django formats it itself (core.typography for ours).
+FORMAT_MODULE_PATH = ["victo_crm.formats"]
 
 # --- Files ------------------------------------------------------------------------------
 STATIC_URL = "/static/"

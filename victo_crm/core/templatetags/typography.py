@@ -1,7 +1,7 @@
 """``{% load typography %}``: the filters of ``core.typography`` for every template.
 
 ``{{ when|long_date }}`` 6 décembre 2026 · ``|short_date`` 6 déc. 2026 ·
-``|long_datetime`` / ``|short_datetime`` with the time ·
+``|long_datetime`` / ``|short_datetime`` with the time · ``|time_of_day`` 14 h 05 ·
 ``{{ n|number }}`` 1 234 · ``{% coordinates lat lon %}`` 46,05750 ; -71,95690 ·
 ``{{ text|punctuation }}`` · ``{{ text|quoted }}`` « texte » / “text”."""
 
@@ -34,6 +34,11 @@ def long_datetime(value: Any) -> str:
 @register.filter
 def short_datetime(value: Any) -> str:
     return typography.format_date(value, short=True, time=True)
+
+
+@register.filter
+def time_of_day(value: Any) -> str:
+    return typography.format_time(value)
 
 
 @register.filter
