@@ -76,6 +76,48 @@ class TestARefusedDeskFormIsAnnounced:
         assert "2026-999999" in summary.get_text()
         assert targets == ["id_merge_duplicates"]
 
+    def test_a_request_on_behalf_of_a_guest_lists_every_error_each_linked(
+        self, agent, request_type, town
+    ):
+        response = client_for(agent).post(
+            "/bureau/requetes/nouvelle/",
+            {"request_type": request_type.pk, "channel": "phone", "description": "Appel"},
+        )
+        title, summary, targets = refused(response)
+        assert title.startswith("Erreur\u00a0: ")
+        text = summary.get_text()
+        assert "Indiquez votre nom et votre courriel" in text
+        assert "Le champ «\u00a0Taille\u00a0» est obligatoire." in text
+        # The contact's name box, the fieldset of the radio buttons of a required list.
+        assert "id_contact_name" in targets and "champ_taille_fieldset" in targets
+        soup = BeautifulSoup(response.content.decode(), "html.parser")
+        assert soup.find(id="champ_taille_fieldset").name == "fieldset"
+        assert soup.find(string=re.compile("La requête n’a pas été créée")) is None
+
+    def test_a_request_on_behalf_refused_by_its_form_names_the_type_s_fields_too(
+        self, agent, request_type, citizen, town
+    ):
+        """A refusal of the form itself (no channel) lists the type's missing fields in the
+        same round, not at the next try."""
+        response = client_for(agent).post(
+            f"/bureau/requetes/nouvelle/?choisi={citizen.pk}",
+            {"request_type": request_type.pk, "citizen": citizen.pk, "champ_nombre": "x"},
+        )
+        title, _summary, targets = refused(response)
+        assert title.startswith("Erreur\u00a0: ")
+        assert targets[0] == "id_channel_fieldset"
+        assert {"champ_taille_fieldset", "champ_nombre"} <= set(targets)
+
+    def test_the_emergency_access_without_a_real_reason(self, db):
+        from victo_crm.accounts.models import User
+
+        root = User.objects.create_superuser(email="racine@victoriaville.ca", password="x")
+        response = client_for(root).post("/bureau/acces-urgence/", {"reason": "urgent"})
+        title, summary, targets = refused(response)
+        assert title.startswith("Erreur\u00a0: ")
+        assert "au moins 15 caractères" in summary.get_text()
+        assert targets == ["id_break_glass_reason"]
+
     def test_in_english(self, pothole, agent):
         agent.preferred_language = "en"
         agent.save()
@@ -153,3 +195,27 @@ def test_the_keyboard_user_lands_on_the_summary_then_on_the_message(
     said = page.evaluate("document.activeElement.textContent")
     assert "elle vous est attribuée" in said
     assert page.title().startswith(said.strip())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_on_behalf_form_s_summary_takes_the_focus_and_leads_to_each_field(
+    page: Any, live_server: Any, seeded: Any, town: Any, request_type: Any, agent: Any
+) -> None:
+    from tests.conftest import login
+
+    page.route(re.compile(r"https?://(?!127\.0\.0\.1|localhost).*"), lambda route: route.abort())
+    login(page, agent, live_server.url)
+    page.goto(f"/bureau/requetes/nouvelle/?type={request_type.pk}")
+    page.get_by_role("button", name="Créer la requête").click()
+    page.wait_for_load_state()
+    page.wait_for_function("document.activeElement && document.activeElement.id")
+
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.title().startswith("Erreur\u00a0: ")
+    page.get_by_role("link", name=re.compile("Indiquez votre nom")).click()
+    assert page.evaluate("document.activeElement.id") == "id_contact_name"
+    # A list of choices: the link shows its whole fieldset and focuses its first choice.
+    page.get_by_role("link", name=re.compile("Taille")).click()
+    focused = page.evaluate("document.activeElement.closest('fieldset').id")
+    assert focused == "champ_taille_fieldset"

@@ -14,6 +14,7 @@ from victo_crm.accounts.models import User
 from victo_crm.core.errors import form_add_errors
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_search
+from victo_crm.service_requests.fields import validate_field_values
 from victo_crm.service_requests.models import FieldDatatype, RequestType, RequestTypeField
 from victo_crm.service_requests.services import Contact, service_request_submit
 
@@ -115,9 +116,18 @@ def on_behalf(request: HttpRequest) -> HttpResponse:
                 language=citizen.preferred_language if citizen else "fr",
             )
         except ValidationError as error:
-            for row in type_fields:  # each type's field shows its own messages too
-                row["errors"] = error.message_dict.get(f"field_values.{row['field'].code}")
-            form_add_errors(form, error, {"location": "address_query", "field_values.": None})
+            refusals = error.message_dict if hasattr(error, "error_dict") else {}
+            for row in type_fields:  # each type's field shows its own messages, linked
+                row["errors"] = refusals.get(f"field_values.{row['field'].code}")
+            form_add_errors(
+                form,
+                _without_type_fields(error),
+                {
+                    "location": "address_query",
+                    "address": "address_query",
+                    "contact": "contact_name",
+                },
+            )
             status = 400
         else:
             messages.success(
@@ -126,6 +136,16 @@ def on_behalf(request: HttpRequest) -> HttpResponse:
             )
             return redirect("desk:request", reference=created.reference)
     elif data is not None:
+        # The form's own refusals and the type's fields at once, not one round at a time.
+        if request_type is not None:
+            try:
+                validate_field_values(
+                    list(request_type.fields.all()),
+                    {row["field"].code: row["value"] for row in type_fields},
+                )
+            except ValidationError as error:
+                for row in type_fields:
+                    row["errors"] = error.message_dict.get(row["field"].code)
         status = 400
     chosen_address = None
     address_value = posted.get("address", "")
@@ -141,10 +161,29 @@ def on_behalf(request: HttpRequest) -> HttpResponse:
             "citizen": citizen,
             "request_type": request_type,
             "type_fields": type_fields,
+            # The summary links each to its input, or to the fieldset of a list of choices.
+            "type_field_errors": [
+                (row["name"] + ("_fieldset" if row["field"].is_list else ""), message)
+                for row in type_fields
+                for message in row.get("errors") or ()
+            ],
             "chosen_address": chosen_address,
             "address_results": [chosen_address] if chosen_address else [],
         },
         status=status,
+    )
+
+
+def _without_type_fields(error: ValidationError) -> ValidationError:
+    """The refusal less the type's fields, which the page shows beside their own inputs."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {
+            name: messages
+            for name, messages in error.error_dict.items()
+            if not name.startswith("field_values.")
+        }
     )
 
 
