@@ -47,9 +47,13 @@ def counts() -> dict[str, int]:
 
 
 def test_the_demo_history_fills_every_state_once(django_capture_on_commit_callbacks, client):
+    french = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", verbosity=0)
+        call_command("load_demo", stdout=french)
     first = counts()
+    # The operator's report is French by default, with French typography.
+    assert "Données de démonstration à jour." in french.getvalue()
+    assert "Citoyen (anglais)" in french.getvalue()
     assert REQUESTS * 0.9 <= first["requests"] <= REQUESTS
 
     # Every state of the workflow has requests.
@@ -83,8 +87,17 @@ def test_the_demo_history_fills_every_state_once(django_capture_on_commit_callba
     queue = client.get("/bureau/?file=team")
     assert queue.status_code == 200 and queue.text.count("/bureau/requetes/") >= 10
 
-    output = io.StringIO()
+    assert f"Requêtes (historique)\u00a0: {first['requests']} requête(s)" in french.getvalue()
+
+    # Run again, in English: nothing is added, and the report is all English (it was French
+    # whatever the operator asked).
+    english = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", stdout=output)
+        call_command("load_demo", "--language=en", stdout=english)
     assert counts() == first
-    assert f"Requêtes (historique) : {first['requests']} requête(s)" in output.getvalue()
+    report = english.getvalue()
+    assert f"Requests (history): {first['requests']} request(s)" in report
+    assert "Demo accounts" in report and "Citizen (English)" in report
+    assert "Role" in report and "Password" in report and "Demo data up to date." in report
+    for french_word in ("Requêtes", "Comptes", "Rôle", "Mot de passe", "Citoyen", "créées"):
+        assert french_word not in report, french_word

@@ -11,6 +11,8 @@ from typing import TypedDict
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts import roles
 from victo_crm.accounts.models import Language, Team, User
@@ -38,7 +40,7 @@ TEAMS: list[tuple[str, str, str, str]] = [
 
 
 class AccountDef(TypedDict):
-    role_fr: str
+    role: Promise  # printed by load_demo in the operator's language
     email: str
     # Demo-only passwords: they are printed by the demo command and must never be used
     # on a server that holds real citizens' data.
@@ -55,7 +57,7 @@ class AccountDef(TypedDict):
 # Phone numbers are in the 555-01xx range, reserved for fiction.
 ACCOUNTS: list[AccountDef] = [
     {
-        "role_fr": "Administratrice (configuration)",
+        "role": _("Administratrice (configuration)"),
         "email": "admin@victoriaville.ca",
         "password": "Victo-admin-2026!",
         "first_name": "Isabelle",
@@ -67,7 +69,7 @@ ACCOUNTS: list[AccountDef] = [
         "teams": [],
     },
     {
-        "role_fr": "Agent — Travaux publics",
+        "role": _("Agent — Travaux publics"),
         "email": "agent.tp@victoriaville.ca",
         "password": "Victo-agent-tp-2026!",
         "first_name": "Luc",
@@ -79,7 +81,7 @@ ACCOUNTS: list[AccountDef] = [
         "teams": ["travaux-publics"],
     },
     {
-        "role_fr": "Agente — Environnement",
+        "role": _("Agente — Environnement"),
         "email": "agent.env@victoriaville.ca",
         "password": "Victo-agent-env-2026!",
         "first_name": "Julie",
@@ -91,7 +93,7 @@ ACCOUNTS: list[AccountDef] = [
         "teams": ["environnement"],
     },
     {
-        "role_fr": "Superviseur — Travaux publics et Environnement",
+        "role": _("Superviseur — Travaux publics et Environnement"),
         "email": "superviseur@victoriaville.ca",
         "password": "Victo-superviseur-2026!",
         "first_name": "Marc-André",
@@ -103,7 +105,7 @@ ACCOUNTS: list[AccountDef] = [
         "teams": ["travaux-publics", "environnement"],
     },
     {
-        "role_fr": "Citoyenne (français)",
+        "role": _("Citoyenne (français)"),
         "email": "marie.tremblay@example.ca",
         "password": "Victo-marie-2026!",
         "first_name": "Marie",
@@ -115,7 +117,7 @@ ACCOUNTS: list[AccountDef] = [
         "teams": [],
     },
     {
-        "role_fr": "Citoyen (anglais)",
+        "role": _("Citoyen (anglais)"),
         "email": "jean.gagnon@example.ca",
         "password": "Victo-jean-2026!",
         "first_name": "Jean",
@@ -179,7 +181,7 @@ def load_demo_accounts() -> list[tuple[str, str, str]]:
             user.groups.add(group)
         for code in account["teams"]:
             teams[code].members.add(user)
-        rows.append((account["role_fr"], account["email"], account["password"]))
+        rows.append((str(account["role"]), account["email"], account["password"]))
     return rows
 
 

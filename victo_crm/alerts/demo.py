@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from victo_crm.places.models import Zone, ZoneKind
 
@@ -104,5 +105,5 @@ def load_demo_alerts(stdout: IO[str] | Any | None = None) -> list[CollectionCale
                 },
             )
     if stdout is not None:
-        stdout.write(f"{len(calendars)} calendrier(s) de collecte\n")
+        stdout.write(_("%(count)d calendrier(s) de collecte") % {"count": len(calendars)} + "\n")
     return calendars

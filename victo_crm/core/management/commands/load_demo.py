@@ -18,14 +18,18 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
 class Step:
-    label: str
+    label: Promise
     module: str
     function: str
-    noun: str  # what the loader's result counts, as in "6 équipe(s)"
+    count: Promise  # what the loader's result counts, as in "6 équipe(s)"
 
     @property
     def path(self) -> str:
@@ -35,23 +39,48 @@ class Step:
 # The order matters: teams and places before the catalogue (types name a team), places
 # before accounts (citizens get an address), everything before the sample requests.
 STEPS = (
-    Step("Lieux", "victo_crm.places.demo", "load_demo_places", "élément(s)"),
-    Step("Équipes", "victo_crm.accounts.demo", "load_demo_teams", "équipe(s)"),
     Step(
-        "Catalogue",
+        gettext_lazy("Lieux"),
+        "victo_crm.places.demo",
+        "load_demo_places",
+        gettext_lazy("%(count)d élément(s)"),
+    ),
+    Step(
+        gettext_lazy("Équipes"),
+        "victo_crm.accounts.demo",
+        "load_demo_teams",
+        gettext_lazy("%(count)d équipe(s)"),
+    ),
+    Step(
+        gettext_lazy("Catalogue"),
         "victo_crm.service_requests.demo",
         "load_demo_catalogue",
-        "type(s) de requête",
+        gettext_lazy("%(count)d type(s) de requête"),
     ),
     Step(
-        "Alertes et collectes",
+        gettext_lazy("Alertes et collectes"),
         "victo_crm.alerts.demo",
         "load_demo_alerts",
-        "calendrier(s) de collecte",
+        gettext_lazy("%(count)d calendrier(s) de collecte"),
     ),
-    Step("Site Web", "victo_crm.website.demo", "load_demo_website", "page(s)"),
-    Step("Comptes", "victo_crm.accounts.demo", "load_demo_accounts", "compte(s)"),
-    Step("Requêtes (historique)", "victo_crm.desk.demo", "load_demo_history", "requête(s)"),
+    Step(
+        gettext_lazy("Site Web"),
+        "victo_crm.website.demo",
+        "load_demo_website",
+        gettext_lazy("%(count)d page(s)"),
+    ),
+    Step(
+        gettext_lazy("Comptes"),
+        "victo_crm.accounts.demo",
+        "load_demo_accounts",
+        gettext_lazy("%(count)d compte(s)"),
+    ),
+    Step(
+        gettext_lazy("Requêtes (historique)"),
+        "victo_crm.desk.demo",
+        "load_demo_history",
+        gettext_lazy("%(count)d requête(s)"),
+    ),
 )
 ACCOUNTS_FUNCTION = "load_demo_accounts"
 
@@ -71,12 +100,15 @@ def resolve(step: Step) -> Callable[..., Any] | None:
     return loader if callable(loader) else None
 
 
-def describe(result: Any, noun: str = "élément(s)") -> str:
-    """A short French summary of what a loader returned."""
+ITEMS = gettext_lazy("%(count)d élément(s)")
+
+
+def describe(result: Any, count: Promise | str = ITEMS) -> str:
+    """A short summary of what a loader returned, in the active language."""
     if result is None or isinstance(result, bool):
-        return "fait"
+        return _("fait")
     if isinstance(result, int):
-        return f"{result} {noun}"
+        return str(count) % {"count": result}
     if isinstance(result, str):
         return result
     if (
@@ -84,10 +116,13 @@ def describe(result: Any, noun: str = "élément(s)") -> str:
         and result
         and all(isinstance(value, int) and not isinstance(value, bool) for value in result.values())
     ):
-        return ", ".join(f"{key} : {value}" for key, value in result.items())
+        return ", ".join(
+            _("%(name)s : %(value)s") % {"name": key, "value": value}
+            for key, value in result.items()
+        )
     if isinstance(result, Sized):
-        return f"{len(result)} {noun}"
-    return "fait"
+        return str(count) % {"count": len(result)}
+    return _("fait")
 
 
 def run_loader(loader: Callable[..., Any], report: list[str]) -> Any:
@@ -112,7 +147,7 @@ class _LineCollector:
 
 
 def accounts_table(rows: Sequence[Sequence[str]]) -> list[str]:
-    headers = ("Rôle", "Courriel", "Mot de passe")
+    headers = (_("Rôle"), _("Courriel"), _("Mot de passe"))
     table = [tuple(str(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in (headers, *table)) for i in range(len(headers))]
 
@@ -126,7 +161,8 @@ def accounts_table(rows: Sequence[Sequence[str]]) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Charge les données de démonstration (lieux, équipes, catalogue, comptes, requêtes) "
-        "et affiche les comptes de démonstration. Peut être relancée sans créer de doublons."
+        "et affiche les comptes de démonstration. Peut être relancée sans créer de doublons. "
+        "Loads the demonstration data; --language en prints its report in English."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -135,8 +171,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Accepter de charger la démo avec les réglages de production (déconseillé).",
         )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="La langue du compte rendu (fr par défaut) / the report's language.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The operator's language, not the machine's locale: French unless asked otherwise.
+        with translation.override(options["language"]):
+            self._load(options)
+
+    def _load(self, options: dict[str, Any]) -> None:
         verbose = options["verbosity"] >= 1
         settings_module = getattr(settings, "SETTINGS_MODULE", "") or ""
         if settings_module.endswith(".production") and not options["allow_production"]:
@@ -148,7 +195,7 @@ class Command(BaseCommand):
 
         accounts: Sequence[Sequence[str]] | None = None
         if verbose:
-            self.stdout.write("Chargement des données de démonstration")
+            self.stdout.write(_("Chargement des données de démonstration"))
         current: Step | None = None
         # Tasks run eagerly in the embedded setup: the demo history's commit would log one
         # "Task … succeeded" line per delivery task (hundreds); the summary below says enough.
@@ -163,7 +210,9 @@ class Command(BaseCommand):
                     if loader is None:
                         self.stdout.write(
                             self.style.WARNING(
-                                f"  ! {step.label} : {step.path} n’existe pas encore; étape sautée."
+                                "  ! "
+                                + _("%(step)s : %(path)s n’existe pas encore; étape sautée.")
+                                % {"step": step.label, "path": step.path}
                             )
                         )
                         continue
@@ -174,16 +223,21 @@ class Command(BaseCommand):
                     if not verbose:
                         continue
                     if report:
-                        self.stdout.write(f"  {step.label} :")
+                        self.stdout.write("  " + _("%(step)s :") % {"step": step.label})
                         for text in report:
                             self.stdout.write(f"      {text}")
                     else:
-                        self.stdout.write(f"  {step.label} : {describe(result, step.noun)}")
+                        self.stdout.write(
+                            "  "
+                            + _("%(step)s : %(done)s")
+                            % {"step": step.label, "done": describe(result, step.count)}
+                        )
         except Exception:
-            label = current.label if current else "?"
+            label = str(current.label) if current else "?"
             self.stderr.write(
                 self.style.ERROR(
-                    f"Échec à l’étape « {label} » : rien n’a été enregistré (voir l’erreur)."
+                    _("Échec à l’étape « %(step)s » : rien n’a été enregistré (voir l’erreur).")
+                    % {"step": label}
                 )
             )
             raise
@@ -192,17 +246,24 @@ class Command(BaseCommand):
 
         if not verbose:
             return
-        self.stdout.write(self.style.SUCCESS("Données de démonstration à jour."))
+        self.stdout.write(self.style.SUCCESS(_("Données de démonstration à jour.")))
         if accounts:
             self.stdout.write("")
-            self.stdout.write(self.style.MIGRATE_HEADING("Comptes de démonstration"))
+            self.stdout.write(self.style.MIGRATE_HEADING(_("Comptes de démonstration")))
             for text in accounts_table(accounts):
                 self.stdout.write(f"  {text}")
             site = str(getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
             self.stdout.write("")
-            self.stdout.write(f"  Site : {site}/   Administration (personnel) : {site}/admin/")
             self.stdout.write(
-                "  Le personnel active la vérification en deux étapes à sa première connexion "
-                "(une application d’authentification sur le téléphone, puis des codes de "
-                "récupération)."
+                "  "
+                + _("Site : %(site)s/   Administration (personnel) : %(site)s/admin/")
+                % {"site": site}
+            )
+            self.stdout.write(
+                "  "
+                + _(
+                    "Le personnel active la vérification en deux étapes à sa première connexion "
+                    "(une application d’authentification sur le téléphone, puis des codes de "
+                    "récupération)."
+                )
             )
