@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.models import localized
-from victo_crm.core.typography import format_date
+from victo_crm.core.typography import NBSP, format_date
 
 if TYPE_CHECKING:
     from victo_crm.service_requests.models import RequestEvent, ServiceRequest
@@ -251,7 +251,7 @@ def _details(request: ServiceRequest, language: str) -> str:
     if not request.field_values:
         return ""
     fields = catalogue().fields_of(request.request_type)
-    separator = ": " if language == "en" else " : "
+    separator = ": " if language == "en" else f"{NBSP}: "
     return "\n".join(
         f"{label}{separator}{shown}"
         for label, shown in field_rows(fields, request.field_values, language)
