@@ -40,13 +40,14 @@ OWN_ACCOUNT = {
     "inbox_mark_all_read",
     "profile",
     "preferences",
+    "email_resume",
     "consent",
     "push_subscribe",
     "my_data",
     "delete_account",
 }
 # Reached by POST only (the others by GET).
-POST_ONLY = {"consent", "push_subscribe", "inbox_mark_all_read"}
+POST_ONLY = {"consent", "push_subscribe", "inbox_mark_all_read", "email_resume"}
 # Name a request, a photo, a token, or give personal data: 404 for anyone else.
 PRIVATE = {
     "request_detail",
