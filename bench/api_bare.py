@@ -63,9 +63,10 @@ def _submit(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
             "citizen_id, contact_name, contact_email, contact_phone, language, channel, "
             "description, field_values, location_text, latitude, longitude, team_id, priority, "
             "due_at, citizen_updated_at, rating_comment, version, tracking_token_hash, "
+            "open311_token_hash, public_summary, address_is_nearest, "
             "public_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'fr', "
             "'mobile', %s, %s, '', %s, %s, %s, %s, now() + make_interval(hours => %s), now(), "
-            "'', 1, '', %s, now(), now()) RETURNING id",
+            "'', 1, '', '', '', false, %s, now(), now()) RETURNING id",
             [
                 reference,
                 config["type_id"],
