@@ -103,6 +103,39 @@ class TestFiling:
         assert "Texte tapé pendant l’appel" in html and "Gérard Côté" in html
         assert not ServiceRequest.objects.exists()
 
+    def test_every_refusal_shows_in_the_first_answer(self, agent, request_type):
+        """The form's own refusal (no channel) and the service's (a guest without a name or an
+        e-mail, no place, the type's required field) come in one answer, each in the summary
+        and linked to its input: the clerk does not discover them one try at a time."""
+        response = client_for(agent).post(
+            "/bureau/requetes/nouvelle/",
+            {"request_type": request_type.pk, "description": "Un appel"},
+        )
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Ce champ est obligatoire." in html  # the channel
+        assert "Indiquez votre nom et votre courriel pour être tenu au courant." in html
+        assert "Indiquez le lieu\u00a0: une adresse ou un point sur la carte." in html
+        assert "Le champ «\u00a0Taille\u00a0» est obligatoire." in html
+        for target in ("#id_channel", "#id_contact_name", "#id_address_query"):
+            assert f'href="{target}' in html, target
+        assert not ServiceRequest.objects.exists()
+
+    def test_a_malformed_e_mail_is_said_once(self, agent, request_type, address):
+        response = client_for(agent).post(
+            "/bureau/requetes/nouvelle/",
+            {
+                "request_type": request_type.pk,
+                "contact_name": "Gérard Côté",
+                "contact_email": "pas-un-courriel",
+                "address": address.pk,
+            },
+        )
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Saisissez une adresse e-mail valide." in html
+        assert "Cette adresse courriel n’est pas valide." not in html
+
     def test_the_address_search_offers_registry_addresses(self, agent, address):
         html = client_for(agent).get("/bureau/adresses/?address_query=1 notre").content.decode()
         assert f'value="{address.pk}"' in html and "rue Notre-Dame Est" in html

@@ -14,9 +14,12 @@ from victo_crm.accounts.models import User
 from victo_crm.core.errors import form_add_errors
 from victo_crm.places.models import Address
 from victo_crm.places.selectors import address_search
-from victo_crm.service_requests.fields import validate_field_values
-from victo_crm.service_requests.models import FieldDatatype, RequestType, RequestTypeField
-from victo_crm.service_requests.services import Contact, service_request_submit
+from victo_crm.service_requests.models import Channel, FieldDatatype, RequestType, RequestTypeField
+from victo_crm.service_requests.services import (
+    Contact,
+    service_request_refusals,
+    service_request_submit,
+)
 
 from . import selectors
 from .access import desk_view
@@ -54,6 +57,14 @@ def _type_fields(request_type: RequestType | None, data: Any) -> list[dict[str, 
             }
         )
     return rows
+
+
+# The service's names of what it refuses, as the on-behalf form names its inputs.
+ON_BEHALF_FIELDS: dict[str, str | None] = {
+    "location": "address_query",
+    "address": "address_query",
+    "contact": "contact_name",
+}
 
 
 @desk_view
@@ -119,15 +130,7 @@ def on_behalf(request: HttpRequest) -> HttpResponse:
             refusals = error.message_dict if hasattr(error, "error_dict") else {}
             for row in type_fields:  # each type's field shows its own messages, linked
                 row["errors"] = refusals.get(f"field_values.{row['field'].code}")
-            form_add_errors(
-                form,
-                _without_type_fields(error),
-                {
-                    "location": "address_query",
-                    "address": "address_query",
-                    "contact": "contact_name",
-                },
-            )
+            form_add_errors(form, _without_type_fields(error), ON_BEHALF_FIELDS)
             status = 400
         else:
             messages.success(
@@ -136,16 +139,43 @@ def on_behalf(request: HttpRequest) -> HttpResponse:
             )
             return redirect("desk:request", reference=created.reference)
     elif data is not None:
-        # The form's own refusals and the type's fields at once, not one round at a time.
+        # The form's own refusals and the service's at once (the type's fields, a guest's
+        # contact, the place), not one round at a time.
         if request_type is not None:
-            try:
-                validate_field_values(
-                    list(request_type.fields.all()),
-                    {row["field"].code: row["value"] for row in type_fields},
-                )
-            except ValidationError as error:
-                for row in type_fields:
-                    row["errors"] = error.message_dict.get(row["field"].code)
+            address_value = posted.get("address", "")
+            refusals = service_request_refusals(
+                request_type=request_type,
+                citizen=citizen,
+                contact=None
+                if citizen is not None
+                else Contact(
+                    name=posted.get("contact_name", ""),
+                    email=posted.get("contact_email", ""),
+                    phone=posted.get("contact_phone", ""),
+                ),
+                description=posted.get("description", ""),
+                field_values={
+                    row["field"].code: row["value"]
+                    for row in type_fields
+                    if row["value"] not in ("", [])
+                },
+                address=int(address_value) if address_value.isdigit() else None,
+                location_text=posted.get("location_text", ""),
+                channel=Channel.PHONE,  # the form says what is wrong with the channel
+            )
+            for row in type_fields:
+                row["errors"] = refusals.get(f"field_values.{row['field'].code}")
+            # What the form has not said already, each by its field.
+            said = set(form.errors)
+            others = {
+                name: messages
+                for name, messages in refusals.items()
+                if not name.startswith("field_values.")
+                and ON_BEHALF_FIELDS.get(name, name) not in said
+                and not (name == "contact" and said & {"contact_name", "contact_email"})
+            }
+            if others:
+                form_add_errors(form, ValidationError(others), ON_BEHALF_FIELDS)
         status = 400
     chosen_address = None
     address_value = posted.get("address", "")

@@ -174,8 +174,22 @@ def _clean_text(value: str | None, *, limit: int, field: str, errors: dict[str, 
     return text
 
 
-@transaction.atomic
-def service_request_submit(
+@dataclass(frozen=True)
+class _Checked:
+    """A submission's values as ``_check_submission`` accepted them."""
+
+    rtype: RequestType
+    values: dict[str, Any]
+    description: str
+    location_text: str
+    address: Address | None
+    latitude: float | None
+    longitude: float | None
+    zones: list[Any]
+    images: list[Any]
+
+
+def _check_submission(
     *,
     request_type: RequestType | str | int | None,
     citizen: User | None = None,
@@ -188,24 +202,11 @@ def service_request_submit(
     location_text: str = "",
     photos: Sequence[Any] = (),
     channel: str = Channel.WEB,
-    language: str | None = None,
-    actor: User | None = None,
     priority: int | None = None,
     accept_inactive_type: bool = False,
-    event_data: Mapping[str, Any] | None = None,
-) -> ServiceRequest:
-    """File a request for a citizen (``citizen``) or a guest (``contact``).
-
-    ``accept_inactive_type``: the type may be one not offered to citizens (the triage type
-    of mail to the town's request address, filed by ``inbound``). ``event_data`` is kept on
-    the submission event (the received message it came from).
-
-    Everything is checked before anything is written; a refusal raises one
-    ValidationError with a message per field, and leaves no trace. A guest request gets
-    ``tracking_token`` set on the returned instance (derived from its public id, see
-    ``tracking.py``: only its hash is stored).
-    A request filed through Open311 gets ``open311_token`` likewise.
-    """
+) -> _Checked:
+    """Everything ``service_request_submit`` checks before it writes: one ValidationError
+    with a message per field, or the values cleaned."""
     errors: dict[str, list[str]] = {}
     rtype = _resolve_type(request_type, accept_inactive=accept_inactive_type)
     fields = catalogue().fields_of(rtype)
@@ -243,6 +244,90 @@ def service_request_submit(
         errors["photos"] = photo_errors
     if errors:
         raise ValidationError(errors)
+    return _Checked(
+        rtype=rtype,
+        values=cleaned_values,
+        description=description,
+        location_text=location_text,
+        address=address_obj,
+        latitude=lat,
+        longitude=lon,
+        zones=list(zones),
+        images=images,
+    )
+
+
+def service_request_refusals(**submission: Any) -> dict[str, list[str]]:
+    """What ``service_request_submit(**submission)`` would refuse, found without writing
+    anything (no reference taken, no file stored): a form that refuses for reasons of its own
+    lists these in the same answer, so that every error shows at once."""
+    submission = {
+        key: value
+        for key, value in submission.items()
+        if key not in ("language", "actor", "event_data")
+    }
+    try:
+        _check_submission(**submission)
+    except ValidationError as error:
+        return error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    return {}
+
+
+@transaction.atomic
+def service_request_submit(
+    *,
+    request_type: RequestType | str | int | None,
+    citizen: User | None = None,
+    contact: Contact | None = None,
+    description: str = "",
+    field_values: Mapping[str, Any] | None = None,
+    address: Address | int | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    location_text: str = "",
+    photos: Sequence[Any] = (),
+    channel: str = Channel.WEB,
+    language: str | None = None,
+    actor: User | None = None,
+    priority: int | None = None,
+    accept_inactive_type: bool = False,
+    event_data: Mapping[str, Any] | None = None,
+) -> ServiceRequest:
+    """File a request for a citizen (``citizen``) or a guest (``contact``).
+
+    ``accept_inactive_type``: the type may be one not offered to citizens (the triage type
+    of mail to the town's request address, filed by ``inbound``). ``event_data`` is kept on
+    the submission event (the received message it came from).
+
+    Everything is checked before anything is written; a refusal raises one
+    ValidationError with a message per field, and leaves no trace. A guest request gets
+    ``tracking_token`` set on the returned instance (derived from its public id, see
+    ``tracking.py``: only its hash is stored).
+    A request filed through Open311 gets ``open311_token`` likewise.
+    """
+    checked = _check_submission(
+        request_type=request_type,
+        citizen=citizen,
+        contact=contact,
+        description=description,
+        field_values=field_values,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        location_text=location_text,
+        photos=photos,
+        channel=channel,
+        priority=priority,
+        accept_inactive_type=accept_inactive_type,
+    )
+    rtype, cleaned_values, images = checked.rtype, checked.values, checked.images
+    description, location_text = checked.description, checked.location_text
+    address_obj, lat, lon, zones = (
+        checked.address,
+        checked.latitude,
+        checked.longitude,
+        checked.zones,
+    )
 
     # A pin is named by the registry address nearest it, found once here rather than on
     # every page, queue row and e-mail that shows the place.
