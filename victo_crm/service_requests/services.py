@@ -258,14 +258,10 @@ def _check_submission(
 
 
 def service_request_refusals(**submission: Any) -> dict[str, list[str]]:
-    """What ``service_request_submit(**submission)`` would refuse, found without writing
-    anything (no reference taken, no file stored): a form that refuses for reasons of its own
-    lists these in the same answer, so that every error shows at once."""
-    submission = {
-        key: value
-        for key, value in submission.items()
-        if key not in ("language", "actor", "event_data")
-    }
+    """What ``service_request_submit`` would refuse in ``submission`` (the arguments it
+    checks: ``_check_submission``'s), found without writing anything (no reference taken, no
+    file stored): a form that refuses for reasons of its own lists these in the same answer,
+    so that every error shows at once."""
     try:
         _check_submission(**submission)
     except ValidationError as error:
