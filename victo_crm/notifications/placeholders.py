@@ -70,10 +70,6 @@ FOLLOWER_TEMPLATE_FIELDS = (
 )
 
 
-class TemplateError(ValidationError):
-    pass
-
-
 def template_errors(text: str, *, audience: str = REQUESTER) -> list[str]:
     """Every problem of one template, worded for the administrator. A template for the
     followers may name only ``FOLLOWER_PLACEHOLDERS``."""

@@ -239,13 +239,6 @@ class DetailsForm(PortalForm):
     def custom_bound_fields(self) -> list[forms.BoundField]:
         return [self[f"field_{f.code}"] for f in self.custom_fields]
 
-    def other_bound_fields(self) -> list[forms.BoundField]:
-        return [
-            self[name]
-            for name in self.fields
-            if not name.startswith("field_") and name != "draft_id"
-        ]
-
 
 # --- After submission ----------------------------------------------------------------------------
 

@@ -651,10 +651,6 @@ class ServiceRequest(TimeStampedModel):
         return self.reference
 
     @property
-    def is_open(self) -> bool:
-        return not self.state.is_final
-
-    @property
     def place_label(self) -> str:
         """Where the request is, as every face shows it (see ``place_label``)."""
         return place_label(

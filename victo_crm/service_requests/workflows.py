@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from victo_crm.accounts import roles
@@ -145,12 +144,6 @@ def workflow_errors(workflow: Workflow) -> list[str]:
     ]
     edges = list(workflow.transitions.values_list("from_state_id", "to_state_id"))
     return validate_graph(states, edges)
-
-
-def workflow_check(workflow: Workflow) -> None:
-    errors = workflow_errors(workflow)
-    if errors:
-        raise ValidationError(errors)
 
 
 # --- Who may fire what -------------------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django import forms, template
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -66,11 +64,6 @@ def sla_label(code: str) -> str:
 
 
 @register.filter
-def is_late(due: datetime | None) -> bool:
-    return bool(due and due < timezone.now())
-
-
-@register.filter
 def hours(value: float | None) -> str:
     if value is None:
         return "—"
@@ -93,13 +86,6 @@ def channel_label(code: str) -> str:
         return str(Channel(code).label)
     except ValueError:
         return code
-
-
-@register.simple_tag
-def desk_supervising(user: Any) -> bool:
-    from victo_crm.desk.selectors import is_supervising
-
-    return bool(user.is_authenticated and is_supervising(user))
 
 
 # Shared with the portal's map (core.templatetags.maps); kept here for the desk's templates.
