@@ -288,6 +288,32 @@ def _stale(
     return _render_request(request, sr, forms={key: form}, conflict=message, status=409)
 
 
+def _act(
+    request: HttpRequest,
+    sr: ServiceRequest,
+    key: str,
+    form: Any,
+    call: Any,
+    *,
+    keep: dict[str, Any] | None = None,
+    anchor: str = "",
+) -> HttpResponse:
+    """One action of the request page: ``call`` runs the service with the valid form's data
+    and returns what to tell the agent. A stale version shows the request as it is now
+    (``keep``: the agent's input to carry over); refusals come back on the form."""
+    if form.is_valid():
+        try:
+            done = call(form.cleaned_data)
+        except StaleUpdateError:
+            return _stale(request, sr.reference, key, type(form), keep or {})
+        except ValidationError as error:
+            form_add_errors(form, error)
+        else:
+            messages.success(request, done)
+            return _back(sr, anchor)
+    return _render_request(request, sr, forms={key: form}, status=400)
+
+
 @desk_view
 @require_POST
 def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
@@ -302,29 +328,23 @@ def request_transition(request: HttpRequest, reference: str) -> HttpResponse:
     posted_version = request.POST.get("version", "")
     if posted_version.isdigit() and int(posted_version) != sr.version:
         return _stale(request, reference, "transition", TransitionForm, keep)
-    if form.is_valid():
-        chosen = next(t for t in transitions if t.pk == form.cleaned_data["transition"])
-        try:
-            service_request_transition(
-                request=sr,
-                transition=chosen,
-                actor=user,
-                comment=form.cleaned_data["comment"],
-                expected_version=form.cleaned_data["version"],
-                for_followers=form.cleaned_data["for_followers"],
-            )
-        except StaleUpdateError:
-            return _stale(request, reference, "transition", TransitionForm, keep)
-        except ValidationError as error:
-            form_add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Action « %(action)s » faite : la requête est maintenant « %(state)s ».")
-                % {"action": chosen.label, "state": chosen.to_state.label},
-            )
-            return _back(sr)
-    return _render_request(request, sr, forms={"transition": form}, status=400)
+
+    def transition(data: dict[str, Any]) -> str:
+        chosen = next(t for t in transitions if t.pk == data["transition"])
+        service_request_transition(
+            request=sr,
+            transition=chosen,
+            actor=user,
+            comment=data["comment"],
+            expected_version=data["version"],
+            for_followers=data["for_followers"],
+        )
+        return _("Action « %(action)s » faite : la requête est maintenant « %(state)s ».") % {
+            "action": chosen.label,
+            "state": chosen.to_state.label,
+        }
+
+    return _act(request, sr, "transition", form, transition, keep=keep)
 
 
 @desk_view
@@ -388,68 +408,48 @@ def request_assign(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def request_priority(request: HttpRequest, reference: str) -> HttpResponse:
     sr = get_request_or_404(request, reference, to_act=True)
-    form = PriorityForm(request.POST)
-    if form.is_valid():
-        try:
-            service_request_set_priority(
-                request=sr,
-                actor=_user(request),
-                priority=form.cleaned_data["priority"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except StaleUpdateError:
-            return _stale(request, reference, "priority", PriorityForm, {})
-        except ValidationError as error:
-            form_add_errors(form, error)
-        else:
-            messages.success(request, _("Priorité modifiée."))
-            return _back(sr)
-    return _render_request(request, sr, forms={"priority": form}, status=400)
+
+    def set_priority(data: dict[str, Any]) -> str:
+        service_request_set_priority(
+            request=sr,
+            actor=_user(request),
+            priority=data["priority"],
+            expected_version=data["version"],
+        )
+        return _("Priorité modifiée.")
+
+    return _act(request, sr, "priority", PriorityForm(request.POST), set_priority)
 
 
 @desk_view
 @require_POST
 def request_note(request: HttpRequest, reference: str) -> HttpResponse:
     sr = get_request_or_404(request, reference, to_act=True)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            service_request_add_note(
-                request=sr, actor=_user(request), text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            form_add_errors(form, error)
-        else:
-            messages.success(request, _("Note interne ajoutée."))
-            return _back(sr, "historique")
-    return _render_request(request, sr, forms={"note": form}, status=400)
+
+    def add_note(data: dict[str, Any]) -> str:
+        service_request_add_note(request=sr, actor=_user(request), text=data["text"])
+        return _("Note interne ajoutée.")
+
+    return _act(request, sr, "note", NoteForm(request.POST), add_note, anchor="historique")
 
 
 @desk_view
 @require_POST
 def request_public_summary(request: HttpRequest, reference: str) -> HttpResponse:
     sr = get_request_or_404(request, reference, to_act=True)
+
+    def approve(data: dict[str, Any]) -> str:
+        service_request_approve_public_summary(
+            request=sr,
+            actor=_user(request),
+            summary=data["summary"],
+            expected_version=data["version"],
+        )
+        return _("Résumé public approuvé.") if sr.public_summary else _("Résumé public retiré.")
+
     form = PublicSummaryForm(request.POST)
-    if form.is_valid():
-        try:
-            service_request_approve_public_summary(
-                request=sr,
-                actor=_user(request),
-                summary=form.cleaned_data["summary"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except StaleUpdateError:
-            keep = {"summary": request.POST.get("summary", "")}
-            return _stale(request, reference, "public_summary", PublicSummaryForm, keep)
-        except ValidationError as error:
-            form_add_errors(form, error)
-        else:
-            if sr.public_summary:
-                messages.success(request, _("Résumé public approuvé."))
-            else:
-                messages.success(request, _("Résumé public retiré."))
-            return _back(sr, "resume-public")
-    return _render_request(request, sr, forms={"public_summary": form}, status=400)
+    keep = {"summary": request.POST.get("summary", "")}
+    return _act(request, sr, "public_summary", form, approve, keep=keep, anchor="resume-public")
 
 
 @desk_view
@@ -466,20 +466,17 @@ def request_reply(request: HttpRequest, reference: str) -> HttpResponse:
     # no longer fit: the agent rereads first; the text is kept.
     if posted_version.isdigit() and int(posted_version) != sr.version:
         return _stale(request, reference, "reply", ReplyForm, keep)
-    if form.is_valid():
-        try:
-            service_request_reply(
-                request=sr,
-                actor=_user(request),
-                text=form.cleaned_data["text"],
-                for_followers=form.cleaned_data["for_followers"],
-            )
-        except ValidationError as error:
-            form_add_errors(form, error)
-        else:
-            messages.success(request, _("Réponse envoyée au citoyen."))
-            return _back(sr, "historique")
-    return _render_request(request, sr, forms={"reply": form}, status=400)
+
+    def reply(data: dict[str, Any]) -> str:
+        service_request_reply(
+            request=sr,
+            actor=_user(request),
+            text=data["text"],
+            for_followers=data["for_followers"],
+        )
+        return _("Réponse envoyée au citoyen.")
+
+    return _act(request, sr, "reply", form, reply, keep=keep, anchor="historique")
 
 
 @desk_view
