@@ -51,44 +51,22 @@ class PortalForm(forms.Form):
         self.add_error(field if field in self.fields else None, messages)
 
 
-class TypeSearchForm(forms.Form):
-    q = forms.CharField(label=_("Rechercher un type de requête"), required=False, max_length=100)
+class AddressPickForm(PortalForm):
+    """A form whose address the citizen picks in the registry's list (``address_id``) or
+    types (``address_query``): ``self.address`` when one matches, ``self.candidates`` when
+    she must choose."""
 
-
-# --- Location ------------------------------------------------------------------------------------
-
-
-class LocationForm(PortalForm):
-    address_query = forms.CharField(
-        label=_("Adresse"),
-        required=False,
-        max_length=200,
-        help_text=_("Tapez le numéro et le nom de la rue, puis choisissez dans la liste."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    address_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
-    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
-    location_text = forms.CharField(
-        label=_("Précisions sur le lieu (facultatif)"),
-        required=False,
-        max_length=255,
-        help_text=_("Par exemple : devant l’entrée du parc, côté nord de la rue."),
-    )
-
-    def __init__(self, *args: Any, request_type: RequestType, **kwargs: Any) -> None:
-        self.request_type = request_type
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.address: Address | None = None
         self.candidates: list[Address] = []
         super().__init__(*args, **kwargs)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+    def resolve_address(self, data: dict[str, Any], *, not_found: Any) -> None:
+        """``not_found``: the error, with ``%(query)s``, when the typed text matches no
+        address of the registry (None: no error, the caller decides)."""
         query = (data.get("address_query") or "").strip()
-        address_id = data.get("address_id")
-        lat, lon = data.get("latitude"), data.get("longitude")
-        if address_id:
-            self.address = Address.objects.filter(pk=address_id).first()
+        if data.get("address_id"):
+            self.address = Address.objects.filter(pk=data["address_id"]).first()
             if self.address is None:
                 self.add_error(
                     "address_query", _("Cette adresse ne figure pas au registre de la Ville.")
@@ -108,15 +86,48 @@ class LocationForm(PortalForm):
                     if match.number_missing
                     else _("Plusieurs adresses correspondent : choisissez la vôtre dans la liste."),
                 )
-            elif lat is None:
-                self.add_error(
-                    "address_query",
-                    _(
-                        "Nous ne trouvons pas « %(query)s » au registre des adresses de la Ville. "
-                        "Vérifiez le numéro et la rue, ou placez un repère sur la carte."
-                    )
-                    % {"query": query},
-                )
+            elif not_found is not None:
+                self.add_error("address_query", not_found % {"query": query})
+
+
+class TypeSearchForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher un type de requête"), required=False, max_length=100)
+
+
+# --- Location ------------------------------------------------------------------------------------
+
+
+class LocationForm(AddressPickForm):
+    address_query = forms.CharField(
+        label=_("Adresse"),
+        required=False,
+        max_length=200,
+        help_text=_("Tapez le numéro et le nom de la rue, puis choisissez dans la liste."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    address_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    location_text = forms.CharField(
+        label=_("Précisions sur le lieu (facultatif)"),
+        required=False,
+        max_length=255,
+        help_text=_("Par exemple : devant l’entrée du parc, côté nord de la rue."),
+    )
+
+    def __init__(self, *args: Any, request_type: RequestType, **kwargs: Any) -> None:
+        self.request_type = request_type
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon = data.get("latitude"), data.get("longitude")
+        # A point on the map stands for an address the registry does not know.
+        not_found = _(
+            "Nous ne trouvons pas « %(query)s » au registre des adresses de la Ville. "
+            "Vérifiez le numéro et la rue, ou placez un repère sur la carte."
+        )
+        self.resolve_address(data, not_found=not_found if lat is None else None)
         if self.address is None and not self.errors:
             if lat is not None and lon is not None:
                 zones = zones_containing(latitude=lat, longitude=lon)
@@ -283,7 +294,7 @@ class RatingForm(PortalForm):
 # --- Account -------------------------------------------------------------------------------------
 
 
-class ProfileForm(PortalForm):
+class ProfileForm(AddressPickForm):
     first_name = forms.CharField(
         label=_("Prénom"),
         required=False,
@@ -322,45 +333,13 @@ class ProfileForm(PortalForm):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.address: Address | None = None
-        self.candidates: list[Address] = []
-        super().__init__(*args, **kwargs)
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        query = (data.get("address_query") or "").strip()
-        address_id = data.get("address_id")
-        if address_id:
-            self.address = Address.objects.filter(pk=address_id).first()
-            if self.address is None:
-                self.add_error(
-                    "address_query", _("Cette adresse ne figure pas au registre de la Ville.")
-                )
-        elif query:
-            match = address_resolve(query, limit=6)
-            if match.address is not None:
-                self.address = match.address
-            elif match.candidates:
-                self.candidates = match.candidates
-                self.add_error(
-                    "address_query",
-                    _(
-                        "Ce numéro n’existe pas au registre sur cette rue : vérifiez-le ou "
-                        "choisissez une adresse proche dans la liste."
-                    )
-                    if match.number_missing
-                    else _("Plusieurs adresses correspondent : choisissez la vôtre dans la liste."),
-                )
-            else:
-                self.add_error(
-                    "address_query",
-                    _(
-                        "Nous ne trouvons pas « %(query)s » au registre des adresses de la Ville. "
-                        "Vérifiez le numéro et la rue."
-                    )
-                    % {"query": query},
-                )
+        not_found = _(
+            "Nous ne trouvons pas « %(query)s » au registre des adresses de la Ville. "
+            "Vérifiez le numéro et la rue."
+        )
+        self.resolve_address(data, not_found=not_found)
         return data
 
 
