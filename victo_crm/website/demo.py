@@ -3,11 +3,19 @@
 Idempotent: pages are matched by their slug under their parent and language; a page that
 exists is left as the editors made it. Called by ``manage.py load_demo`` after the
 request-type catalogue (information pages link to request types by code).
+
+The pages are data (``data/demo_content.json``). Every page is flagged ``demo_content``: it
+shows a "texte de démonstration" notice; the facts are plausible, not the town's actual
+rules. An information page's ``parent`` is the slug of its parent page, or "" for the home
+page. ``english`` holds the translations, keyed by the French slug; the parents of each
+page are translated too.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -16,16 +24,16 @@ from wagtail.models import Locale, Page
 
 from victo_crm.service_requests.models import RequestType
 
-from .demo_content import (
-    DEPARTMENTS,
-    ENGLISH,
-    ENGLISH_NEWS,
-    ENGLISH_NEWS_INDEX,
-    INFORMATION_PAGES,
-    NEWS,
-)
 from .models import DepartmentPage, HomePage, InformationPage, NewsIndexPage, NewsPage
 from .services import publish, website_home_tasks_set, website_setup
+
+CONTENT = json.loads((Path(__file__).parent / "data" / "demo_content.json").read_text("utf-8"))
+DEPARTMENTS: list[dict[str, Any]] = CONTENT["departments"]
+INFORMATION_PAGES: list[dict[str, Any]] = CONTENT["information_pages"]
+NEWS: list[dict[str, Any]] = CONTENT["news"]
+ENGLISH: dict[str, dict[str, Any]] = CONTENT["english"]
+ENGLISH_NEWS_INDEX: dict[str, str] = CONTENT["english_news_index"]
+ENGLISH_NEWS: dict[str, dict[str, Any]] = CONTENT["english_news"]
 
 NEWS_BODY = (
     "<p>La Ville de Victoriaville invite la population à consulter les renseignements "
