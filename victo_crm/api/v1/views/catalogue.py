@@ -27,18 +27,24 @@ def _cached(request: Request, document: Any, etag: str) -> HttpResponseBase:
     return get_conditional_response(request._request, etag=etag, response=response) or response
 
 
+def _cached_schema(operation_id: str, summary: str, body: Any) -> Any:
+    """The schema of a catalogue read: ``body``, or 304 when If-None-Match names it."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        parameters=[IF_NONE_MATCH],
+        responses={200: body, 304: OpenApiResponse(description="Not modified")},
+        tags=["catalogue"],
+    )
+
+
 class RequestTypeList(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        operation_id="request_types_list",
-        summary="Request types with their field definitions",
-        parameters=[IF_NONE_MATCH],
-        responses={
-            200: s.CatalogueTypeSerializer(many=True),
-            304: OpenApiResponse(description="Not modified"),
-        },
-        tags=["catalogue"],
+    @_cached_schema(
+        "request_types_list",
+        "Request types with their field definitions",
+        s.CatalogueTypeSerializer(many=True),
     )
     def get(self, request: Request) -> HttpResponseBase:
         data = catalogue()
@@ -48,15 +54,10 @@ class RequestTypeList(APIView):
 class RequestTypeDetail(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        operation_id="request_types_retrieve",
-        summary="One request type with its field definitions",
-        parameters=[IF_NONE_MATCH],
-        responses={
-            200: s.CatalogueTypeSerializer,
-            304: OpenApiResponse(description="Not modified"),
-        },
-        tags=["catalogue"],
+    @_cached_schema(
+        "request_types_retrieve",
+        "One request type with its field definitions",
+        s.CatalogueTypeSerializer,
     )
     def get(self, request: Request, code: str) -> HttpResponseBase:
         found = catalogue()["by_code"].get(code)
@@ -68,15 +69,8 @@ class RequestTypeDetail(APIView):
 class RequestGroupList(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        operation_id="request_groups_list",
-        summary="Groups of request types",
-        parameters=[IF_NONE_MATCH],
-        responses={
-            200: s.CatalogueGroupSerializer(many=True),
-            304: OpenApiResponse(description="Not modified"),
-        },
-        tags=["catalogue"],
+    @_cached_schema(
+        "request_groups_list", "Groups of request types", s.CatalogueGroupSerializer(many=True)
     )
     def get(self, request: Request) -> HttpResponseBase:
         data = catalogue()
