@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from victo_crm.core.models import TimeStampedModel, localized
+from victo_crm.core.models import Localized, TimeStampedModel
 
 
 class UserManager(BaseUserManager["User"]):
@@ -95,6 +95,7 @@ class Team(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name_fr = models.CharField(_("nom (français)"), max_length=120)
     name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    name = Localized()
     email = models.EmailField(_("courriel de l’équipe"), blank=True)
     members = models.ManyToManyField(
         User, verbose_name=_("membres"), related_name="teams", blank=True
@@ -108,10 +109,6 @@ class Team(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
 
 
 class Topic(models.TextChoices):

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts.models import Topic
-from victo_crm.core.models import TimeStampedModel, localized
+from victo_crm.core.models import Localized, TimeStampedModel
 
 
 class TopicCategory(models.TextChoices):
@@ -38,8 +38,10 @@ class AlertTopic(models.Model):
     category = models.CharField(_("catégorie"), max_length=20, choices=TopicCategory.choices)
     name_fr = models.CharField(_("nom (français)"), max_length=120)
     name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    name = Localized()
     description_fr = models.TextField(_("description (français)"), blank=True)
     description_en = models.TextField(_("description (anglais)"), blank=True)
+    description = Localized()
     is_active = models.BooleanField(_("offert aux citoyens"), default=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
@@ -50,14 +52,6 @@ class AlertTopic(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
-    @property
-    def description(self) -> str:
-        return localized(self, "description")
 
     @property
     def preference_topic(self) -> str:
@@ -242,6 +236,7 @@ class CollectionException(TimeStampedModel):
     )
     reason_fr = models.CharField(_("motif (français)"), max_length=200)
     reason_en = models.CharField(_("motif (anglais)"), max_length=200, blank=True)
+    reason = Localized()
 
     class Meta:
         verbose_name = _("exception au calendrier")
@@ -250,10 +245,6 @@ class CollectionException(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date}"
-
-    @property
-    def reason(self) -> str:
-        return localized(self, "reason")
 
     def clean(self) -> None:
         if self.kind == ExceptionKind.MOVED and not self.new_date:
@@ -305,8 +296,10 @@ class Notice(TimeStampedModel):
     )
     title_fr = models.CharField(_("titre (français)"), max_length=150)
     title_en = models.CharField(_("titre (anglais)"), max_length=150, blank=True)
+    title = Localized()
     body_fr = models.TextField(_("message (français)"))
     body_en = models.TextField(_("message (anglais)"), blank=True)
+    body = Localized()
     area_kind = models.CharField(
         _("secteur visé"), max_length=10, choices=AreaKind.choices, default=AreaKind.ZONES
     )
@@ -368,14 +361,6 @@ class Notice(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def title(self) -> str:
-        return localized(self, "title")
-
-    @property
-    def body(self) -> str:
-        return localized(self, "body")
 
     @property
     def is_emergency(self) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import overload
+
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,21 @@ def localized(obj: object, field: str, language: str | None = None) -> str:
         if value:
             return value
     return getattr(obj, f"{field}_fr", "")
+
+
+class Localized:
+    """A bilingual field read in the active language: ``name = Localized()`` beside
+    ``name_fr`` and ``name_en`` (see ``localized``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.field = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Localized: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> str: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> Localized | str:
+        return self if obj is None else localized(obj, self.field)
 
 
 class Generation(models.Model):

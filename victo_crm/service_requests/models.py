@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.config_cache import ChangesQuerySet
-from victo_crm.core.models import TimeStampedModel, localized
+from victo_crm.core.models import Localized, TimeStampedModel
 
 # Who may see and act on which requests beyond their own teams (re-exported: one models module).
 from .grants import AccessGrant as AccessGrant
@@ -48,6 +48,7 @@ class Workflow(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name_fr = models.CharField(_("nom (français)"), max_length=120)
     name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    name = Localized()
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(
         _("actif"),
@@ -66,10 +67,6 @@ class Workflow(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
 
 class State(models.Model):
     workflow = models.ForeignKey(
@@ -80,10 +77,12 @@ class State(models.Model):
     label_en = models.CharField(
         _("libellé pour le personnel (anglais)"), max_length=120, blank=True
     )
+    label = Localized()
     citizen_label_fr = models.CharField(_("libellé pour le citoyen (français)"), max_length=120)
     citizen_label_en = models.CharField(
         _("libellé pour le citoyen (anglais)"), max_length=120, blank=True
     )
+    citizen_label = Localized()
     is_initial = models.BooleanField(_("état initial"), default=False)
     is_final = models.BooleanField(_("état final"), default=False)
     open311_status = models.CharField(
@@ -123,14 +122,6 @@ class State(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def label(self) -> str:
-        return localized(self, "label")
-
-    @property
-    def citizen_label(self) -> str:
-        return localized(self, "citizen_label")
-
 
 class Transition(models.Model):
     workflow = models.ForeignKey(
@@ -147,6 +138,7 @@ class Transition(models.Model):
     )
     label_fr = models.CharField(_("action (français)"), max_length=120)
     label_en = models.CharField(_("action (anglais)"), max_length=120, blank=True)
+    label = Localized()
     allowed_groups = models.ManyToManyField(
         Group,
         verbose_name=_("rôles autorisés"),
@@ -183,10 +175,6 @@ class Transition(models.Model):
     def __str__(self) -> str:
         return f"{self.label} ({self.from_state.label} → {self.to_state.label})"
 
-    @property
-    def label(self) -> str:
-        return localized(self, "label")
-
 
 # --- Request types -----------------------------------------------------------------------------
 
@@ -195,6 +183,7 @@ class RequestGroup(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name_fr = models.CharField(_("nom (français)"), max_length=120)
     name_en = models.CharField(_("nom (anglais)"), max_length=120, blank=True)
+    name = Localized()
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -204,10 +193,6 @@ class RequestGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
 
 
 class Priority(models.IntegerChoices):
@@ -234,8 +219,10 @@ class RequestType(TimeStampedModel):
     )
     name_fr = models.CharField(_("nom (français)"), max_length=150)
     name_en = models.CharField(_("nom (anglais)"), max_length=150, blank=True)
+    name = Localized()
     description_fr = models.TextField(_("description (français)"), blank=True)
     description_en = models.TextField(_("description (anglais)"), blank=True)
+    description = Localized()
     group = models.ForeignKey(
         RequestGroup, verbose_name=_("groupe"), on_delete=models.PROTECT, related_name="types"
     )
@@ -313,14 +300,6 @@ class RequestType(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
-    @property
-    def description(self) -> str:
-        return localized(self, "description")
-
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
@@ -364,8 +343,10 @@ class RequestTypeField(models.Model):
     code = models.SlugField(_("code"), max_length=50)
     label_fr = models.CharField(_("libellé (français)"), max_length=200)
     label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)
+    label = Localized()
     help_fr = models.CharField(_("aide (français)"), max_length=300, blank=True)
     help_en = models.CharField(_("aide (anglais)"), max_length=300, blank=True)
+    help = Localized()
     datatype = models.CharField(
         _("type de donnée"),
         max_length=20,
@@ -393,14 +374,6 @@ class RequestTypeField(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self, "label")
-
-    @property
-    def help(self) -> str:
-        return localized(self, "help")
 
     @property
     def is_list(self) -> bool:
