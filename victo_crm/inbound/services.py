@@ -322,32 +322,23 @@ def _new_request(message: InboundMessage, parsed: mail.ParsedMail) -> Outcome:
     if citizen is None:
         name = parsed.sender_name or parsed.sender.split("@", 1)[0]
         contact = Contact(name=name[:200], email=parsed.sender)
+    submission: dict[str, Any] = {
+        "request_type": triage,
+        "citizen": citizen,
+        "contact": contact,
+        "description": description,
+        "channel": Channel.EMAIL,
+        "language": language,
+        "accept_inactive_type": True,
+        "event_data": {"inbound_message": message.pk},
+    }
     try:
-        request = service_request_submit(
-            request_type=triage,
-            citizen=citizen,
-            contact=contact,
-            description=description,
-            photos=photos,
-            channel=Channel.EMAIL,
-            language=language,
-            accept_inactive_type=True,
-            event_data={"inbound_message": message.pk},
-        )
+        request = service_request_submit(**submission, photos=photos)
     except ValidationError as error:
         if "photos" not in getattr(error, "message_dict", {}):
             raise
         refused.extend(p.name or "" for p in photos)
-        request = service_request_submit(
-            request_type=triage,
-            citizen=citizen,
-            contact=contact,
-            description=description,
-            channel=Channel.EMAIL,
-            language=language,
-            accept_inactive_type=True,
-            event_data={"inbound_message": message.pk},
-        )
+        request = service_request_submit(**submission)
     if refused:
         _answer_files_refused(
             key=f"refused:{message.pk}",
