@@ -17,16 +17,10 @@ def _caller(subject: Subject) -> str:
 
 
 def _export_replays(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
-    return [
-        {
-            "key": k.key,
-            "created_at": k.created_at,
-            "expires_at": k.expires_at,
-            "response_status": k.response_status,
-            "response_body": k.response_body,
-        }
-        for k in Receipt.objects.filter(scope=_caller(subject)).order_by("pk")
-    ]
+    receipts = Receipt.objects.filter(scope=_caller(subject)).order_by("pk")
+    return list(
+        receipts.values("key", "created_at", "expires_at", "response_status", "response_body")
+    )
 
 
 def _erase_replays(subject: Subject) -> None:

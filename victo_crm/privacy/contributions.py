@@ -55,10 +55,8 @@ def _erase_profile(subject: Subject) -> None:
 def _export_email_addresses(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
     from allauth.account.models import EmailAddress
 
-    return [
-        {"email": e.email, "verified": e.verified, "primary": e.primary}
-        for e in EmailAddress.objects.filter(user=subject.user).order_by("pk")
-    ]
+    addresses = EmailAddress.objects.filter(user=subject.user).order_by("pk")
+    return list(addresses.values("email", "verified", "primary"))
 
 
 def _erase_email_addresses(subject: Subject) -> None:
@@ -86,15 +84,8 @@ def _erase_preferences(subject: Subject) -> None:
 def _export_consents(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
     from victo_crm.accounts.models import Consent
 
-    return [
-        {
-            "purpose": c.purpose,
-            "version": c.version,
-            "given_at": c.given_at,
-            "withdrawn_at": c.withdrawn_at,
-        }
-        for c in Consent.objects.filter(user=subject.user).order_by("given_at", "pk")
-    ]
+    consents = Consent.objects.filter(user=subject.user).order_by("given_at", "pk")
+    return list(consents.values("purpose", "version", "given_at", "withdrawn_at"))
 
 
 def _erase_consents(subject: Subject) -> None:
@@ -376,16 +367,8 @@ def _erase_suppressions(subject: Subject) -> None:
 def _export_devices(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
     from victo_crm.notifications.models import PushDevice
 
-    return [
-        {
-            "kind": d.kind,
-            "name": d.name,
-            "endpoint": d.endpoint,
-            "created_at": d.created_at,
-            "last_used_at": d.last_used_at,
-        }
-        for d in PushDevice.objects.filter(user=subject.user).order_by("created_at", "pk")
-    ]
+    devices = PushDevice.objects.filter(user=subject.user).order_by("created_at", "pk")
+    return list(devices.values("kind", "name", "endpoint", "created_at", "last_used_at"))
 
 
 def _erase_devices(subject: Subject) -> None:
