@@ -21,7 +21,15 @@ from .models import (
     NotificationRule,
     NotificationStatus,
 )
-from .placeholders import FOLLOWER_PLACEHOLDERS, FOLLOWERS, PLACEHOLDERS, REQUESTER, template_errors
+from .placeholders import (
+    FOLLOWER_PLACEHOLDERS,
+    FOLLOWER_TEMPLATE_FIELDS,
+    FOLLOWERS,
+    PLACEHOLDERS,
+    REQUESTER,
+    TEMPLATE_FIELDS,
+    template_errors,
+)
 from .selectors import RuleConditions
 
 
@@ -110,51 +118,24 @@ class NotificationRuleForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.preview: dict[str, Any] | None = None
-        for name in ("body_fr", "body_en", "subject_fr", "subject_en"):
+        for name in TEMPLATE_FIELDS:
             self.fields[name].help_text = _placeholder_help() if name == "body_fr" else ""
-        for name in (
-            "follower_subject_fr",
-            "follower_body_fr",
-            "follower_subject_en",
-            "follower_body_en",
-        ):
+        for name in FOLLOWER_TEMPLATE_FIELDS:
             self.fields[name].help_text = (
                 _placeholder_help(FOLLOWER_PLACEHOLDERS) if name == "follower_body_fr" else ""
             )
 
-    def _template_field(self, name: str, audience: str = REQUESTER) -> str:
-        value = self.cleaned_data.get(name, "")
-        problems = template_errors(value, audience=audience)
-        if problems:
-            raise ValidationError(problems)
-        return value
-
-    def clean_subject_fr(self) -> str:
-        return self._template_field("subject_fr")
-
-    def clean_subject_en(self) -> str:
-        return self._template_field("subject_en")
-
-    def clean_body_fr(self) -> str:
-        return self._template_field("body_fr")
-
-    def clean_body_en(self) -> str:
-        return self._template_field("body_en")
-
-    def clean_follower_subject_fr(self) -> str:
-        return self._template_field("follower_subject_fr", FOLLOWERS)
-
-    def clean_follower_subject_en(self) -> str:
-        return self._template_field("follower_subject_en", FOLLOWERS)
-
-    def clean_follower_body_fr(self) -> str:
-        return self._template_field("follower_body_fr", FOLLOWERS)
-
-    def clean_follower_body_en(self) -> str:
-        return self._template_field("follower_body_en", FOLLOWERS)
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # A broken template is refused here, before a preview would render it.
+        for names, audience in (
+            (TEMPLATE_FIELDS, REQUESTER),
+            (FOLLOWER_TEMPLATE_FIELDS, FOLLOWERS),
+        ):
+            for name in names:
+                problems = template_errors(data[name], audience=audience) if name in data else []
+                if problems:
+                    self.add_error(name, problems)
         if "_preview" in self.data and not self.errors:
             self._make_preview(data)
             # Stop the save: a preview never changes the rule.
