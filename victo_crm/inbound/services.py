@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from victo_crm.service_requests.models import RequestType, ServiceRequest
 
 logger = logging.getLogger(__name__)
-EMAIL_CHANNEL = "email"
 # A message over the size limit keeps this much, so that an operator sees what it was.
 KEPT_OF_A_LARGE_MESSAGE = 64 * 1024
 
