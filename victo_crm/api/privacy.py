@@ -5,6 +5,7 @@ bodies: her request, her profile), which expire with the other receipts
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from victo_crm.privacy.registry import Bundle, Contribution, Subject, register
@@ -16,7 +17,7 @@ def _caller(subject: Subject) -> str:
     return f"u:{subject.user.pk}"
 
 
-def _export_replays(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
+def _export_replays(subject: Subject, bundle: Bundle) -> list[Mapping[str, Any]]:
     receipts = Receipt.objects.filter(scope=_caller(subject)).order_by("pk")
     return list(
         receipts.values("key", "created_at", "expires_at", "response_status", "response_body")

@@ -7,6 +7,7 @@ identifies her (see docs/portal.md, « Mes données »)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +53,7 @@ def _erase_profile(subject: Subject) -> None:
     user.delete()
 
 
-def _export_email_addresses(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
+def _export_email_addresses(subject: Subject, bundle: Bundle) -> list[Mapping[str, Any]]:
     from allauth.account.models import EmailAddress
 
     addresses = EmailAddress.objects.filter(user=subject.user).order_by("pk")
@@ -81,7 +82,7 @@ def _erase_preferences(subject: Subject) -> None:
     CommunicationPreference.objects.filter(user=subject.user).delete()
 
 
-def _export_consents(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
+def _export_consents(subject: Subject, bundle: Bundle) -> list[Mapping[str, Any]]:
     from victo_crm.accounts.models import Consent
 
     consents = Consent.objects.filter(user=subject.user).order_by("given_at", "pk")
@@ -364,7 +365,7 @@ def _erase_suppressions(subject: Subject) -> None:
     EmailSuppression.objects.filter(_email_in(subject)).delete()
 
 
-def _export_devices(subject: Subject, bundle: Bundle) -> list[dict[str, Any]]:
+def _export_devices(subject: Subject, bundle: Bundle) -> list[Mapping[str, Any]]:
     from victo_crm.notifications.models import PushDevice
 
     devices = PushDevice.objects.filter(user=subject.user).order_by("created_at", "pk")
