@@ -15,11 +15,12 @@ from typing import Any
 COMPONENT = "PersonalDataExport"
 
 
+def _described(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description} if description else schema
+
+
 def _string(description: str = "", *, nullable: bool = False) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string"}
-    if description:
-        schema["description"] = description
-    return schema
+    return _described({"type": ["string", "null"] if nullable else "string"}, description)
 
 
 def _moment(description: str = "", *, nullable: bool = False) -> dict[str, Any]:
@@ -27,29 +28,22 @@ def _moment(description: str = "", *, nullable: bool = False) -> dict[str, Any]:
 
 
 def _enum(choices: Any, description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", "enum": [str(value) for value, _l in choices]}
-    if description:
-        schema["description"] = description
-    return schema
+    values = [str(value) for value, _l in choices]
+    return _described({"type": "string", "enum": values}, description)
 
 
 def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {
+    schema = {
         "type": "object",
         "properties": properties,
         "required": list(properties),
         "additionalProperties": False,
     }
-    if description:
-        schema["description"] = description
-    return schema
+    return _described(schema, description)
 
 
 def _list(item: dict[str, Any], description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "array", "items": item}
-    if description:
-        schema["description"] = description
-    return schema
+    return _described({"type": "array", "items": item}, description)
 
 
 def _archive_path(folder: str) -> dict[str, Any]:
