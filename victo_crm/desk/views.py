@@ -618,14 +618,10 @@ def request_reclassify(request: HttpRequest, reference: str) -> HttpResponse:
         form = ReclassifyForm(initial={"version": sr.version}, types=types)
         return render(request, "desk/reclassify.html", {"sr": sr, "form": form, "nav": "queue"})
     form = ReclassifyForm(request.POST, types=types)
+    stale = _("Cette requête a été modifiée par quelqu’un d’autre : relisez-la, puis reprenez.")
     if form.is_valid():
         if form.cleaned_data["version"] != sr.version:
-            form.add_error(
-                None,
-                _(
-                    "Cette requête a été modifiée par quelqu’un d’autre : relisez-la, puis reprenez."
-                ),
-            )
+            form.add_error(None, stale)
         query = form.cleaned_data["address_query"].strip()
         address = None
         if query and not form.errors:
@@ -647,12 +643,7 @@ def request_reclassify(request: HttpRequest, reference: str) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                 )
             except StaleUpdateError:
-                form.add_error(
-                    None,
-                    _(
-                        "Cette requête a été modifiée par quelqu’un d’autre : relisez-la, puis reprenez."
-                    ),
-                )
+                form.add_error(None, stale)
             except ValidationError as error:
                 form_add_errors(form, error)
             else:
