@@ -38,13 +38,11 @@ from .workflows import StateNode, validate_graph
 
 def _live_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
     """Forms that will exist after the save: filled in and not marked for deletion."""
-    live = []
-    for form in formset.forms:
-        data = getattr(form, "cleaned_data", None)
-        if not data or data.get("DELETE"):
-            continue
-        live.append(form)
-    return live
+    return [
+        form
+        for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
 
 
 class StateFormSet(BaseInlineFormSet):
