@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -293,7 +294,7 @@ def _act(
     sr: ServiceRequest,
     key: str,
     form: Any,
-    call: Any,
+    call: Callable[[dict[str, Any]], str],
     *,
     keep: dict[str, Any] | None = None,
     anchor: str = "",
