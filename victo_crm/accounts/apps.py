@@ -10,7 +10,12 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from .permissions import ensure_role_permissions
+        from .permissions import ensure_role_permissions, last_post_migrate_sender
 
-        # Every app, not only this one: permissions of apps migrated after ours must exist.
-        post_migrate.connect(ensure_role_permissions, dispatch_uid="victo_role_permissions")
+        # Once the permissions of every app exist: post_migrate goes to each app in turn,
+        # Django creates that app's permissions, and the last app's turn comes after all.
+        post_migrate.connect(
+            ensure_role_permissions,
+            sender=last_post_migrate_sender(),
+            dispatch_uid="victo_role_permissions",
+        )

@@ -13,6 +13,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.apps import AppConfig, apps
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
@@ -35,6 +36,14 @@ def _models(labels: Iterable[str]) -> Q:
 def configuration_permissions() -> Q:
     """Permissions on the configuration apps' models that hold no personal data."""
     return Q(content_type__app_label__in=CONFIG_APPS) & ~_models(privacy.PERSONAL_DATA_MODELS)
+
+
+def last_post_migrate_sender() -> AppConfig:
+    """The app post_migrate is sent to last (``migrate``, and the flush between
+    transactional tests, send it to every app with models, in ``INSTALLED_APPS`` order): by
+    its turn, Django has created every app's permissions. A receiver of this sender alone
+    runs once, where one of every sender would run once per app (thirty times)."""
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
 
 
 def ensure_role_permissions(**kwargs: Any) -> None:

@@ -20,7 +20,9 @@ def _grant_desk_permissions(**kwargs: Any) -> None:
     nobody else does.
 
     Added (never set) after the accounts app sets the configuration permissions, so both
-    survive in whatever order the post_migrate handlers run.
+    survive in whatever order the post_migrate handlers run. Both answer the last app's
+    post_migrate only (``accounts.permissions.last_post_migrate_sender``), once every
+    app's permissions exist.
     """
     from django.contrib.auth.models import Group, Permission
 
@@ -53,4 +55,10 @@ class DeskConfig(AppConfig):
         checks.register(map_tiles_check, checks.Tags.compatibility)
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="victo_desk_sqlite")
-        post_migrate.connect(_grant_desk_permissions, dispatch_uid="victo_desk_permissions")
+        from victo_crm.accounts.permissions import last_post_migrate_sender
+
+        post_migrate.connect(
+            _grant_desk_permissions,
+            sender=last_post_migrate_sender(),
+            dispatch_uid="victo_desk_permissions",
+        )
