@@ -78,8 +78,29 @@ def _flush_by_delete() -> None:
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
 
 
+def _database_group(item: pytest.Item) -> int:
+    """pytest-django's order: tests in a rolled-back transaction (0), transactional tests,
+    which empty the database after them (1), tests without a database (2)."""
+    from pytest_django.plugin import validate_django_db
+
+    fixtures = getattr(item, "fixturenames", [])
+    marker = item.get_closest_marker("django_db")
+    transactional = "transactional_db" in fixtures or "live_server" in fixtures
+    if marker:
+        transaction, reset_sequences, *_rest = validate_django_db(marker)
+        transactional = transactional or transaction or reset_sequences
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that need PostgreSQL skip on SQLite, unless CI asked for every service."""
+    """Tests marked ``slow`` go first in their group of pytest-django's order (which stays):
+    with pytest-xdist, a test of a minute handed out last would keep one worker busy while
+    the other has nothing left to do.
+
+    Tests that need PostgreSQL skip on SQLite, unless CI asked for every service."""
+    items.sort(key=lambda item: (_database_group(item), item.get_closest_marker("slow") is None))
     if connection.vendor == "postgresql" or os.environ.get("DATABASE_URL", "").startswith(
         "postgres"
     ):

@@ -244,6 +244,7 @@ def check(
             too_wide[f"{label} buttons {hidden}"] = width
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_alerts_page_passes_axe_and_fits_a_phone(
     tab: Any, world: dict[str, Any], live_server: Any, language: str
@@ -271,6 +272,7 @@ def test_every_alerts_page_passes_axe_and_fits_a_phone(
     assert too_wide == {}
 
 
+@pytest.mark.slow
 def test_screenshots_at_phone_and_desktop_size(
     tab: Any, world: dict[str, Any], live_server: Any
 ) -> None:

@@ -347,6 +347,7 @@ def test_the_access_log_names_the_citizen_by_number(administrator, agent, person
     assert f"citoyen n° {citizen.pk}" in found.text
 
 
+@pytest.mark.slow
 def test_no_admin_page_shows_a_citizens_data_even_to_a_superuser(superuser, personal_world):
     """Every list, add form and change form of every registered model, as a superuser."""
     client = client_for(superuser)

@@ -50,6 +50,7 @@ def run(command: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_a_backup_restores_into_a_fresh_database_that_serves(
     seeded: Any,
     request_type: Any,

@@ -157,6 +157,7 @@ def _no_rate_limits(settings: Any) -> Any:
     cache.clear()
 
 
+@pytest.mark.slow
 def test_no_hostile_input_makes_a_server_error_anywhere(
     personas: dict[str, Client], citizen: Any, request_type: Any, address: Any
 ) -> None:

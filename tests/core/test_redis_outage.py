@@ -192,6 +192,7 @@ THREADS = 4
 PER_THREAD = 12
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_redis_outage_under_traffic_loses_and_duplicates_nothing(
     transactional_db: None,

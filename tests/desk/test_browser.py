@@ -132,6 +132,7 @@ DESK_PAGES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
 def test_every_desk_page_has_no_axe_violation_and_fits_the_screen(
     tab: Any, world: dict[str, Any], live_server: Any, supervisor: Any, viewport_name: str

@@ -46,6 +46,7 @@ def counts() -> dict[str, int]:
     }
 
 
+@pytest.mark.slow
 def test_the_demo_history_fills_every_state_once(django_capture_on_commit_callbacks, client):
     french = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):

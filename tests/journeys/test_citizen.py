@@ -26,6 +26,7 @@ PRECISION = "In front of the entrance, north side"
 REPLY = "A crew will fill it this week."
 
 
+@pytest.mark.slow
 def test_marie_in_english_on_her_phone(
     open_tab: Any, town_of_victoriaville: Town, tmp_path: Any, make_image: Any
 ) -> None:

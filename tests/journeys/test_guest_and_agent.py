@@ -36,6 +36,7 @@ REPLY = "Merci, une équipe ramassera les sacs jeudi."
 ERROR = re.compile("^Erreur\u00a0: ")
 
 
+@pytest.mark.slow
 def test_a_guest_reports_by_keyboard_an_agent_triages_by_keyboard(
     open_tab: Any, town_of_victoriaville: Town, tmp_path: Any, make_image: Any
 ) -> None:

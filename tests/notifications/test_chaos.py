@@ -51,6 +51,7 @@ def make_subscribers(topic: AlertTopic, count: int) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_redis_outage_and_a_killed_worker_lose_nothing_and_duplicate_nothing(
     rules, smtp_sink, broker_for_this_process, tmp_path
 ):

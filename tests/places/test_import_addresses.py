@@ -212,6 +212,7 @@ def test_a_missing_file_is_a_clear_error(db: None, tmp_path: Path):
         run(tmp_path / "absent.csv")
 
 
+@pytest.mark.slow
 def test_tens_of_thousands_of_rows_import_in_batches(town: dict[str, Zone]):
     rows = "".join(
         f"{n},,rue Monfette,,G6P 1A1,{46.01 + n * 0.000004:.6f},-71.96\n" for n in range(1, 20001)

@@ -303,6 +303,7 @@ def populated(world: dict[str, Any], agent: Any, make_image: Any) -> dict[str, A
     return {"sr": sr, "closed": closed, "token": guest.tracking_token}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_portal_page_passes_axe_anonymous_and_signed_in(
     tab: Any,

@@ -324,6 +324,7 @@ def test_the_service_worker_shows_a_push_message_with_its_link(
 # --- Screenshots of what changed, at phone and desktop size ----------------------------------
 
 
+@pytest.mark.slow
 def test_screenshots_of_the_device_features_and_the_account_pages(
     tab: Any,
     world: dict[str, Any],

@@ -71,6 +71,7 @@ PAGE_TYPES = [
 ]
 
 
+@pytest.mark.slow
 def test_every_page_type_passes_axe_in_both_languages_on_phone_and_desktop(page, live_site):
     problems = {}
     for name, french, english in PAGE_TYPES:
