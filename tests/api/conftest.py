@@ -26,6 +26,25 @@ def _fresh_cache() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _read_serializers_answer_as_drf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every output the API tests produce is checked against DRF's own representation:
+    ``ReadSerializer`` reads rows by a plan (api/v1/serializers.py), which must give exactly
+    what ``Serializer.to_representation`` gives."""
+    from rest_framework import serializers
+
+    from victo_crm.api.v1.serializers import ReadSerializer
+
+    planned = ReadSerializer.to_representation
+
+    def checked(self: Any, instance: Any) -> Any:
+        row = planned(self, instance)
+        assert row == serializers.Serializer.to_representation(self, instance), type(self)
+        return row
+
+    monkeypatch.setattr(ReadSerializer, "to_representation", checked)
+
+
+@pytest.fixture(autouse=True)
 def _generous_rate_limits(settings: Any) -> None:
     """Tests send many writes in a burst; the throttling test sets its own limits."""
     settings.REST_FRAMEWORK = {

@@ -1,0 +1,106 @@
+"""``ReadSerializer`` (api/v1/serializers.py) reads rows by a plan made once per serializer;
+its output is DRF's in every case. The API's own outputs are compared with DRF's in every API
+test (``_read_serializers_answer_as_drf`` in conftest.py); here, the cases where the plan hands
+a row to DRF, which those outputs may not reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone, translation
+from rest_framework import serializers
+
+from victo_crm.api.v1.serializers import ReadSerializer
+
+
+class Ref(ReadSerializer):
+    code = serializers.CharField(read_only=True)
+
+
+class Shape(ReadSerializer):
+    name = serializers.CharField(read_only=True)
+    team = serializers.CharField(read_only=True, source="owner.team")
+    maybe = serializers.CharField(read_only=True, allow_null=True, source="owner.team")
+    count = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=[("a", "A")], read_only=True)
+    at = serializers.DateTimeField(read_only=True)
+    ref = Ref(read_only=True)
+    refs = Ref(many=True, read_only=True)
+    label = serializers.SerializerMethodField()
+
+    def get_label(self, row: Any) -> str:
+        return f"{row['name']}!"
+
+
+def drf(serializer: serializers.Serializer, instance: Any) -> Any:
+    return serializers.Serializer.to_representation(serializer, instance)
+
+
+def read(instance: Any) -> tuple[Any, Any]:
+    serializer = Shape()
+    return serializer.to_representation(instance), drf(serializer, instance)
+
+
+ROW: dict[str, Any] = {
+    "name": "Nid",
+    "owner": SimpleNamespace(team="Travaux"),
+    "count": "3",
+    "kind": "a",
+    "at": dt.datetime(2026, 12, 7, 15, 4, 5, 123456, tzinfo=dt.UTC),
+    "ref": {"code": "x"},
+    "refs": [{"code": "y"}, SimpleNamespace(code=4)],
+}
+
+
+def test_a_full_row_is_drfs(db: None) -> None:
+    planned, expected = read(ROW)
+    assert planned == expected
+    assert planned["at"] == "2026-12-07T10:04:05.123456-05:00"  # Montréal's offset
+    assert (
+        planned["count"] == 3 and planned["label"] == "Nid!" and planned["refs"][1] == {"code": "4"}
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"owner": None},  # a step through None: DRF leaves "team" out, "maybe" is null
+        {"owner": SimpleNamespace()},  # a missing attribute
+        {"count": None, "ref": None, "at": None},
+        {"owner": SimpleNamespace(team=lambda: "Parcs")},  # a callable source is called
+        {"at": dt.datetime(2026, 12, 7, 15, 4, 5)},  # naive: made aware by the field
+    ],
+)
+def test_rows_the_plan_leaves_to_drf_come_out_as_drfs(db: None, change: dict[str, Any]) -> None:
+    planned, expected = read({**ROW, **change})
+    assert planned == expected
+
+
+def test_a_missing_key_is_left_out_as_drf_does() -> None:
+    row = {key: value for key, value in ROW.items() if key != "count"}
+    planned, expected = read(row)
+    assert planned == expected and "count" not in planned
+
+
+def test_a_related_object_that_does_not_exist_is_null_as_drf_does() -> None:
+    class Missing:
+        @property
+        def team(self) -> str:
+            raise ObjectDoesNotExist
+
+    planned, expected = read({**ROW, "owner": Missing()})
+    assert planned == expected and planned["team"] is None
+
+
+def test_times_follow_the_current_time_zone_and_utc_is_z() -> None:
+    with timezone.override(ZoneInfo("UTC")):
+        planned, expected = read(ROW)
+    assert planned == expected and planned["at"] == "2026-12-07T15:04:05.123456Z"
+    with translation.override("en"), timezone.override(ZoneInfo("America/Vancouver")):
+        planned, expected = read(ROW)
+    assert planned == expected and planned["at"].endswith("-08:00")
