@@ -104,3 +104,25 @@ def test_times_follow_the_current_time_zone_and_utc_is_z() -> None:
     with translation.override("en"), timezone.override(ZoneInfo("America/Vancouver")):
         planned, expected = read(ROW)
     assert planned == expected and planned["at"].endswith("-08:00")
+
+
+def test_a_represented_object_stands_for_it_again_in_the_same_response(db: None) -> None:
+    from victo_crm.api.v1.serializers import Represented, represented
+
+    memo: dict[Any, Represented] = {}
+    obj = SimpleNamespace(pk=7, code="nid")
+    first = represented(Ref, obj, memo)
+    assert first == drf(Ref(), obj) == {"code": "nid"}
+    obj.code = "changé"  # the same object again in this response: made once
+    assert represented(Ref, obj, memo) is first
+    assert Ref().to_representation(first) is first
+    assert represented(Ref, obj, {}) == {"code": "changé"}
+
+
+def test_booleans_are_drfs() -> None:
+    class Flags(ReadSerializer):
+        flag = serializers.BooleanField(read_only=True)
+
+    for value in (True, False, "true", "0", 1, 0, "yes", "autre"):
+        serializer = Flags()
+        assert serializer.to_representation({"flag": value}) == drf(serializer, {"flag": value})

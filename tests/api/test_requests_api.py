@@ -259,6 +259,41 @@ def test_my_requests_page_with_a_cursor_and_filter_open_or_closed(
     problem(marie_api.get(f"{API}/requests/?status=maybe"), 400)
 
 
+def test_my_requests_page_forward_and_back_with_the_ones_i_follow(
+    marie_api: Any, citizen: Any, other_citizen: Any, file_request: Any
+):
+    """The pages come from statements compiled once per shape (core.statements.PreparedQuery):
+    forward, back, and a last page, as the ORM orders them."""
+    from victo_crm.service_requests.models import RequestFollower
+
+    filed = [file_request(citizen if n % 3 else other_citizen) for n in range(8)]
+    followed = filed[3]  # Jean's
+    RequestFollower.objects.create(request=followed, user=citizen)
+    expected = [
+        sr.reference
+        for sr in sorted(filed, key=lambda sr: (sr.created_at, sr.pk), reverse=True)
+        if sr.citizen_id == citizen.pk or sr == followed
+    ]
+
+    pages = [marie_api.get(f"{API}/requests/?page_size=2").json()]
+    while pages[-1]["next"]:
+        pages.append(marie_api.get(pages[-1]["next"].replace("http://testserver", "")).json())
+    assert [r["reference"] for page in pages for r in page["results"]] == expected
+    assert [r["is_mine"] for r in pages[0]["results"] + pages[1]["results"]] == [
+        ref != followed.reference for ref in expected[:4]
+    ]
+    back = marie_api.get(pages[-1]["previous"].replace("http://testserver", "")).json()
+    assert back["results"] == pages[-2]["results"]
+
+
+def test_a_forged_cursor_is_a_problem_404_not_an_error(marie_api: Any, citizen: Any):
+    import base64
+
+    for raw in (b"p=pas-une-date", b"o=1&p=2026-13-45+99:99", b"r=1&p=\x00"):
+        cursor = base64.b64encode(raw).decode()
+        problem(marie_api.get(f"{API}/requests/?cursor={cursor}"), 404)
+
+
 def test_one_request_with_its_public_timeline(
     marie_api: Any, citizen: Any, file_request: Any, agent: Any
 ):

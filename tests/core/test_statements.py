@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from tests.conftest import CENTRE_LAT, CENTRE_LON
 from victo_crm.accounts.backends import USER_WITH_GRANTS, ModelBackend
 from victo_crm.accounts.models import Consent, ConsentPurpose, User
 from victo_crm.accounts.roles import holds_grants
@@ -51,11 +52,11 @@ def test_a_prepared_read_answers_what_the_orm_answers_for_each_shape(
 
 
 def test_values_never_leak_from_one_call_into_the_next(citizen: User, other_citizen: User) -> None:
-    first = USER_WITH_GRANTS.instances(User, citizen.pk)
-    second = USER_WITH_GRANTS.instances(User, other_citizen.pk)
+    first = USER_WITH_GRANTS.objects(citizen.pk)
+    second = USER_WITH_GRANTS.objects(other_citizen.pk)
     assert [u.pk for u in first] == [citizen.pk]
     assert [u.pk for u in second] == [other_citizen.pk]
-    assert USER_WITH_GRANTS.instances(User, 10**9) == []
+    assert USER_WITH_GRANTS.objects(10**9) == []
     # One compiled shape served all three (on SQLite as on PostgreSQL: integers bind as is).
     assert shapes(USER_WITH_GRANTS) >= 1
 
@@ -80,7 +81,7 @@ def test_a_session_is_read_until_it_expires(citizen: User) -> None:
     client.force_login(citizen)
     assert client.get("/portail/mes-requetes/").status_code == 200
     key = client.session.session_key
-    assert [s.session_key for s in LIVE_SESSION.instances(Session, key, timezone.now())] == [key]
+    assert [s.session_key for s in LIVE_SESSION.objects(key, timezone.now())] == [key]
     Session.objects.filter(session_key=key).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
@@ -109,3 +110,90 @@ def test_only_int_str_and_datetime_values_are_taken(citizen: User) -> None:
     prepared = Prepared(lambda flag: User.objects.filter(is_active=flag).values_list("pk"))
     with pytest.raises(TypeError):
         prepared.rows(True)
+
+
+def test_objects_are_the_querysets_own_with_their_related_objects(
+    citizen: User, other_citizen: User, town: Any, request_type: Any
+) -> None:
+    """``objects()`` gives what the queryset gives (its ``select_related`` objects, converted
+    values, annotations), whatever the values; a missing relation stays ``None``."""
+    from django.db.models import F
+
+    from victo_crm.places.models import Address
+    from victo_crm.service_requests.models import ServiceRequest
+    from victo_crm.service_requests.services import service_request_submit
+
+    with_address = service_request_submit(
+        request_type=request_type,
+        citizen=citizen,
+        description="Devant chez moi",
+        field_values={"taille": "grand"},
+        latitude=CENTRE_LAT,
+        longitude=CENTRE_LON,
+        channel="web",
+    )
+    pinned = service_request_submit(
+        request_type=request_type,
+        citizen=other_citizen,
+        description="Un trou",
+        field_values={"taille": "petit"},
+        latitude=CENTRE_LAT,
+        longitude=CENTRE_LON,
+        channel="web",
+    )
+    address = Address.objects.create(
+        civic_number=12, street="rue Notre-Dame Est", latitude=CENTRE_LAT, longitude=CENTRE_LON
+    )
+    ServiceRequest.objects.filter(pk=with_address.pk).update(address=address)
+    ServiceRequest.objects.filter(pk=pinned.pk).update(address=None)
+
+    def build(reference: str) -> Any:
+        return (
+            ServiceRequest.objects.select_related("address")
+            .filter(reference=reference)
+            .annotate(doubled=F("id") * 2)
+        )
+
+    prepared = Prepared(build)
+    for sr in (with_address, pinned, with_address):
+        [got] = prepared.objects(sr.reference)
+        [expected] = list(build(sr.reference))
+        fields = [f.attname for f in ServiceRequest._meta.concrete_fields]
+        assert [getattr(got, f) for f in fields] == [getattr(expected, f) for f in fields]
+        assert got.doubled == sr.pk * 2
+        assert got._state.db == "default" and not got._state.adding
+        assert bool(expected.address_id) == (sr is with_address)
+        if expected.address_id:
+            assert got.address == expected.address and got.address.label == expected.address.label
+        else:
+            assert got.address is None
+    assert prepared.objects("2000-999999") == []
+    assert shapes(prepared) == 1
+
+
+def test_a_prepared_query_pages_as_the_orm_pages(citizen: User, other_citizen: User) -> None:
+    """What DRF's CursorPagination does to a queryset (order, filter by position, slice)
+    gives the ORM's rows; each shape is compiled once (on PostgreSQL)."""
+    from victo_crm.core.statements import PreparedQuery
+
+    def build(user_id: int) -> Any:
+        return User.objects.exclude(pk=user_id).values("pk", "email", "date_joined")
+
+    for n in range(5):
+        User.objects.create_user(email=f"page{n}@example.ca", password="x" * 12)
+    rows = PreparedQuery(build, User, citizen.pk)
+    ordering = ("-date_joined", "-pk")
+    expected = list(build(citizen.pk).order_by(*ordering))
+    assert list(rows.order_by(*ordering)[0:3]) == expected[0:3]
+    position = str(expected[2]["date_joined"])
+    after = rows.order_by(*ordering).filter(date_joined__lt=position)[0:3]
+    assert list(after) == list(
+        build(citizen.pk).order_by(*ordering).filter(date_joined__lt=position)[0:3]
+    )
+    assert list(PreparedQuery(build, User, other_citizen.pk).order_by(*ordering)[0:3]) == list(
+        build(other_citizen.pk).order_by(*ordering)[0:3]
+    )
+    statements = PreparedQuery._statements
+    compiled = [p for key, p in statements.items() if key[0] is build]
+    assert len(compiled) == 2
+    assert sum(shapes(p) for p in compiled) == (2 if ON_POSTGRESQL else 1)

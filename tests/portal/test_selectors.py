@@ -44,12 +44,16 @@ def test_my_requests_are_mine_and_followed_newest_first(
         field_values={"taille": "petit"},
         address=address,
     )
-    assert list(selectors.requests_for_citizen(citizen)) == [second, first]
+
+    def mine(status: str | None = None) -> list[str]:
+        return [row["reference"] for row in selectors.requests_for_citizen(citizen, status=status)]
+
+    assert mine() == [second.reference, first.reference]
     service_request_follow(request=jeans, user=citizen)
-    assert list(selectors.requests_for_citizen(citizen)) == [jeans, second, first]
+    assert mine() == [jeans.reference, second.reference, first.reference]
     close_request(first, agent)
-    assert list(selectors.requests_for_citizen(citizen, status="open")) == [jeans, second]
-    assert list(selectors.requests_for_citizen(citizen, status="closed")) == [first]
+    assert mine("open") == [jeans.reference, second.reference]
+    assert mine("closed") == [first.reference]
 
 
 def test_a_request_is_found_only_by_its_requester_or_a_follower(

@@ -46,7 +46,7 @@ class OneQueryUser:
             return None
         if not isinstance(pk, int):
             return None
-        found = USER_WITH_GRANTS.instances(model, pk)
+        found = USER_WITH_GRANTS.objects(pk)
         user = found[0] if found else None
         if user is None or not self.user_can_authenticate(user):  # type: ignore[attr-defined]
             return None

@@ -28,7 +28,7 @@ class SessionStore(db.SessionStore):
         if not isinstance(self.session_key, str):
             self._session_key = None
             return None
-        found = LIVE_SESSION.instances(Session, self.session_key, timezone.now())
+        found = LIVE_SESSION.objects(self.session_key, timezone.now())
         if not found:
             self._session_key = None
             return None

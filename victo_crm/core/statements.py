@@ -20,6 +20,7 @@ Use it for the few statements every call runs, where the saving shows in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class _Compiled:
     # For each parameter of ``sql``: ("value", i, j) the j-th value of argument i (j is None
     # for a single value), or ("constant", value) a value the query itself holds.
     slots: tuple[tuple[Any, ...], ...]
+    # The ORM's compiler of the query (its columns, converters and ``select_related``
+    # layout), for ``objects()``; it is only read after compilation.
+    compiler: Any = None
 
 
 def _placeholder(kind: type, index: int, position: int) -> Any:
@@ -68,8 +73,8 @@ class Prepared:
 
     ``build`` receives the arguments (a value, or a list of values for an ``__in``) and
     returns the queryset; it must use them only as lookup values. ``rows()`` runs it and
-    returns the database's rows (for a ``values_list`` query); ``instances(model)`` returns
-    model instances, as ``Model.objects.raw`` builds them (annotations become attributes).
+    returns the database's rows (for a ``values_list`` query), ``dicts()`` the rows of a
+    ``values()`` query, ``objects()`` the model instances the queryset gives.
     """
 
     # A call with more values than this (a notice's chunk of 5,000 people) is built by the
@@ -106,8 +111,9 @@ class Prepared:
                 where[item] = (index, None)
                 placeholders.append(item)
         queryset = self.build(*placeholders)
+        compiler = queryset.query.get_compiler(using=self.using)
         try:
-            sql, params = queryset.query.get_compiler(using=self.using).as_sql()
+            sql, params = compiler.as_sql()
         except EmptyResultSet:  # an empty __in: nothing to prepare, the ORM answers []
             return None
         slots: list[tuple[Any, ...]] = []
@@ -125,9 +131,9 @@ class Prepared:
                 found.add(spot)
         if found != set(where.values()):
             return None  # a placeholder was adapted or wrapped: let the ORM do it each time
-        return _Compiled(sql=sql, slots=tuple(slots))
+        return _Compiled(sql=sql, slots=tuple(slots), compiler=compiler)
 
-    def _statement(self, args: Sequence[Any]) -> tuple[str, list[Any]] | None:
+    def _statement(self, args: Sequence[Any]) -> tuple[str, list[Any], _Compiled] | None:
         values = sum(len(arg) if isinstance(arg, list | tuple) else 1 for arg in args)
         if values > self.MAX_VALUES:
             return None
@@ -146,21 +152,124 @@ class Prepared:
             else (args[slot[1]] if slot[2] is None else args[slot[1]][slot[2]])
             for slot in compiled.slots
         ]
-        return compiled.sql, params
+        return compiled.sql, params, compiled
 
     def rows(self, *args: Any) -> list[tuple[Any, ...]]:
         statement = self._statement(args)
         if statement is None:
             return list(self.build(*args))
         with connections[self.using].cursor() as cursor:
-            cursor.execute(*statement)
+            cursor.execute(*statement[:2])
             return cursor.fetchall()
 
-    def instances(self, model: type[Model], *args: Any) -> list[Any]:
+    def dicts(self, *args: Any) -> list[dict[str, Any]]:
+        """The rows of a ``values()`` queryset, as it gives them (converted by the ORM)."""
         statement = self._statement(args)
         if statement is None:
             return list(self.build(*args))
-        return list(model._default_manager.db_manager(self.using).raw(*statement))
+        sql, params, compiled = statement
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        query = compiled.compiler.query
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        return [
+            dict(zip(names, row, strict=True)) for row in compiled.compiler.results_iter([rows])
+        ]
+
+    def objects(self, *args: Any) -> list[Any]:
+        """The model instances the queryset gives, its ``select_related`` objects included:
+        the rows go through the ORM's own converters and populators (what
+        ``ModelIterable`` does with them), only the compilation is skipped."""
+        statement = self._statement(args)
+        if statement is None:
+            return list(self.build(*args))
+        sql, params, compiled = statement
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        compiler = compiled.compiler
+        info = compiler.klass_info
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in compiler.select[start:end]]
+        populators = get_related_populators(info, compiler.select, self.using)
+        found = []
+        for row in compiler.results_iter([rows]):
+            obj = info["model"].from_db(self.using, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in compiler.annotation_col_map.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
+
+
+class PreparedQuery:
+    """The rows of a ``values()`` query as a paginator asks for them, each shape compiled once.
+
+    DRF's ``CursorPagination`` does three things to the queryset it is given: it orders it, it
+    filters it by the cursor's position (one lookup) and it slices it. This object takes those
+    three, and its rows come from a ``Prepared`` statement keyed by them: ``build(*args)`` is
+    the queryset before paging. The position is made the value the ORM would bind (the model
+    field's ``get_prep_value``), so a page is the ORM's page.
+    """
+
+    # (build, ordering, lookup, window) → its statement; a handful in practice.
+    _statements: dict[tuple[Any, ...], Prepared] = {}
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[Any]],
+        model: type[Model],
+        *args: Any,
+        ordering: tuple[str, ...] = (),
+        position: tuple[str, Any] | None = None,
+        window: tuple[int | None, int | None] = (None, None),
+    ) -> None:
+        self.build, self.model, self.args = build, model, args
+        self.ordering, self.position, self.window = ordering, position, window
+
+    def _with(self, **change: Any) -> PreparedQuery:
+        state = {"ordering": self.ordering, "position": self.position, "window": self.window}
+        return PreparedQuery(self.build, self.model, *self.args, **{**state, **change})
+
+    def order_by(self, *ordering: str) -> PreparedQuery:
+        return self._with(ordering=ordering)
+
+    def filter(self, **lookup: Any) -> PreparedQuery:
+        [(name, value)] = lookup.items()
+        field: Any = self.model._meta.get_field(name.split("__")[0])
+        return self._with(position=(name, field.get_prep_value(value)))
+
+    def __getitem__(self, window: slice) -> PreparedQuery:
+        return self._with(window=(window.start, window.stop))
+
+    def __iter__(self) -> Any:
+        name = self.position[0] if self.position else None
+        key = (self.build, self.ordering, name, self.window)
+        prepared = self._statements.get(key)
+        if prepared is None:
+            prepared = Prepared(functools.partial(_page, self.build, len(self.args), *key[1:]))
+            if len(self._statements) < 256:
+                self._statements[key] = prepared
+        values = (*self.args, self.position[1]) if self.position else self.args
+        return iter(prepared.dicts(*values))
+
+
+def _page(
+    build: Callable[..., QuerySet[Any]],
+    count: int,
+    ordering: tuple[str, ...],
+    lookup: str | None,
+    window: tuple[int | None, int | None],
+    *values: Any,
+) -> QuerySet[Any]:
+    queryset = build(*values[:count])
+    if ordering:
+        queryset = queryset.order_by(*ordering)
+    if lookup is not None:
+        queryset = queryset.filter(**{lookup: values[count]})
+    return queryset[window[0] : window[1]]
 
 
 def shapes(prepared: Prepared) -> int:

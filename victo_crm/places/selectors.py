@@ -208,8 +208,7 @@ def nearest_address(
     scale = math.cos(math.radians(latitude))
     dlat = within / _METRES_PER_DEGREE
     dlon = within / (_METRES_PER_DEGREE * max(scale, 0.01))
-    found_rows = NEAREST.instances(
-        Address,
+    found_rows = NEAREST.objects(
         latitude,
         longitude,
         scale,

@@ -92,7 +92,7 @@ EARLIER = Prepared(lambda scope, key: Receipt.objects.filter(scope=scope, key=ke
 
 def _earlier(scope: str, key: str, fingerprint: str) -> Receipt | None:
     """The receipt of the first time, if the work was done; None to go on."""
-    found = EARLIER.instances(Receipt, scope, key)
+    found = EARLIER.objects(scope, key)
     if not found:
         return None
     existing, now = found[0], timezone.now()

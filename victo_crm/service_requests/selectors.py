@@ -7,6 +7,7 @@ A citizen reads their own requests and the ones they follow; anything else is ``
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import uuid
 from dataclasses import dataclass, field
@@ -20,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from victo_crm.accounts.models import Team
-from victo_crm.core.statements import Prepared
+from victo_crm.core.statements import Prepared, PreparedQuery
 from victo_crm.places.geometry import bbox_around, distance_m, snap_to_grid
 from victo_crm.places.models import address_label
 
 from .configuration import Catalogue, catalogue
 from .models import (
+    PLACE_VALUES,
     Attachment,
     EventKind,
     PublicVisibility,
@@ -47,33 +49,68 @@ OPEN = "open"
 CLOSED = "closed"
 
 
-def requests_for_citizen(user: User, *, status: str | None = None) -> QuerySet[ServiceRequest]:
-    """The citizen's own requests and those they follow, newest first.
+# What "my requests" shows of each request: flat values, names from the configuration.
+LIST_VALUES = (
+    "reference",
+    "citizen_id",
+    *PLACE_VALUES,
+    "created_at",
+    "updated_at",
+    "request_type_id",
+    "state_id",
+)
 
-    ``status``: ``"open"``, ``"closed"`` or ``None`` (all). Type and state are joined so a
-    page of the list costs one query whatever its length."""
-    if user is None or not user.is_authenticated:
-        return ServiceRequest.objects.none()
+
+def _mine_and_followed(user_id: int, followed: list[int], status: str | None) -> QuerySet[Any]:
     # The followed ids as a literal list (a citizen follows a handful): PostgreSQL then
     # combines the (citizen, -created_at) and primary-key indexes instead of walking the
     # whole table in date order, which a subquery in an OR made it do.
-    followed = list(RequestFollower.objects.filter(user=user).values_list("request_id", flat=True))
-    qs = (
-        ServiceRequest.objects.filter(Q(citizen=user) | Q(pk__in=followed))
-        .select_related("request_type", "state")
-        .order_by("-created_at", "-pk")
-    )
+    qs = ServiceRequest.objects.filter(Q(citizen_id=user_id) | Q(pk__in=followed))
     if status == OPEN:
         qs = qs.filter(state__is_final=False)
     elif status == CLOSED:
         qs = qs.filter(state__is_final=True)
-    return qs
+    return qs.order_by("-created_at", "-pk").values(*LIST_VALUES)
+
+
+_LIST_BUILDS = {
+    status: functools.partial(_mine_and_followed, status=status) for status in (None, OPEN, CLOSED)
+}
+
+
+def requests_for_citizen(user: User, *, status: str | None = None) -> PreparedQuery:
+    """The citizen's own requests and those they follow, newest first, as rows of
+    ``LIST_VALUES`` for a paginator (``core.statements.PreparedQuery``: the list is the app's
+    most frequent call, and each page's statement is compiled once).
+
+    ``status``: ``"open"``, ``"closed"`` or ``None`` (all)."""
+    followed = [row[0] for row in FOLLOWED.rows(user.pk)]
+    return PreparedQuery(_LIST_BUILDS[status], ServiceRequest, user.pk, followed)
+
+
+# The ids of the requests a citizen follows, read by every "my requests" page.
+FOLLOWED = Prepared(
+    lambda user_id: RequestFollower.objects.filter(user_id=user_id).values_list("request_id")
+)
+
+
+def _with_address(**lookup: Any) -> QuerySet[ServiceRequest]:
+    """One request with its address, in one query (the first by id: a tracking token's hash
+    is not declared unique)."""
+    return ServiceRequest.objects.select_related("address").filter(**lookup).order_by("pk")[:1]
+
+
+# A request read by its reference (every detail call) or its tracking token: compiled once.
+REQUEST_BY = {
+    "reference": Prepared(lambda value: _with_address(reference=value)),
+    "tracking_token_hash": Prepared(lambda value: _with_address(tracking_token_hash=value)),
+}
 
 
 def _request_with_address(**lookup: Any) -> ServiceRequest | None:
-    """One request with its address, in one query (the first by id: a tracking token's hash
-    is not declared unique)."""
-    return ServiceRequest.objects.select_related("address").filter(**lookup).order_by("pk").first()
+    [(name, value)] = lookup.items()
+    found = REQUEST_BY[name].objects(value) if name in REQUEST_BY else list(_with_address(**lookup))
+    return found[0] if found else None
 
 
 def with_configuration(request: ServiceRequest) -> ServiceRequest:
@@ -179,7 +216,7 @@ def public_timeline(
     if known is not None:
         events = [event for event in known[0] if event.is_public]
     else:
-        events = PUBLIC_EVENTS.instances(RequestEvent, request.pk)
+        events = PUBLIC_EVENTS.objects(request.pk)
     config = catalogue()
     to_state = RequestEvent._meta.get_field("to_state")
     for event in events:
@@ -187,9 +224,7 @@ def public_timeline(
             to_state.set_cached_value(event, config.state(event.to_state_id))
     photos_by_event: dict[int | None, list[Attachment]] = {}
     if not for_follower:
-        attachments = (
-            known[1] if known is not None else PUBLIC_PHOTOS.instances(Attachment, request.pk)
-        )
+        attachments = known[1] if known is not None else PUBLIC_PHOTOS.objects(request.pk)
         for attachment in attachments:
             photos_by_event.setdefault(attachment.event_id, []).append(attachment)
     entries = []

@@ -107,6 +107,8 @@ class ReadSerializer(serializers.Serializer):
         )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
+        if type(instance) is Represented:
+            return instance
         row: dict[str, Any] = {}
         try:
             for name, attrs, represent in self._plan:
@@ -122,6 +124,23 @@ class ReadSerializer(serializers.Serializer):
         except (_Unplanned, KeyError, AttributeError, ObjectDoesNotExist):
             return super().to_representation(instance)
         return row
+
+
+class Represented(dict[str, Any]):
+    """What a ``ReadSerializer`` made of an object, kept to stand for it again in the same
+    response (the type and state every row of a page names): the serializer gives it back
+    as it is. Made by ``represented``, never by hand."""
+
+
+def represented(
+    serializer: type[ReadSerializer], obj: Any, memo: dict[tuple[Any, Any], Represented]
+) -> Represented:
+    """``serializer``'s representation of ``obj``, made once per ``memo`` (one response)."""
+    key = (serializer, obj.pk)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = Represented(serializer().to_representation(obj))
+    return found
 
 
 class _Unplanned(Exception):
@@ -144,12 +163,15 @@ def _fresh(field: Any) -> Any:
 
 def _represent(field: serializers.Field) -> Any:
     """How ``ReadSerializer`` turns a value of ``field`` into JSON: the field's own
-    ``to_representation``, but for the two every row has, done as DRF does them: a plain
-    ``CharField`` is ``str``; an ISO 8601 ``DateTimeField`` is the aware datetime in the
+    ``to_representation``, but for those every row has, done as DRF does them: a plain
+    ``CharField`` is ``str``, a ``BooleanField`` given a bool is that bool; an ISO 8601 ``DateTimeField`` is the aware datetime in the
     current time zone (read once per serializer, as it is constant for a response), in ISO
     format with ``Z`` for UTC. Anything else (a naive datetime) goes to the field."""
     if type(field) is serializers.CharField:
         return str
+    if type(field) is serializers.BooleanField:
+        boolean = field.to_representation
+        return lambda value: value if type(value) is bool else boolean(value)
     if type(field) is not serializers.DateTimeField or not settings.USE_TZ:
         return field.to_representation
     if getattr(field, "format", api_settings.DATETIME_FORMAT) != ISO_8601:

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -27,7 +28,6 @@ from victo_crm.service_requests import uploads as pending_uploads
 from victo_crm.service_requests.configuration import catalogue as request_catalogue
 from victo_crm.service_requests.fields import field_answers
 from victo_crm.service_requests.models import (
-    PLACE_VALUES,
     Attachment,
     Channel,
     ServiceRequest,
@@ -84,6 +84,19 @@ class RequestCursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ("-created_at", "-pk")
+
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF's cursor, whose position must be a date: a forged one is an invalid cursor
+        (404), as any other malformed cursor is."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                valid = parse_datetime(str(cursor.position)) is not None
+            except ValueError:
+                valid = False
+            if not valid:
+                raise NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 @dataclass
@@ -161,14 +174,16 @@ def list_rows(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dict
     and state come from the configuration kept in memory (no join, no model instance)."""
     config = request_catalogue()
     items = []
+    memo: dict[tuple[Any, Any], s.Represented] = {}
     for row in rows:
         rtype = config.request_type(row["request_type_id"])
         mine = row["citizen_id"] == caller_id
         items.append(
             {
                 **row,
-                "request_type": rtype,
-                "status": config.state(row["state_id"]),
+                # The page's few types and states, each represented once.
+                "request_type": s.represented(s.TypeRefSerializer, rtype, memo),
+                "status": s.represented(s.StatusSerializer, config.state(row["state_id"]), memo),
                 "is_mine": mine,
                 "place": (
                     place_label_of_values(row)
@@ -229,19 +244,11 @@ class RequestListCreate(APIView):
         wanted = request.query_params.get("status") or None
         if wanted not in (None, "open", "closed"):
             raise ValidationError({"status": [_("Choisissez open ou closed.")]})
-        # Flat rows, names from the configuration in memory: no join, no model instances and
-        # no serializer fields per row (the list is the app's most frequent call).
-        rows = request_selectors.requests_for_citizen(me(request), status=wanted).values(
-            "reference",
-            "citizen_id",
-            *PLACE_VALUES,
-            "created_at",
-            "updated_at",
-            "request_type_id",
-            "state_id",
-        )
+        # Flat rows, names from the configuration in memory: no join, no model instances (the
+        # list is the app's most frequent call).
+        rows = request_selectors.requests_for_citizen(me(request), status=wanted)
         paginator = RequestCursor()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page: Any = paginator.paginate_queryset(rows, request, view=self)  # type: ignore[arg-type]
         items = list_rows(page or [], caller_id=me(request).pk)
         return paginator.get_paginated_response(s.RequestListItemSerializer(items, many=True).data)
 
