@@ -281,9 +281,6 @@ def test_an_impossible_date_is_a_field_error_not_a_crash(
     RequestTypeField.objects.create(
         request_type=request_type, code="jour", label_fr="Jour", datatype="date", order=9
     )
-    from victo_crm.api.v1.catalogue import catalogue_forget
-
-    catalogue_forget()
     api = ApiClient(session_token_for(citizen))
     answer = api.post(
         "/api/v1/requests/",

@@ -1,9 +1,8 @@
 """The request-type catalogue as the app reads it: groups, types and their field definitions.
 
-Built once per language and kept in the cache (Redis in production) with the ETag of each
-document; any change to a type, a field or a group empties it (signals in ``apps.py``), and
-the entries expire after ``TTL`` anyway, so a process with a local cache never serves a stale
-catalogue for long.
+Built once per language with the ETag of each document and kept in each process by the one
+cache scheme (``core.config_cache.memoized``): any change to a type, a field or a group bumps
+the configuration's generation, and every process builds it again at its next read.
 """
 
 from __future__ import annotations
@@ -12,19 +11,14 @@ import hashlib
 import json
 from typing import Any
 
-from django.core.cache import cache
 from django.utils import translation
 
+from victo_crm.core.config_cache import memoized
 from victo_crm.service_requests.models import RequestGroup, RequestType
 
 from .serializers import CatalogueGroupSerializer, CatalogueTypeSerializer
 
-TTL = 300
 LANGUAGES = ("fr", "en")
-
-
-def _key(language: str) -> str:
-    return f"api:v1:catalogue:{language}"
 
 
 def etag_of(document: Any) -> str:
@@ -64,12 +58,4 @@ def _build() -> dict[str, Any]:
 def catalogue() -> dict[str, Any]:
     language = (translation.get_language() or "fr")[:2]
     language = language if language in LANGUAGES else "fr"
-    found = cache.get(_key(language))
-    if found is None:
-        found = _build()
-        cache.set(_key(language), found, TTL)
-    return found
-
-
-def catalogue_forget(**_kwargs: Any) -> None:
-    cache.delete_many([_key(language) for language in LANGUAGES])
+    return memoized(f"api:v1:catalogue:{language}", _build)
