@@ -134,3 +134,36 @@ def test_a_change_inside_a_request_is_read_in_that_request(seeded: Any, request_
     finally:
         request_finished.send(sender=None)
     assert catalogue().by_code["nid-de-poule"].sla_hours == 11
+
+
+def test_the_changing_transaction_keeps_what_it_builds_until_its_next_change(
+    seeded: Any, request_type: Any, django_assert_num_queries: Any
+):
+    """A long transaction that changed the configuration (load_demo: the catalogue, then
+    hundreds of requests) builds it once per change for its own reads; it sees each change,
+    and nothing it built outlives it or a rolled-back savepoint."""
+    original = catalogue().by_code["nid-de-poule"].sla_hours
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        request_type.sla_hours = 1234
+        request_type.save()
+        first = catalogue()
+        assert first.by_code["nid-de-poule"].sla_hours == 1234
+        with django_assert_num_queries(0):
+            assert catalogue() is first
+
+        request_type.sla_hours = 4321
+        request_type.save()
+        assert catalogue().by_code["nid-de-poule"].sla_hours == 4321
+
+        # A change undone with its savepoint takes what was built after it along.
+        with pytest.raises(ValueError), transaction.atomic():
+            request_type.sla_hours = 5
+            request_type.save()
+            assert catalogue().by_code["nid-de-poule"].sla_hours == 5
+            raise ValueError("savepoint rolled back")
+        assert catalogue().by_code["nid-de-poule"].sla_hours == 4321
+        raise RuntimeError("rolled back")
+
+    assert catalogue().by_code["nid-de-poule"].sla_hours == original
+    assert config_cache._own_copies() is None
