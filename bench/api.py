@@ -634,7 +634,13 @@ def main() -> None:
             costs = ", ".join(f"{cost:.2f}" for cost in result["runs"])
             print(f"{name}: {args.repeat} runs, whole CPU ms per call {costs} (median above)")
     print()
+    failing = [name for name, result in rows if result["non2xx"] + result["errors"]]
+    for name in failing:
+        # A figure of calls that failed measures the failure, not the call: none is given.
+        print(f"{name}: calls FAILED (see err above); its figures measure nothing")
     for name, result in results.items():
+        if name in failing:
+            continue
         verdicts = []
         goal = CPU_GOALS.get(name)
         if goal is not None:
@@ -647,15 +653,17 @@ def main() -> None:
         verdicts.append(
             f"p99 {p99:.0f} ms, goal < {P99_GOAL_MS} ms: {'met' if p99 < P99_GOAL_MS else 'NOT met'}"
         )
-        if name in reference:
+        if name in reference and f"DRF reference {name}" not in failing:
             ratio = result["whole_cpu_ms"] / reference[name]["whole_cpu_ms"]
             verdicts.append(f"{ratio:.2f}x the DRF app's CPU per call")
         print(f"{name}: " + "; ".join(verdicts))
-    if bare and "submit" in results:
+    if bare and "submit" in results and not {"submit", "bare psycopg submit"} & set(failing):
         print(
             f"submit: {results['submit']['whole_cpu_ms'] / bare['whole_cpu_ms']:.2f}x the CPU "
             "per call of a bare psycopg app running the same statements"
         )
+    if failing:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

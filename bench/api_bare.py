@@ -93,9 +93,9 @@ def _submit(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
             [created[0], config["zone_ids"]],
         )
         cur.execute(
-            "INSERT INTO service_requests_requestevent (request_id, kind, is_public, actor_id, "
-            "to_state_id, message, data, created_at) VALUES (%s, 'submitted', true, %s, %s, '', "
-            "'{}', now()) RETURNING id",
+            "INSERT INTO service_requests_requestevent (request_id, kind, is_public, "
+            "for_followers, actor_id, to_state_id, message, data, created_at) VALUES (%s, "
+            "'submitted', true, false, %s, %s, '', '{}', now()) RETURNING id",
             [created[0], user[0], config["state_id"]],
         )
         event = cur.fetchone()
