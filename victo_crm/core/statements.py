@@ -154,23 +154,27 @@ class Prepared:
         ]
         return compiled.sql, params, compiled
 
-    def rows(self, *args: Any) -> list[tuple[Any, ...]]:
+    def _fetch(self, args: Sequence[Any]) -> tuple[list[Any], _Compiled] | None:
+        """The database's rows for ``args`` and the statement's compilation; None when the
+        shape is not prepared (the caller asks the ORM)."""
         statement = self._statement(args)
         if statement is None:
-            return list(self.build(*args))
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(*statement[:2])
-            return cursor.fetchall()
-
-    def dicts(self, *args: Any) -> list[dict[str, Any]]:
-        """The rows of a ``values()`` queryset, as it gives them (converted by the ORM)."""
-        statement = self._statement(args)
-        if statement is None:
-            return list(self.build(*args))
+            return None
         sql, params, compiled = statement
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            return cursor.fetchall(), compiled
+
+    def rows(self, *args: Any) -> list[tuple[Any, ...]]:
+        fetched = self._fetch(args)
+        return list(self.build(*args)) if fetched is None else fetched[0]
+
+    def dicts(self, *args: Any) -> list[dict[str, Any]]:
+        """The rows of a ``values()`` queryset, as it gives them (converted by the ORM)."""
+        fetched = self._fetch(args)
+        if fetched is None:
+            return list(self.build(*args))
+        rows, compiled = fetched
         query = compiled.compiler.query
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         return [
@@ -181,13 +185,10 @@ class Prepared:
         """The model instances the queryset gives, its ``select_related`` objects included:
         the rows go through the ORM's own converters and populators (what
         ``ModelIterable`` does with them), only the compilation is skipped."""
-        statement = self._statement(args)
-        if statement is None:
+        fetched = self._fetch(args)
+        if fetched is None:
             return list(self.build(*args))
-        sql, params, compiled = statement
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows, compiled = fetched
         compiler = compiled.compiler
         info = compiler.klass_info
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
