@@ -15,9 +15,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_DIR="${VENV_DIR:-$ROOT/.venv}"
 LOCK="$ROOT/requirements.lock"
 STAMP="$VENV_DIR/.requirements.lock.sha256"
-# Oldest pip known to install our lock (hash-checked, PEP 658 metadata); the pip bundled
-# with any Python 3.11.x to 3.13.x is newer, so a fresh venv normally needs no upgrade.
-MIN_PIP="23.1"
+# Oldest pip known to install our lock: pip 23.2 (bundled with Python 3.11.7) fails on a
+# dependency's extra in hash-checked mode as soon as PyPI has a newer release than our pin
+# (pip-audit asks for CacheControl[filecache]>=0.13.0; it took cachecontrol 0.15.0 and
+# refused it for want of a hash). Older pips are upgraded to PIP_PIN, a known-good release.
+MIN_PIP="23.3"
+PIP_PIN="24.3.1"
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() {
@@ -100,8 +103,8 @@ def parts(version):
 
 sys.exit(0 if parts(sys.argv[1]) >= parts(sys.argv[2]) else 1)
 EOF
-    say "upgrading pip $pip_version (at least $MIN_PIP is needed)"
-    "$VPY" -m pip install --quiet --upgrade pip 2>&1 |
+    say "upgrading pip $pip_version to $PIP_PIN (at least $MIN_PIP is needed)"
+    PIP_CONSTRAINT="" "$VPY" -m pip install --quiet "pip==$PIP_PIN" 2>&1 |
         sed -e "/^WARNING: Location '.*' is ignored: it is neither a file nor a directory\.\$/d"
 fi
 
