@@ -100,8 +100,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     with pytest-xdist, a test of a minute handed out last would keep one worker busy while
     the other has nothing left to do.
 
+    Every test that drives Chromium (through the ``browser`` fixture, as ``page`` does) is
+    marked ``browser``, so that ``-m "not browser"`` leaves none of them in (.ci/run's second
+    Python).
+
     Tests that need PostgreSQL skip on SQLite, unless CI asked for every service."""
     items.sort(key=lambda item: (_database_group(item), item.get_closest_marker("slow") is None))
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "browser"
+        ):
+            item.add_marker(pytest.mark.browser)
     if connection.vendor == "postgresql" or os.environ.get("DATABASE_URL", "").startswith(
         "postgres"
     ):

@@ -1,7 +1,7 @@
 """The /alertes/ pages in a real Chromium: every page, anonymous, as a citizen and as staff,
 in French and in English, passes axe-core (WCAG 2.0/2.1 A and AA), fits a 390-pixel phone
-without sideways scrolling, and is screenshotted at phone and desktop size for a person to
-look at (test-artifacts/screenshots/alerts-*.png)."""
+without sideways scrolling, and is screenshotted on the same visit at phone and desktop size
+for a person to look at (test-artifacts/screenshots/alerts-*.png)."""
 
 from __future__ import annotations
 
@@ -244,6 +244,15 @@ def check(
             too_wide[f"{label} buttons {hidden}"] = width
 
 
+def shoot(page: Any, name: str, language: str, size: dict[str, int]) -> None:
+    """A screenshot for a person to look at: French at both sizes, English on the phone
+    (the longer words), taken on the visit that axe-core checks."""
+    if language == "en" and size is not PHONE:
+        return
+    suffix = ("phone" if size is PHONE else "desktop") + ("-en" if language == "en" else "")
+    assert screenshot(page, f"alerts-{name}-{suffix}").endswith(".png")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_alerts_page_passes_axe_and_fits_a_phone(
@@ -266,34 +275,12 @@ def test_every_alerts_page_passes_axe_and_fits_a_phone(
                 assert response.status == expected, (who, url, response.status)
                 assert page.locator("html").get_attribute("lang") == language, url
                 check(page, f"{who} {name}", size, failures, too_wide)
+                shoot(page, name, language, size)
             for name, shown in refused_forms(page, who).items():
                 check(shown, f"{who} {name}", size, failures, too_wide)
+                shoot(shown, name, language, size)
     assert failures == {}
     assert too_wide == {}
-
-
-@pytest.mark.slow
-def test_screenshots_at_phone_and_desktop_size(
-    tab: Any, world: dict[str, Any], live_server: Any
-) -> None:
-    """French at both sizes, English on the phone (the longer words)."""
-    page = tab
-    for who in ("anonymous", "citizen", "staff"):
-        for language, sizes in (("fr", (PHONE, DESKTOP)), ("en", (PHONE,))):
-            pages = visit(page, who, world, live_server)
-            page.context.add_cookies(
-                [{"name": "django_language", "value": language, "url": live_server.url}]
-            )
-            for size in sizes:
-                page.set_viewport_size(size)
-                suffix = ("phone" if size is PHONE else "desktop") + (
-                    "-en" if language == "en" else ""
-                )
-                for name, url in pages.items():
-                    page.goto(url)
-                    assert screenshot(page, f"alerts-{name}-{suffix}").endswith(".png")
-                for name, shown in refused_forms(page, who).items():
-                    screenshot(shown, f"alerts-{name}-{suffix}")
 
 
 def test_the_confirmation_and_approval_pages_at_phone_and_desktop_size(
