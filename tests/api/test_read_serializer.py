@@ -126,3 +126,61 @@ def test_booleans_are_drfs() -> None:
     for value in (True, False, "true", "0", 1, 0, "yes", "autre"):
         serializer = Flags()
         assert serializer.to_representation({"flag": value}) == drf(serializer, {"flag": value})
+
+
+class Timed(ReadSerializer):
+    at = serializers.DateTimeField(read_only=True)
+    refs = Ref(many=True, read_only=True)
+    ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+
+class Linked(ReadSerializer):
+    """A shape with a field that reads the request (as a notice's URL does)."""
+
+    code = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, row: Any) -> str:
+        return str(self.context["request"].build_absolute_uri(f"/{row['code']}/"))
+
+
+def test_a_shape_that_reads_only_values_has_one_plan_per_time_zone_and_language() -> None:
+    from victo_crm.api.v1 import serializers as api
+    from victo_crm.api.v1.serializers import _context_free
+
+    assert _context_free(Timed) and _context_free(Ref)
+    # The API's request shapes: the detail's photos carry their URL, its timeline the ids.
+    assert _context_free(api.RequestDetailSerializer) and _context_free(api.RequestPageSerializer)
+    row = {"at": ROW["at"], "refs": [{"code": "a"}], "ids": [3, 4]}
+    with timezone.override(ZoneInfo("America/Toronto")):
+        first, second = Timed(), Timed(context={"request": object()})
+        assert first._plan is second._plan  # made once, shared by every instance
+        assert first.to_representation(row) == drf(first, row)
+        assert first.to_representation(row)["at"] == "2026-12-07T10:04:05.123456-05:00"
+    with timezone.override(ZoneInfo("UTC")):
+        other = Timed()
+        assert other._plan is not first._plan  # another zone, another plan
+        assert other.to_representation(row)["at"] == "2026-12-07T15:04:05.123456Z"
+        assert other.to_representation(row) == drf(other, row)
+    with translation.override("en"), timezone.override(ZoneInfo("America/Toronto")):
+        assert Timed()._plan is not first._plan
+
+
+def test_a_shape_that_reads_the_request_makes_its_plan_per_response() -> None:
+    from victo_crm.api.v1.serializers import _context_free
+
+    class Holder(ReadSerializer):
+        linked = Linked(read_only=True)
+
+    assert not _context_free(Linked) and not _context_free(Holder)
+    rows = {"code": "nid"}
+    for host in ("ville.test", "autre.test"):
+        request = SimpleNamespace(
+            build_absolute_uri=lambda path, host=host: f"https://{host}{path}"
+        )
+        serializer = Linked(context={"request": request})
+        assert serializer.to_representation(rows) == {"code": "nid", "url": f"https://{host}/nid/"}
+        nested = Holder(context={"request": request})
+        assert nested.to_representation({"linked": rows})["linked"]["url"].startswith(
+            f"https://{host}/"
+        )

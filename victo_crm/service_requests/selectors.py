@@ -183,6 +183,10 @@ class TimelineEntry:
     photos: list[Attachment] = field(default_factory=list)
     from_city: bool = False
 
+    @property
+    def photo_ids(self) -> list[int]:
+        return [photo.pk for photo in self.photos]
+
 
 # Every read of a request by its citizen shows its timeline: compiled once
 # (core/statements.py).

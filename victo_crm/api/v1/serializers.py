@@ -8,21 +8,22 @@ sends for them is ignored.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
+from rest_framework.fields import _UnvalidatedField
 from rest_framework.settings import api_settings
 
 from victo_crm.accounts.models import Channel as PreferenceChannel
@@ -99,8 +100,29 @@ class ReadSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: _fresh(field) for name, field in self._declared_fields.items()}
 
-    @cached_property
+    @property
     def _plan(self) -> tuple[tuple[Any, tuple[str, ...], Any], ...]:
+        """The plan of this instance. A shape whose every field reads nothing but its value
+        (``_context_free``) has one plan per time zone and language, made once per process
+        from an instance of its own: building the bound fields was a quarter of a request's
+        detail. Any other shape (a method field, a field that reads the request) makes its
+        plan from its own bound fields, once per instance."""
+        plan = self.__dict__.get("_own_plan")
+        if plan is None:
+            cls = type(self)
+            if _context_free(cls):
+                key = (cls, timezone.get_current_timezone(), translation.get_language())
+                plan = _PLANS.get(key)
+                if plan is None:
+                    plan = cls()._make_plan()
+                    if len(_PLANS) < 1024:
+                        _PLANS[key] = plan
+            else:
+                plan = self._make_plan()
+            self.__dict__["_own_plan"] = plan
+        return plan
+
+    def _make_plan(self) -> tuple[tuple[Any, tuple[str, ...], Any], ...]:
         return tuple(
             (field.field_name, tuple(field.source_attrs), _represent(field))
             for field in self._readable_fields
@@ -124,6 +146,51 @@ class ReadSerializer(serializers.Serializer):
         except (_Unplanned, KeyError, AttributeError, ObjectDoesNotExist):
             return super().to_representation(instance)
         return row
+
+
+# (shape, time zone, language) → its plan (``ReadSerializer._plan``).
+_PLANS: dict[tuple[Any, ...], tuple[tuple[Any, tuple[str, ...], Any], ...]] = {}
+
+# Fields whose ``to_representation`` reads the value alone (never the parent serializer, its
+# context or the request); exact classes, as a subclass may read more.
+_VALUE_ONLY_FIELDS = frozenset(
+    {
+        serializers.CharField,
+        serializers.URLField,
+        serializers.SlugField,
+        serializers.EmailField,
+        serializers.UUIDField,
+        serializers.IntegerField,
+        serializers.FloatField,
+        serializers.BooleanField,
+        serializers.DateTimeField,
+        serializers.DateField,
+        serializers.ChoiceField,
+        serializers.JSONField,
+        _UnvalidatedField,
+    }
+)
+
+
+@functools.cache
+def _context_free(cls: type[ReadSerializer]) -> bool:
+    """Whether every declared field of ``cls`` reads its value alone, so that one plan
+    serves every instance: value-only fields, lists and dicts of them, and nested
+    ``ReadSerializer`` shapes that are context-free themselves and read rows by their
+    plan alone (no ``to_representation`` of their own)."""
+    return all(_value_only(field) for field in cls._declared_fields.values())
+
+
+def _value_only(field: Any) -> bool:
+    kind = type(field)
+    if kind in _VALUE_ONLY_FIELDS:
+        return True
+    if kind in (serializers.ListField, serializers.DictField, serializers.ListSerializer):
+        return _value_only(field.child)
+    if not isinstance(field, ReadSerializer):
+        return False
+    shape: type[ReadSerializer] = type(field)
+    return shape.to_representation is ReadSerializer.to_representation and _context_free(shape)
 
 
 class Represented(dict[str, Any]):
@@ -241,18 +308,13 @@ class RequestPageSerializer(ReadSerializer):
 
 
 class PhotoSerializer(ReadSerializer):
-    """A public photo (``Attachment``) of the request named by ``context["reference"]``."""
+    """A public photo of a request (``views.requests.PhotoDocument``)."""
 
     id = serializers.IntegerField(read_only=True)
-    url = serializers.SerializerMethodField(help_text="Served to the requester only.")
+    url = serializers.URLField(read_only=True, help_text="Served to the requester only.")
     content_type = serializers.CharField(read_only=True)
     width = serializers.IntegerField(read_only=True, allow_null=True)
     height = serializers.IntegerField(read_only=True, allow_null=True)
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, photo: Any) -> str:
-        path = reverse("api:v1:request-photo", args=[self.context["reference"], photo.pk])
-        return str(self.context["request"].build_absolute_uri(path))
 
 
 # The kinds of event a citizen's timeline shows (``selectors.public_timeline``).
@@ -275,11 +337,7 @@ class TimelineEntrySerializer(ReadSerializer):
     title = serializers.CharField(read_only=True)
     message = serializers.CharField(read_only=True)
     from_city = serializers.BooleanField(read_only=True)
-    photo_ids = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
-    def get_photo_ids(self, entry: Any) -> list[int]:
-        return [photo.pk for photo in entry.photos]
+    photo_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
 
 class FieldAnswerSerializer(ReadSerializer):

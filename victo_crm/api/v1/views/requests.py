@@ -28,7 +28,6 @@ from victo_crm.service_requests import uploads as pending_uploads
 from victo_crm.service_requests.configuration import catalogue as request_catalogue
 from victo_crm.service_requests.fields import field_answers
 from victo_crm.service_requests.models import (
-    Attachment,
     Channel,
     ServiceRequest,
     place_label_of_values,
@@ -100,6 +99,17 @@ class RequestCursor(CursorPagination):
 
 
 @dataclass
+class PhotoDocument:
+    """A public photo of a request as the requester reads it (``s.PhotoSerializer``)."""
+
+    id: int
+    url: str
+    content_type: str
+    width: int | None
+    height: int | None
+
+
+@dataclass
 class RequestDocument:
     """A request and what the caller may see of it (``s.RequestDetailSerializer``)."""
 
@@ -112,7 +122,7 @@ class RequestDocument:
     field_answers: list[dict[str, Any]]
     can_reopen: bool
     can_rate: bool
-    photos: list[Attachment]
+    photos: list[PhotoDocument]
     timeline: list[request_selectors.TimelineEntry]
 
 
@@ -155,7 +165,19 @@ def request_document(
         field_answers=_field_answers(sr) if is_mine else [],
         can_reopen=allowed.reopen,
         can_rate=allowed.rate,
-        photos=[photo for entry in timeline for photo in entry.photos],
+        photos=[
+            PhotoDocument(
+                id=photo.pk,
+                url=request.build_absolute_uri(
+                    reverse("api:v1:request-photo", args=[sr.reference, photo.pk])
+                ),
+                content_type=photo.content_type,
+                width=photo.width,
+                height=photo.height,
+            )
+            for entry in timeline
+            for photo in entry.photos
+        ],
         timeline=timeline,
     )
 
@@ -165,8 +187,7 @@ def request_detail_data(
 ) -> Any:
     """The detail body of a request the caller may read."""
     document = request_document(request, sr, just_submitted=just_submitted)
-    context = {"request": request, "reference": sr.reference}
-    return s.RequestDetailSerializer(document, context=context).data
+    return s.RequestDetailSerializer(document, context={"request": request}).data
 
 
 def list_rows(rows: Sequence[Mapping[str, Any]], *, caller_id: int) -> list[dict[str, Any]]:
