@@ -84,7 +84,8 @@ class FieldValuesStringField(FieldValuesField):
 
 
 class ReadSerializer(serializers.Serializer):
-    """An output shape whose rows are read by a plan made once per serializer instance.
+    """An output shape whose rows are read by a plan (``_plan``: once per process for a
+    shape whose fields read their value alone, else once per serializer instance).
 
     DRF's ``Serializer.to_representation`` walks its bound fields for every row, each through
     ``Field.get_attribute`` and its exception handling: for a page of 20 requests with their
