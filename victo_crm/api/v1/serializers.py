@@ -11,6 +11,7 @@ import copy
 import functools
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -101,26 +102,22 @@ class ReadSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: _fresh(field) for name, field in self._declared_fields.items()}
 
-    @property
+    @cached_property
     def _plan(self) -> tuple[tuple[Any, tuple[str, ...], Any], ...]:
         """The plan of this instance. A shape whose every field reads nothing but its value
         (``_context_free``) has one plan per time zone and language, made once per process
         from an instance of its own: building the bound fields was a quarter of a request's
         detail. Any other shape (a method field, a field that reads the request) makes its
         plan from its own bound fields, once per instance."""
-        plan = self.__dict__.get("_own_plan")
+        cls = type(self)
+        if not _context_free(cls):
+            return self._make_plan()
+        key = (cls, timezone.get_current_timezone(), translation.get_language())
+        plan = _PLANS.get(key)
         if plan is None:
-            cls = type(self)
-            if _context_free(cls):
-                key = (cls, timezone.get_current_timezone(), translation.get_language())
-                plan = _PLANS.get(key)
-                if plan is None:
-                    plan = cls()._make_plan()
-                    if len(_PLANS) < 1024:
-                        _PLANS[key] = plan
-            else:
-                plan = self._make_plan()
-            self.__dict__["_own_plan"] = plan
+            plan = cls()._make_plan()
+            if len(_PLANS) < 1024:
+                _PLANS[key] = plan
         return plan
 
     def _make_plan(self) -> tuple[tuple[Any, tuple[str, ...], Any], ...]:
