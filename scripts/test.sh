@@ -5,6 +5,7 @@
 #   scripts/test.sh tests/accounts -x    # arguments go to pytest
 #   DATABASE_URL=postgres://user@127.0.0.1:5432/victo scripts/test.sh   # against PostgreSQL
 #   VICTO_TEST_WORKERS=1 scripts/test.sh # one pytest process (default: one per CPU, at most 4)
+#   VICTO_STATIC_CHECKS=0 scripts/test.sh # the test suite only (CI's second Python)
 #
 # Every step runs even when an earlier one fails, so one run shows every problem; the
 # exit code is non-zero if any step failed (pytest collecting no test counts as a failure).
