@@ -232,6 +232,40 @@ def test_the_request_page_needs_at_most_16_queries(pothole, agent, canned, submi
     assert len(queries) <= 16, [q["sql"][:120] for q in queries]
 
 
+def test_a_transition_tells_the_citizen_of_the_new_state_without_reading_the_request_again(
+    pothole, agent
+):
+    """The service hands the outbox the request it has just moved (state, type, team,
+    citizen and assignee as the desk loaded them), so the notices are worded from it: the
+    request is not read back after its conditional update, and the words name the new
+    state."""
+    client = client_for(agent)
+    base = f"/bureau/requetes/{pothole.reference}"
+    assert client.post(f"{base}/attribuer/", {"moi": "1", "version": 1}).status_code == 302
+    start = transition("assignee", "en-cours")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"{base}/action/", {"transition": start.pk, "version": 3, "comment": "Dès lundi."}
+        )
+    assert response.status_code == 302
+    sql = [q["sql"] for q in queries]
+    update = next(
+        i for i, q in enumerate(sql) if q.startswith('UPDATE "service_requests_servicerequest"')
+    )
+    reads_back = [
+        q
+        for q in sql[update:]
+        if q.startswith("SELECT") and 'FROM "service_requests_servicerequest"' in q
+    ]
+    assert reads_back == []
+    moved = RequestEvent.objects.get(request=pothole, transition=start)
+    told = Notification.objects.get(event=moved, recipient=pothole.citizen, channel="email")
+    # French typography: a no-break space before the colon.
+    expected = f"Votre requête {pothole.reference}\u00a0: {start.to_state.citizen_label}"
+    assert told.subject == expected
+    assert "Dès lundi." in told.body and "Marie Tremblay" in told.body
+
+
 class TestTakingItInOneStep:
     """ "Me l’attribuer" assigns the request and fires the transition the administrator flagged
     "prise en charge" out of its state, in one transaction with its events and notices."""

@@ -374,9 +374,10 @@ def _photo(rng: random.Random) -> SimpleUploadedFile:
 
 
 def _fresh(request: ServiceRequest) -> ServiceRequest:
-    return ServiceRequest.objects.select_related("state", "request_type", "citizen").get(
-        pk=request.pk
-    )
+    # What the services and the outbox read of it (its notices are worded from it).
+    return ServiceRequest.objects.select_related(
+        "state", "request_type", "citizen", "team", "assignee", "address"
+    ).get(pk=request.pk)
 
 
 def _state(request: ServiceRequest) -> str:

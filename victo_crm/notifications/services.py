@@ -172,6 +172,7 @@ def outbox_for_request_event(
     kind: str,
     notify_citizen: bool = True,
     request: ServiceRequest | None = None,
+    new: bool = False,
 ) -> list[Notification]:
     """The rows the notification rules call for, for one event of a request.
 
@@ -181,12 +182,13 @@ def outbox_for_request_event(
     why a citizen was not told. Replaying the same event is a no-op (the de-duplication key).
     ``notify_citizen=False``: the rules are evaluated for their staff recipients only.
 
-    ``request``: the submission passes the request it has just created (type, state, team,
-    citizen and assignee in hand), which is then neither read again nor asked for
-    followers, and the event being new, no row can hold its keys yet. Any other caller
-    leaves it out: the request is read fresh.
+    ``request``: the service passes the request it has just written in this transaction
+    (a transition after its conditional update, a reply, a merge, the submission), with its
+    type, state, team, citizen and assignee in hand, so it is not read again; a caller
+    without it leaves it out and the request is read. ``new``: the submission's request
+    and event were created in this transaction, so it has no follower to ask for and no
+    row can hold the event's keys yet.
     """
-    new = request is not None
     if request is None:
         request = (
             type(event.request)

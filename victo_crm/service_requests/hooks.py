@@ -27,6 +27,7 @@ class EventListener(Protocol):
         kind: str,
         notify_citizen: bool = True,
         request: ServiceRequest | None = None,
+        new: bool = False,
     ) -> Any: ...
 
 
@@ -45,13 +46,18 @@ def request_event_recorded(
     kind: str,
     notify_citizen: bool = True,
     request: ServiceRequest | None = None,
+    new: bool = False,
 ) -> None:
     """Tell the listener (the outbox) about ``event``, of kind ``kind`` (a notification
     rule's event: request_received, state_changed, public_reply, request_merged).
-    ``request``: the submission passes the request it has just created, so it is not read
-    again; ``notify_citizen=False``: only staff recipients are considered."""
+
+    ``request``: the request as the service has just written it, in this transaction (its
+    state, type, team, citizen and assignee), so it is not read again; without it the
+    listener reads it. ``new``: the submission's request and event, created in this
+    transaction (no follower, no outbox row yet). ``notify_citizen=False``: only staff
+    recipients are considered."""
     if _listener is None:
         raise ImproperlyConfigured(
             "No listener for request events: is victo_crm.notifications in INSTALLED_APPS?"
         )
-    _listener(event=event, kind=kind, notify_citizen=notify_citizen, request=request)
+    _listener(event=event, kind=kind, notify_citizen=notify_citizen, request=request, new=new)

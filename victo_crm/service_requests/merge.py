@@ -141,7 +141,7 @@ def service_requests_merge(
             message=public_note,
             data={"survivor": survivor.reference, "survivor_id": survivor.pk},
         )
-        request_event_recorded(event=event, kind="request_merged")
+        request_event_recorded(event=event, kind="request_merged", request=dup)
         events.append(event)
         duplicate_refs.append(dup.reference)
     RequestEvent.objects.create(

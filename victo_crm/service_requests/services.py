@@ -402,7 +402,7 @@ def service_request_submit(
         },
     )
     photos = _store_attachments(request, images, event=event, actor=actor or citizen)
-    request_event_recorded(event=event, kind="request_received", request=request)
+    request_event_recorded(event=event, kind="request_received", request=request, new=True)
     request.tracking_token = token  # type: ignore[attr-defined]
     request.open311_token = open311_token  # type: ignore[attr-defined]
     # Its whole history so far, for a caller that shows it at once (the API's 201) without
@@ -533,7 +533,10 @@ def service_request_transition(
     # Staff rules hear about every transition; the citizen and followers only about those
     # marked "aviser le citoyen".
     request_event_recorded(
-        event=event, kind="state_changed", notify_citizen=transition.notify_citizen
+        event=event,
+        kind="state_changed",
+        notify_citizen=transition.notify_citizen,
+        request=request,
     )
     return event
 
@@ -746,7 +749,7 @@ def service_request_reply(
         changes["first_response_at"] = now
         request.first_response_at = now
     ServiceRequest.objects.filter(pk=request.pk).update(**changes)
-    request_event_recorded(event=event, kind="public_reply")
+    request_event_recorded(event=event, kind="public_reply", request=request)
     return event
 
 
