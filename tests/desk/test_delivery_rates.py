@@ -78,9 +78,10 @@ def test_rates_per_channel_over_7_and_30_days(
     feedback_report_record(email.message_from_bytes(arf(sent.message().as_bytes())))
     # Jean's address bounces for good; his next e-mail is refused at once.
     first_of_jean = filed(citizen=other_citizen)
+    to_jean = next(m for m in reversed(django_mail.outbox) if other_citizen.email in m.to)
     delivery_reports_record(
         email.message_from_bytes(
-            dsn(recipient=other_citizen.email, original_id="<inconnu@example.net>")
+            dsn(recipient=other_citizen.email, original_id=to_jean.extra_headers["Message-ID"])
         )
     )
     filed(citizen=other_citizen)

@@ -4,9 +4,11 @@ a hard bounce stops all mail to that address until the person gives another."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail as django_mail
 
 from tests.conftest import sign_in
@@ -133,3 +135,30 @@ def test_a_temporary_failure_is_recorded_without_stopping_anything(
     )
     assert DeliveryReceipt.objects.get().kind == DeliveryReceipt.Kind.SOFT_BOUNCE
     assert not UndeliverableAddress.objects.exists()
+
+
+def test_a_report_that_does_not_quote_our_message_id_stops_nothing(
+    mailer, bounce_address, filed, citizen, agent, django_capture_on_commit_callbacks
+):
+    """Anyone can mail the bounce address a report naming anyone. A hard bounce that does not
+    quote the Message-ID of an e-mail we sent her (it is keyed with the secret key: not the
+    digest of the notification's guessable key, nor made up, nor left out) is recorded,
+    linked to no e-mail, and her mail goes on."""
+    notification = Notification.objects.get(
+        request=filed, channel="email", address=citizen.email, kind="request_received"
+    )
+    digest = hashlib.sha256(notification.dedup_key.encode()).hexdigest()[:32]
+    guessed = f"<{digest}@{settings.VICTO_EMAIL_MESSAGE_ID_DOMAIN}>"
+    assert last_sent_to(citizen.email).extra_headers["Message-ID"] != guessed
+    for forged in (guessed, "<inconnu@example.net>", ""):
+        mailer.lmtp(dsn(recipient=citizen.email, original_id=forged), mail_from="", to=[BOUNCES])
+    assert DeliveryReceipt.objects.filter(kind=DeliveryReceipt.Kind.HARD_BOUNCE).count() == 3
+    assert not DeliveryReceipt.objects.filter(notification__isnull=False).exists()
+    assert not UndeliverableAddress.objects.exists()
+
+    from victo_crm.service_requests.services import service_request_reply
+
+    django_mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request_reply(request=filed, actor=agent, text="Nous y allons demain.")
+    assert [m for m in django_mail.outbox if citizen.email in m.to]

@@ -146,3 +146,28 @@ def test_a_report_that_names_nobody_is_only_ignored(mailer, bounce_address, file
     assert (message.status, message.reason) == (Status.IGNORED, Reason.BOUNCE)
     assert not DeliveryReceipt.objects.exists() and not EmailSuppression.objects.exists()
     assert ServiceRequest.objects.count() == 1
+
+
+def test_a_forged_report_naming_her_in_original_rcpt_to_stops_nothing(
+    mailer, bounce_address, filed, citizen
+):
+    """A report anyone could write: her address in ``Original-Rcpt-To``, a made-up e-mail
+    of ours without our signed unsubscribe link, and a Message-ID computed from the
+    notification's key (the proof is keyed with the secret key): ignored, nothing stopped."""
+    import hashlib
+
+    from django.conf import settings
+
+    notification = Notification.objects.get(
+        request=filed, channel="email", address=citizen.email, kind="request_received"
+    )
+    digest = hashlib.sha256(notification.dedup_key.encode()).hexdigest()[:32]
+    forged = (
+        "From: Ville de Victoriaville <ne-pas-repondre@victoriaville.ca>\r\n"
+        "To: redacted@example.net\r\n"
+        f"Message-ID: <{digest}@{settings.VICTO_EMAIL_MESSAGE_ID_DOMAIN}>\r\n"
+        "Subject: Nous avons recu votre requete\r\n\r\nBonjour\r\n"
+    ).encode()
+    mailer.lmtp(arf(forged, rcpt_to=citizen.email), mail_from="fbl@mail.example.net", to=[BOUNCES])
+    assert InboundMessage.objects.get().status == Status.IGNORED
+    assert not DeliveryReceipt.objects.exists() and not EmailSuppression.objects.exists()

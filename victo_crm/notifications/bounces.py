@@ -5,12 +5,10 @@ undeliverable."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from .models import (
@@ -88,36 +86,38 @@ def read_report(message: Message) -> list[Bounce]:
     return bounces
 
 
-def _notification_for(bounce: Bounce) -> Notification | None:
-    return _email_to(bounce.address, bounce.original_message_id)
-
-
-def _email_to(address: str, original_message_id: str) -> Notification | None:
-    """The e-mail a report is about: the latest ones sent to the address, matched by the
-    stable Message-ID each carries (``channels.email.message_id``) when the report quotes
-    it, else the latest one."""
-    candidates = list(
+def _emails_to(address: str) -> list[Notification]:
+    return list(
         Notification.objects.filter(
             channel=NotificationChannel.EMAIL, address__iexact=address
         ).order_by("-pk")[:50]
     )
-    if not candidates:
+
+
+def _sent_email(address: str, original_message_id: str) -> Notification | None:
+    """The e-mail we sent to ``address`` whose Message-ID a report quotes, or None.
+
+    The proof that a report is about an e-mail of ours and not a forgery: anyone can write a
+    report naming anyone's address, but only the mail systems the e-mail went through know
+    its Message-ID, which is keyed with the secret key (``channels.email.message_id``)."""
+    from .channels.email import message_id
+
+    if not original_message_id:
         return None
-    domain = settings.VICTO_EMAIL_MESSAGE_ID_DOMAIN
-    for notification in candidates:
-        digest = hashlib.sha256(notification.dedup_key.encode()).hexdigest()[:32]
-        if original_message_id == f"<{digest}@{domain}>":
+    for notification in _emails_to(address):
+        if message_id(notification) == original_message_id:
             return notification
-    return candidates[0]
+    return None
 
 
 @transaction.atomic
 def delivery_reports_record(message: Message) -> list[DeliveryReceipt]:
-    """Record a delivery status notification: one receipt per recipient, and a hard bounce
-    marks the address undeliverable."""
+    """Record a delivery status notification: one receipt per recipient. A hard bounce
+    about an e-mail we sent (the report quotes its Message-ID) marks the address
+    undeliverable; one that does not prove it is recorded, unlinked, and stops nothing."""
     receipts = []
     for bounce in read_report(message):
-        notification = _notification_for(bounce)
+        notification = _sent_email(bounce.address, bounce.original_message_id)
         receipts.append(
             DeliveryReceipt.objects.create(
                 notification=notification,
@@ -127,7 +127,7 @@ def delivery_reports_record(message: Message) -> list[DeliveryReceipt]:
                 detail=bounce.detail,
             )
         )
-        if bounce.kind == DeliveryReceipt.Kind.HARD_BOUNCE:
+        if notification is not None and bounce.kind == DeliveryReceipt.Kind.HARD_BOUNCE:
             UndeliverableAddress.objects.update_or_create(
                 email=bounce.address,
                 defaults={"status_code": bounce.status[:20], "detail": bounce.detail},
@@ -144,6 +144,9 @@ class Complaint:
     feedback_type: str
     user_agent: str
     original_message_id: str
+    # The address came from our own signed unsubscribe link in the quoted e-mail: proof
+    # enough that the report is about mail we sent her.
+    signed: bool = False
 
 
 def _original_headers(message: Message) -> Message | None:
@@ -213,6 +216,7 @@ def read_feedback_report(message: Message) -> Complaint | None:
     fields = _feedback_fields(message)
     headers = _original_headers(message)
     address = _address_in_unsubscribe(headers) if headers is not None else ""
+    signed = bool(address)
     if not address:
         from email.utils import parseaddr
 
@@ -225,6 +229,7 @@ def read_feedback_report(message: Message) -> Complaint | None:
         feedback_type=fields.get("feedback-type", "abuse").lower()[:20],
         user_agent=fields.get("user-agent", "")[:500],
         original_message_id=str(headers.get("Message-ID", "")).strip() if headers else "",
+        signed=signed,
     )
 
 
@@ -234,13 +239,20 @@ def feedback_report_record(message: Message) -> DeliveryReceipt | None:
     stop every e-mail of the outbox to that address (``EmailSuppression`` for every topic,
     emergencies included: they still go by text, push and in the app). Account security
     mail (allauth's) does not go through the outbox and is not stopped. Returns None when
-    the message is no feedback report about an address we wrote to."""
+    the message is no feedback report about an e-mail we sent: one that names her by our
+    signed unsubscribe link or quotes its Message-ID."""
     complaint = read_feedback_report(message)
     if complaint is None:
         return None
-    notification = _email_to(complaint.address, complaint.original_message_id)
+    notification = _sent_email(complaint.address, complaint.original_message_id)
+    if notification is None and complaint.signed:
+        # Our signed link named her: the quoted e-mail is ours even if its Message-ID was
+        # dropped on the way; the complaint goes on the latest e-mail to her.
+        notification = next(iter(_emails_to(complaint.address)), None)
     if notification is None:
-        return None  # an address we never wrote to (or one a provider replaced): nobody to stop
+        # An address we never wrote to, or a report that does not prove it is about an
+        # e-mail of ours (a forgery naming her address could otherwise stop her mail).
+        return None
     receipt = DeliveryReceipt.objects.create(
         notification=notification,
         address=complaint.address,

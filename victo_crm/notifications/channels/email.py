@@ -4,7 +4,6 @@ the recipient's language, with a working unsubscribe link and the one-click head
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 import smtplib
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.crypto import salted_hmac
 
 from ..unsubscribe import unsubscribe_url
 from . import Channel, DeliveryError, PermanentDeliveryError
@@ -25,8 +25,14 @@ if TYPE_CHECKING:
 
 
 def message_id(notification: Notification) -> str:
-    """Stable per notification: a receiving system that sees it twice can drop the copy."""
-    digest = hashlib.sha256(notification.dedup_key.encode()).hexdigest()[:32]
+    """Stable per notification: a receiving system that sees it twice can drop the copy.
+
+    Keyed with the secret key: only someone who received the e-mail knows it, so a bounce or
+    a complaint that quotes it is about an e-mail we really sent (``bounces.py``); the key it
+    is made of (event, person, channel) is easy to guess."""
+    digest = salted_hmac(
+        "victo_crm.notifications.message_id", notification.dedup_key, algorithm="sha256"
+    ).hexdigest()[:32]
     domain = settings.VICTO_EMAIL_MESSAGE_ID_DOMAIN
     return f"<{digest}@{domain}>"
 
