@@ -322,6 +322,7 @@ def test_marie_comments_adds_photos_and_after_closing_reopens_and_rates(
     assert comment.status_code == 201, comment.content
     assert comment.json()["timeline"][-1]["message"] == "Il s’agrandit."
 
+    assert marie_api.get(f"{url}/").json()["can_add_photos"] is True
     photos = marie_api.post(f"{url}/photos/", {"photos": [make_image()]})
     assert photos.status_code == 201, photos.content
     assert len(photos.json()["photos"]) == 1
@@ -332,6 +333,14 @@ def test_marie_comments_adds_photos_and_after_closing_reopens_and_rates(
     sr.refresh_from_db()
     transition = Transition.objects.get(from_state=sr.state, to_state__code="resolue")
     service_request_transition(request=sr, transition=transition, actor=agent)
+
+    # Closed: no more photos (the portal hides the form; the app gets a conflict and
+    # nothing is stored).
+    assert marie_api.get(f"{url}/").json()["can_add_photos"] is False
+    stored = sr.attachments.count()
+    refused = problem(marie_api.post(f"{url}/photos/", {"photos": [make_image()]}), 409)
+    assert refused["detail"] == "Cette requête est fermée : on ne peut plus y ajouter de photos."
+    assert sr.attachments.count() == stored
 
     assert marie_api.get(f"{url}/").json()["can_rate"] is True
     rated = post_json(marie_api, f"{url}/rating/", {"rating": 4, "comment": "Rapide"})

@@ -194,6 +194,24 @@ def test_once_closed_marie_may_reopen_until_the_deadline_and_rate_once(
     assert not citizen_actions(closed, citizen).rate
 
 
+def test_the_photo_service_refuses_what_the_one_answer_refuses(
+    citizen: Any, agent: Any, marie_request: Any, make_image: Any
+) -> None:
+    """The service reads the same answer as the portal's form and the app's flag: no
+    photo on a closed request (a stale page or a hand-made call), nothing stored."""
+    closed = close_request(marie_request, agent)
+    assert citizen_actions(closed, citizen).add_photos_refusal == (
+        "Cette requête est fermée : on ne peut plus y ajouter de photos."
+    )
+    stored = Attachment.objects.count()
+    with pytest.raises(ValidationError) as error:
+        actions.service_request_add_photos(
+            request=closed, citizen=citizen, photos=[make_image("e.jpg")]
+        )
+    assert "fermée" in error.value.message_dict["photos"][0]
+    assert Attachment.objects.count() == stored
+
+
 def test_past_the_deadline_reopening_is_neither_offered_nor_accepted(
     citizen: Any, agent: Any, marie_request: Any
 ) -> None:

@@ -98,8 +98,12 @@ def service_request_comment(*, request: ServiceRequest, citizen: User, text: str
 def service_request_add_photos(
     *, request: ServiceRequest, citizen: User, photos: Sequence[Any]
 ) -> RequestEvent:
-    """The requester adds photos, checked like at submission (content, size, count)."""
+    """The requester adds photos to her open request, checked like at submission (content,
+    size, count)."""
     _require_requester(request, citizen)
+    refusal = citizen_actions(request, citizen).add_photos_refusal
+    if refusal:
+        raise ValidationError({"photos": [refusal]})
     if not photos:
         raise ValidationError({"photos": [_("Choisissez au moins une photo.")]})
     existing = request.attachments.count()

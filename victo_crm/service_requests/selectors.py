@@ -643,12 +643,19 @@ class CitizenActions:
     @property
     def add_photos(self) -> bool:
         """Photos are added while the request is open, if its type takes photos."""
+        return not self.add_photos_refusal
+
+    @property
+    def add_photos_refusal(self) -> str:
+        """Why she may not add photos now, or ""."""
         request = self.request
-        return (
-            request is not None
-            and not request.state.is_final
-            and request.request_type.photos_allowed
-        )
+        if request is None:
+            return _("Seule la personne qui a fait la requête peut y ajouter des photos.")
+        if request.state.is_final or request.merged_into_id:
+            return _("Cette requête est fermée : on ne peut plus y ajouter de photos.")
+        if not request.request_type.photos_allowed:
+            return _("Ce type de requête n’accepte pas de photos.")
+        return ""
 
     @property
     def reopen(self) -> bool:

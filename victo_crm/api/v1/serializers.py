@@ -417,6 +417,10 @@ class RequestDetailSerializer(ReadSerializer):
     )
     can_reopen = serializers.BooleanField(read_only=True)
     can_rate = serializers.BooleanField(read_only=True)
+    can_add_photos = serializers.BooleanField(
+        read_only=True,
+        help_text="She may add photos now: the request is open and its type takes photos.",
+    )
     photos = PhotoSerializer(many=True, read_only=True)
     timeline = TimelineEntrySerializer(many=True, read_only=True)
 

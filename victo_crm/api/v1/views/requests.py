@@ -64,6 +64,7 @@ SUBMITTED_EXAMPLE = {
     "rating_comment": None,
     "can_reopen": False,
     "can_rate": False,
+    "can_add_photos": True,
     "photos": [],
     "timeline": [
         {
@@ -122,6 +123,7 @@ class RequestDocument:
     field_answers: list[dict[str, Any]]
     can_reopen: bool
     can_rate: bool
+    can_add_photos: bool
     photos: list[PhotoDocument]
     timeline: list[request_selectors.TimelineEntry]
 
@@ -165,6 +167,7 @@ def request_document(
         field_answers=_field_answers(sr) if is_mine else [],
         can_reopen=allowed.reopen,
         can_rate=allowed.rate,
+        can_add_photos=allowed.add_photos,
         photos=[
             PhotoDocument(
                 id=photo.pk,
@@ -420,6 +423,10 @@ class RequestPhotos(APIView):
     def post(self, request: Request, reference: str) -> Response:
         def work() -> Response:
             sr = _requester_only(request, reference)
+            # What the request's state does not allow is a conflict, not a wrong body.
+            refusal = request_selectors.citizen_actions(sr, me(request)).add_photos_refusal
+            if refusal:
+                raise Problem(409, refusal)
             shape = s.PhotosMultipartSerializer if _multipart(request) else s.PhotosInputSerializer
             serializer = shape(data=request.data)
             serializer.is_valid(raise_exception=True)
