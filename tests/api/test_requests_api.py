@@ -339,7 +339,9 @@ def test_marie_comments_adds_photos_and_after_closing_reopens_and_rates(
     assert marie_api.get(f"{url}/").json()["can_add_photos"] is False
     stored = sr.attachments.count()
     refused = problem(marie_api.post(f"{url}/photos/", {"photos": [make_image()]}), 409)
-    assert refused["detail"] == "Cette requête est fermée : on ne peut plus y ajouter de photos."
+    assert (
+        refused["detail"] == "Cette requête est fermée\u00a0: on ne peut plus y ajouter de photos."
+    )
     assert sr.attachments.count() == stored
 
     assert marie_api.get(f"{url}/").json()["can_rate"] is True

@@ -201,7 +201,7 @@ def test_the_photo_service_refuses_what_the_one_answer_refuses(
     photo on a closed request (a stale page or a hand-made call), nothing stored."""
     closed = close_request(marie_request, agent)
     assert citizen_actions(closed, citizen).add_photos_refusal == (
-        "Cette requête est fermée : on ne peut plus y ajouter de photos."
+        "Cette requête est fermée\u00a0: on ne peut plus y ajouter de photos."
     )
     stored = Attachment.objects.count()
     with pytest.raises(ValidationError) as error:
