@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.core import mail
@@ -85,6 +86,31 @@ class TestFailures:
         pending_email.refresh_from_db()
         second_delay = pending_email.not_before - timezone.now()
         assert pending_email.attempts == 2 and second_delay > timedelta(seconds=110)
+
+    def test_a_mail_server_down_for_a_night_loses_nothing(self, pending_email, settings):
+        """With the default limits, an e-mail whose server refuses every connection is tried
+        again with backoff for a day before it is failed: a night's outage loses nothing."""
+        import time_machine
+
+        from .conftest import free_port
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+        start = timezone.now()
+        tries: list[timedelta] = []
+        with time_machine.travel(start, tick=False) as clock:
+            while len(tries) < 100:
+                tries.append(timezone.now() - start)
+                notifications_deliver(ids=[pending_email.pk])
+                pending_email.refresh_from_db()
+                if pending_email.status != "pending":
+                    break
+                clock.move_to(pending_email.not_before)
+        assert pending_email.status == "failed" and pending_email.last_error
+        assert pending_email.attempts == len(tries) == settings.VICTO_NOTIFICATION_MAX_ATTEMPTS
+        # Still pending at the start of the next working day, failed only after a day.
+        assert tries[-2] > timedelta(hours=12) and tries[-1] >= timedelta(hours=23)
+        assert all(later - earlier <= timedelta(hours=1) for earlier, later in pairwise(tries))
 
     def test_after_the_limit_it_fails_with_its_reason(self, pending_email, monkeypatch, settings):
         settings.VICTO_NOTIFICATION_MAX_ATTEMPTS = 3

@@ -535,7 +535,9 @@ VICTO_DELIVERY_BATCH_SIZE = int(os.environ.get("VICTO_DELIVERY_BATCH_SIZE", "100
 # Successes are recorded every this many messages (one commit each time); a worker killed
 # mid-batch may send at most this many again. 1 is strictest, larger is faster.
 VICTO_DELIVERY_MARK_EVERY = int(os.environ.get("VICTO_DELIVERY_MARK_EVERY", "20"))
-VICTO_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("VICTO_NOTIFICATION_MAX_ATTEMPTS", "5"))
+# 30 tries: 1, 2, 4 … 32 minutes, then hourly, a day in all, so a mail server or an SMS
+# provider down for a night loses nothing (a refused address fails at once, never retried).
+VICTO_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("VICTO_NOTIFICATION_MAX_ATTEMPTS", "30"))
 VICTO_NOTIFICATION_RETRY_BASE_SECONDS = int(
     os.environ.get("VICTO_NOTIFICATION_RETRY_BASE_SECONDS", "60")
 )
