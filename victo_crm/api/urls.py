@@ -27,6 +27,10 @@ open311_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", include(("victo_crm.api.v1.urls", "v1"))),
+    # The v1 patterns carry their "api/v1/" (the schema is generated from that module alone).
+    # The lookahead matches no character, only paths that start so: every other path
+    # (Open311, the website's pages) skips the v1 patterns at once instead of trying each
+    # and collecting them as "tried" for its 404 page.
+    re_path(r"^(?=api/v1/)", include(("victo_crm.api.v1.urls", "v1"))),
     path("open311/v2/", include((open311_patterns, "open311"))),
 ]
