@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.desk.conftest import client_for, transition
 from victo_crm.service_requests.bulk import (
@@ -82,6 +86,32 @@ class TestTheBulkForm:
         assert response.status_code == 200
         assert "1 requête traitée" in html and "1 refusée" in html
         assert closed.reference in html and "Résolue" in html
+
+    def test_no_request_is_read_again_one_relation_at_a_time(self, submit, agent):
+        """The form loads the checked requests with what their notices are worded from; the
+        transitions hand them to the outbox as they are: resolving four requests (the
+        requester is told) reads no more users, types or addresses one by one than two."""
+
+        def move(count: int) -> list[str]:
+            ids = [submit().pk for _ in range(count)]
+            client = client_for(agent)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(
+                    "/bureau/actions-groupees/",
+                    {"action": "transition", "to_state": "resolue", "ids": ids, "comment": ""},
+                )
+            assert f"{count} requêtes traitées" in response.content.decode()
+            return [q["sql"] for q in queries]
+
+        lone = re.compile(
+            r'^SELECT .* FROM "(accounts_user|service_requests_requesttype|places_address)"'
+            r' WHERE "\1"\."id" = '
+        )
+        two, four = (
+            [sql for sql in move(count) if lone.match(sql) and " JOIN " not in sql]
+            for count in (2, 4)
+        )
+        assert len(four) == len(two), four
 
     def test_nothing_checked_is_explained(self, agent):
         response = client_for(agent).post("/bureau/actions-groupees/", {"action": "assign"})

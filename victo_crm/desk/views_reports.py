@@ -47,9 +47,13 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "desk/bulk_report.html", {"form": form, "report": None}, status=400)
     ids = form.cleaned_data["ids"][:MAX_BULK]
+    # With what the transition's notices are worded from (the outbox takes the request as
+    # the service leaves it, without reading it again).
     found = {
         r.pk: r
-        for r in selectors.visible_requests(user).select_related("state", "team").filter(pk__in=ids)
+        for r in selectors.visible_requests(user)
+        .select_related("state", "team", "request_type", "citizen", "assignee", "address")
+        .filter(pk__in=ids)
     }
     # Requests an access grant opens read-only are seen, not changed: said so plainly.
     scope = staff_scope(user)
