@@ -230,6 +230,13 @@ def test_a_nul_in_a_path_or_query_is_a_translated_400_in_each_faces_format(
     assert english.json()["detail"] == "The requested address contains invalid characters."
     open311 = client.get("/open311/v2/requests.xml", QUERY_STRING="service_code=a%00")
     assert open311.status_code == 400 and b"<errors>" in open311.content
+    # A line break or a tab in a path too (a search may hold one, an address never).
+    for broken in ("%0A", "%0D", "%09"):
+        reply = client.get(f"/api/v1/requests/2026-000001{broken}/")
+        assert reply.status_code == 400, broken
+        assert reply["Content-Type"] == "application/problem+json"
+        assert client.get(f"/portail/requetes/2026{broken}/").status_code == 400, broken
+    assert client.get("/portail/adresses/", QUERY_STRING="q=rue%0Aprincipale").status_code != 400
     page = client.get("/portail/adresses/", QUERY_STRING="q=ab%00")
     assert page.status_code == 400 and "text/html" in page["Content-Type"]
     assert "La recherche contient des caractères invalides." in page.content.decode()

@@ -1,8 +1,9 @@
 """The input boundary: what no view of any face has to think about again.
 
-- A path or a query string carrying a control character (a NUL, a vertical tab…) is refused
-  with a translated 400: no address of ours contains one, and the database, the XML writer
-  or a spreadsheet would choke on it further in.
+- A path carrying a control character (a NUL, a line feed, a tab…), or a query string
+  carrying one other than tab, line feed and carriage return, is refused with a translated
+  400: no address of ours contains one, and the database, the XML writer or a spreadsheet
+  would choke on it further in.
 - A JSON body nested deeper than ``VICTO_MAX_JSON_DEPTH`` is refused with a 400 before any
   parser recurses into it (Python's parser raises RecursionError past about a thousand).
 - In form fields and JSON strings, control characters other than tab, line feed and carriage
@@ -36,6 +37,9 @@ UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 UNSAFE_ESCAPE = re.compile(
     r"\\u(?:00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])"
 )
+# No address of ours holds any C0 control, tab and line breaks included (text may hold them,
+# a path never: a line break there could only end up in a log line or a header).
+UNSAFE_IN_PATH = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 ErrorRenderer = Callable[[HttpRequest, int, str], HttpResponse]
@@ -143,7 +147,7 @@ class InputBoundaryMiddleware:
         return self.get_response(request)
 
     def refusal(self, request: HttpRequest) -> str:
-        if UNSAFE.search(request.path_info):
+        if UNSAFE_IN_PATH.search(request.path_info):
             return _("L’adresse demandée contient des caractères invalides.")
         for key, values in request.GET.lists():
             if UNSAFE.search(key) or any(UNSAFE.search(value) for value in values):
