@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.portal.conftest import close_request
@@ -68,3 +70,13 @@ def test_a_request_page_costs_at_most_10_queries(
         with django_assert_max_num_queries(10):
             response = marie.get(reverse("portal:request_detail", args=[sr.reference]))
         assert response.status_code == 200
+
+
+def test_a_request_page_reads_the_fields_labels_from_memory(marie: Any, busy_marie: Any) -> None:
+    """The answers are shown with their fields' labels, which the configuration kept in
+    memory holds, as on the desk, in the app and in the e-mails: no query for them."""
+    with CaptureQueriesContext(connection) as queries:
+        response = marie.get(reverse("portal:request_detail", args=[busy_marie[-1].reference]))
+    assert response.status_code == 200
+    assert "Taille" in response.content.decode()
+    assert not [q for q in queries if "requesttypefield" in q["sql"]]

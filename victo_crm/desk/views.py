@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from victo_crm.accounts import roles
 from victo_crm.accounts.models import Team, User
 from victo_crm.core.errors import StaleUpdateError, form_add_errors
+from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.fields import field_rows
 from victo_crm.service_requests.merge import service_requests_merge
 from victo_crm.service_requests.models import Attachment, EventKind, ServiceRequest
@@ -216,7 +217,7 @@ def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
     whose field was removed from the type since stays visible under its code."""
     if not sr.field_values:
         return []
-    fields = sorted(sr.request_type.fields.all(), key=lambda f: (f.order, f.pk))
+    fields = catalogue().fields_of_request(sr)
     rows = field_rows(fields, sr.field_values)
     known = {f.code for f in fields}
     rows += [(code, str(v)) for code, v in sr.field_values.items() if code not in known]

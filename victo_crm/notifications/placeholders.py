@@ -246,7 +246,7 @@ def _details(request: ServiceRequest, language: str) -> str:
 
     if not request.field_values:
         return ""
-    fields = catalogue().fields_of(request.request_type)
+    fields = catalogue().fields_of_request(request)
     separator = ": " if language == "en" else f"{NBSP}: "
     return "\n".join(
         f"{label}{separator}{shown}"

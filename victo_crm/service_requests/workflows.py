@@ -18,7 +18,7 @@ from victo_crm.accounts import roles
 if TYPE_CHECKING:
     from victo_crm.accounts.models import User
 
-    from .models import ServiceRequest, Transition, Workflow
+    from .models import ServiceRequest, Transition
 
 
 @dataclass(frozen=True)
@@ -135,15 +135,6 @@ def _walk(start: object, graph: dict[object, set[object]]) -> set[object]:
                 seen.add(nxt)
                 queue.append(nxt)
     return seen
-
-
-def workflow_errors(workflow: Workflow) -> list[str]:
-    """Validate a saved workflow."""
-    states = [
-        StateNode(s.pk, s.label_fr, s.is_initial, s.is_final, s.role) for s in workflow.states.all()
-    ]
-    edges = list(workflow.transitions.values_list("from_state_id", "to_state_id"))
-    return validate_graph(states, edges)
 
 
 # --- Who may fire what -------------------------------------------------------------------------

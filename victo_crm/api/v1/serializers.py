@@ -872,7 +872,3 @@ class NearbyQuerySerializer(serializers.Serializer):
     request_type = serializers.SlugField()
     latitude = serializers.FloatField(min_value=-90, max_value=90)
     longitude = serializers.FloatField(min_value=-180, max_value=180)
-
-
-def reopen_days() -> int:
-    return int(getattr(settings, "VICTO_REOPEN_DAYS", 30))

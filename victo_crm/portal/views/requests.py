@@ -19,11 +19,9 @@ from victo_crm.portal import selectors as portal_selectors
 from victo_crm.portal.forms import CommentForm, PortalForm, RatingForm, ReopenForm
 from victo_crm.service_requests import citizen as actions
 from victo_crm.service_requests import selectors
+from victo_crm.service_requests.configuration import catalogue
 from victo_crm.service_requests.fields import field_rows
-from victo_crm.service_requests.models import (
-    RequestTypeField,
-    ServiceRequest,
-)
+from victo_crm.service_requests.models import ServiceRequest
 
 from .common import citizen_required, me, private, sla_words
 
@@ -62,12 +60,7 @@ def _field_rows(sr: ServiceRequest) -> list[tuple[str, str]]:
     """The custom field values, with their labels, in the reader's language."""
     if not sr.field_values:
         return []
-    # By type id, in the field order only: the model's default ordering would join the type
-    # and its group to sort the fields of a single type.
-    fields = RequestTypeField.objects.filter(request_type_id=sr.request_type_id).order_by(
-        "order", "pk"
-    )
-    return field_rows(fields, sr.field_values)
+    return field_rows(catalogue().fields_of_request(sr), sr.field_values)
 
 
 def _detail_context(

@@ -132,7 +132,7 @@ def _field_answers(sr: ServiceRequest) -> list[dict[str, Any]]:
     """The answers to the type's fields as the app shows them, in the caller's language."""
     if not sr.field_values:
         return []
-    return field_answers(request_catalogue().fields_of(sr.request_type), sr.field_values)
+    return field_answers(request_catalogue().fields_of_request(sr), sr.field_values)
 
 
 def request_document(
