@@ -266,8 +266,8 @@ def gunicorn(
             str(threads),
             "--bind",
             f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
+            # No access log, as in production (gunicorn.conf.py): formatting a line per call
+            # into /dev/null cost 8 % of a cached read's CPU under py-spy.
             "--error-logfile",
             "-",
             "--log-level",
