@@ -28,7 +28,10 @@ limit_request_field_size = 8190
 # Each web process stops any SQL statement after this long (settings read it); the worker,
 # beat and manage.py have no limit unless their environment sets one.
 os.environ.setdefault("VICTO_DB_STATEMENT_TIMEOUT_MS", "30000")
-accesslog = os.environ.get("WEB_ACCESS_LOG") or None  # Django logs each request itself
+# No access log unless WEB_ACCESS_LOG names a file ("-": standard output): the reverse proxy
+# in front logs every request, and a line per call costs the web its CPU (bench/api.py).
+# Django logs what fails (4xx, 5xx) with the request id.
+accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 
 # Prometheus counters from every process (victo_crm.core.metrics): each worker writes its counts
 # to files in this directory and /metrics adds them up. The Procfile's Celery worker uses the
