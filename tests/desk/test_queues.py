@@ -196,3 +196,19 @@ class TestFullTextSearchOnPostgres:
             plan = qs.explain()
             cursor.execute("SET enable_seqscan = on")
         assert "desk_request_search" in plan
+
+
+@pytest.mark.postgres
+def test_the_queue_and_request_pages_read_each_list_of_choices_in_one_statement(submit, agent):
+    """The selects of types, groups, zones, teams and agents: Django reads a model's choices
+    through ``iterator()``, a server-side cursor on PostgreSQL (DECLARE, FETCH, CLOSE) for a
+    dozen rows; the desk's fields read them with one SELECT (``core.forms``)."""
+    sr = submit()
+    client = client_for(agent)
+    pages = {"/bureau/": 'name="request_type"', f"/bureau/requetes/{sr.reference}/": "assignee"}
+    for url, select in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert select in response.content.decode()  # the list is on the page
+        assert not [q["sql"][:80] for q in queries if "DECLARE" in q["sql"]], url

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from victo_crm.core.forms import ModelChoiceField, ModelMultipleChoiceField
 from victo_crm.places.models import Address, Zone
 from victo_crm.places.selectors import AddressMatch, address_resolve
 
@@ -43,7 +44,7 @@ def address_match_error(match: AddressMatch, query: str) -> str:
 
 
 class SubscriptionForm(forms.Form):
-    topic = forms.ModelChoiceField(
+    topic = ModelChoiceField(
         label=_("Sujet"), queryset=AlertTopic.objects.filter(is_active=True), empty_label=None
     )
     address = forms.CharField(
@@ -85,7 +86,7 @@ class SubscriptionForm(forms.Form):
 
 
 class NoticeForm(forms.ModelForm):
-    zones = forms.ModelMultipleChoiceField(
+    zones = ModelMultipleChoiceField(
         label=_("Zones"),
         queryset=Zone.objects.exclude(kind="boundary"),
         required=False,
