@@ -1,13 +1,14 @@
 """Generate the demonstration places of Victoriaville.
 
-Writes, next to this file: ``boundary.geojson``, ``districts.geojson``,
-``collection_sectors.geojson`` and ``addresses.csv``. The output is deterministic (seeded),
-so running it again rewrites the same files. Run it from the repository root::
+Writes, in ``victo_crm/places/data/`` (which ``load_demo`` reads): ``boundary.geojson``,
+``districts.geojson``, ``collection_sectors.geojson`` and ``addresses.csv``. The output is
+deterministic (seeded), so running it again rewrites the same files. Run it from the repository root::
 
-    .venv/bin/python victo_crm/places/data/generate_demo_data.py
+    .venv/bin/python scripts/generate_demo_places.py
 
 Street names are real streets of Victoriaville; everything else (the polygons, civic
-numbers, postal codes, coordinates) is invented but plausible. See README.md.
+numbers, postal codes, coordinates) is invented but plausible. See
+victo_crm/places/data/README.md.
 
 The zones are built so that they tile the boundary exactly, with no floating-point slivers:
 every polygon is made only of vertices that already exist (boundary vertices, the vertices of
@@ -29,7 +30,7 @@ from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 
 SEED = 2026
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "victo_crm" / "places" / "data"
 
 CENTRE_LAT, CENTRE_LON = 46.057, -71.958
 KM_PER_DEG_LAT = 111.2
