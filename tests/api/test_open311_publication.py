@@ -209,6 +209,33 @@ def test_the_media_route_is_404_unless_the_type_and_the_photo_are_public(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_each_page_of_the_list_names_the_photos_of_its_own_requests(
+    public: Client, filed: Any, request_type: Any, make_image: Any, make_type: Any, fmt: str
+) -> None:
+    """The photos are read for the page's rows only, after its paging and its filters."""
+    hidden = make_type("prive")  # hidden: not in the feed, nor its photo
+    filed(hidden, photos=[make_image("hidden.jpg")])
+    with_photo = [filed(request_type, photos=[make_image(f"{n}.jpg")]) for n in range(4)]
+    without = filed(request_type)  # the newest: first on page 1
+    photo_names = {
+        sr.reference: Attachment.objects.get(request=sr).public_file.name.rsplit("/", 1)[-1]
+        for sr in with_photo
+    }
+
+    seen: dict[str, Any] = {}
+    for page in (1, 2):
+        rows = parsed(public.get(f"{BASE}/requests.{fmt}?page_size=2&page={page}"), fmt)
+        assert len(rows) == 2
+        seen.update({row["service_request_id"]: row["media_url"] for row in rows})
+
+    assert set(seen) == {without.reference, *photo_names} - {with_photo[0].reference}
+    assert not seen[without.reference]
+    for reference, url in seen.items():
+        if reference != without.reference:
+            assert urlparse(url).path.endswith("/" + photo_names[reference])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_the_open311_token_is_random_and_only_its_hash_is_kept(
     client: Client, request_type: Any, town: Any, partner_key: str, fmt: str
 ) -> None:
