@@ -204,3 +204,24 @@ def test_a_response_stored_by_a_racing_call_wins_and_our_work_is_undone(
     assert again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert ServiceRequest.objects.count() == 1
+
+
+def test_a_keyed_submission_is_one_transaction_without_a_savepoint(
+    marie_api: Any, request_type: Any, town: Any
+):
+    """The receipt's transaction holds the submission's writes: no savepoint of their own
+    (two statements a submission), and a refusal still leaves no trace and frees the key."""
+    from django.test.utils import CaptureQueriesContext
+
+    assert submit(marie_api, POTHOLE, key="the-year-s-first").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        assert submit(marie_api, POTHOLE).status_code == 201
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    # One: the receipt's block, a savepoint only because the test runs in a transaction.
+    assert statements.count("SAVEPOINT") == 1, statements
+    assert ServiceRequest.objects.count() == 2
+
+    refused = submit(marie_api, {**POTHOLE, "latitude": 10.0}, key="another-key")
+    assert refused.status_code == 400, refused.content
+    assert ServiceRequest.objects.count() == 2
+    assert not Receipt.objects.filter(key="another-key").exists()

@@ -17,9 +17,12 @@ def test_the_notifications_app_listens_to_request_events() -> None:
     assert hooks._listener is outbox_for_request_event
 
 
+@pytest.mark.django_db(transaction=True)
 def test_without_a_listener_a_submission_refuses_rather_than_lose_its_messages(
-    request_type, citizen, town, monkeypatch
+    seeded, request_type, citizen, town, monkeypatch
 ) -> None:
+    """Outside any transaction, as a page or the API calls it: the submission's own
+    transaction rolls back (inside a caller's, the caller's does)."""
     monkeypatch.setattr(hooks, "_listener", None)
     with pytest.raises(ImproperlyConfigured):
         submit(request_type, citizen=citizen)

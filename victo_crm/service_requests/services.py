@@ -269,7 +269,6 @@ def service_request_refusals(**submission: Any) -> dict[str, list[str]]:
     return {}
 
 
-@transaction.atomic
 def service_request_submit(
     *,
     request_type: RequestType | str | int | None,
@@ -296,7 +295,10 @@ def service_request_submit(
     the submission event (the received message it came from).
 
     Everything is checked before anything is written; a refusal raises one
-    ValidationError with a message per field, and leaves no trace. A guest request gets
+    ValidationError with a message per field, and leaves no trace. The writes are one
+    transaction, or part of the caller's without a savepoint of their own (the API's and the
+    portal's receipts wrap them: two statements fewer a submission); what fails while
+    writing fails the caller's transaction too. A guest request gets
     ``tracking_token`` set on the returned instance (derived from its public id, see
     ``tracking.py``: only its hash is stored).
     A request filed through Open311 gets ``open311_token`` likewise.
@@ -345,7 +347,6 @@ def service_request_submit(
     token = ""
     team, assignee, rule = route(rtype, zones)
     request = ServiceRequest(
-        reference=next_reference(timezone.localtime(now).year),
         request_type=rtype,
         state=workflow_initial,
         citizen=citizen,
@@ -383,32 +384,35 @@ def service_request_submit(
         request.open311_token_hash = hash_token(open311_token)
     if not workflow_initial.sla_running:
         request.sla_paused_at = now
-    request.save()
-    if zones:
-        # A new request has no zone yet: insert the links without the diff that set() reads.
-        ServiceRequest.zones.through.objects.bulk_create(
-            [ServiceRequest.zones.through(servicerequest=request, zone=zone) for zone in zones]
+    with transaction.atomic(savepoint=False):
+        # In the transaction: SQLite's counter (references.py) is read after its update.
+        request.reference = next_reference(timezone.localtime(now).year)
+        request.save()
+        if zones:
+            # A new request has no zone yet: insert the links without the diff that set() reads.
+            ServiceRequest.zones.through.objects.bulk_create(
+                [ServiceRequest.zones.through(servicerequest=request, zone=zone) for zone in zones]
+            )
+        event = RequestEvent.objects.create(
+            request=request,
+            kind=EventKind.SUBMITTED,
+            is_public=True,
+            actor=actor or citizen,
+            to_state=workflow_initial,
+            data={
+                "channel": channel,
+                **({"assignment_rule": rule.pk} if rule else {}),
+                **(event_data or {}),
+            },
         )
-    event = RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.SUBMITTED,
-        is_public=True,
-        actor=actor or citizen,
-        to_state=workflow_initial,
-        data={
-            "channel": channel,
-            **({"assignment_rule": rule.pk} if rule else {}),
-            **(event_data or {}),
-        },
-    )
-    photos = _store_attachments(request, images, event=event, actor=actor or citizen)
-    request_event_recorded(event=event, kind="request_received", request=request, new=True)
-    request.tracking_token = token  # type: ignore[attr-defined]
-    request.open311_token = open311_token  # type: ignore[attr-defined]
-    # Its whole history so far, for a caller that shows it at once (the API's 201) without
-    # reading it back: the submission event and its photos.
-    request.new_history = ([event], [p for p in photos if p.is_public])  # type: ignore[attr-defined]
-    transaction.on_commit(SUBMISSIONS.labels(channel=channel).inc)
+        photos = _store_attachments(request, images, event=event, actor=actor or citizen)
+        request_event_recorded(event=event, kind="request_received", request=request, new=True)
+        request.tracking_token = token  # type: ignore[attr-defined]
+        request.open311_token = open311_token  # type: ignore[attr-defined]
+        # Its whole history so far, for a caller that shows it at once (the API's 201) without
+        # reading it back: the submission event and its photos.
+        request.new_history = ([event], [p for p in photos if p.is_public])  # type: ignore[attr-defined]
+        transaction.on_commit(SUBMISSIONS.labels(channel=channel).inc)
     return request
 
 
