@@ -1,10 +1,10 @@
 """The one rate limiter of victo_crm, and ``Retry-After`` on allauth's 429s.
 
 :func:`consume` counts one call against one or more limits (an API write per person and per
-address, wrong session tokens per address, push subscriptions per account) and says whether
-it fits and, if not, how long to wait. Every face uses it: DRF's throttle
-(``api.v1.throttles``) and the session-token check are thin adapters, the portal calls it
-directly. allauth keeps its own limits (sign-in, sign-up, password reset) in the same cache.
+address, wrong session tokens per address, push subscriptions per account, mail and texts per
+sender) and says whether it fits and, if not, how long to wait. Every face uses it: DRF's
+throttle (``api.v1.throttles``) and the session-token check are thin adapters, the portal
+and ``inbound`` call it directly. allauth keeps its own limits (sign-in, sign-up, password reset) in the same cache.
 
 Each limit is a sliding-window counter: a count per fixed window (a minute for ``n/min``) and
 the estimate ``previous window * the part of it still inside the last period + this window``
@@ -260,21 +260,3 @@ class RetryAfterMiddleware:
                 exception.retry_after,
             )
         return None
-
-
-def allow(*, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one hit on ``key``; False once more than ``limit`` came within the window.
-
-    A fixed window counted in the cache (Redis in production, where ``add`` and ``incr``
-    are atomic): a little inexact at the window's edge, which is accepted."""
-    from django.core.cache import cache
-
-    name = f"rate:{key}"
-    if cache.add(name, 1, timeout=window_seconds):
-        return True
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr: this hit opens a new window
-        cache.add(name, 1, timeout=window_seconds)
-        return True
-    return count <= limit

@@ -15,8 +15,9 @@ def sender_allowed(sender: str) -> bool:
     if not sender:
         return True
     digest = hashlib.sha256(sender.strip().lower().encode()).hexdigest()[:24]
-    return ratelimit.allow(
-        key=f"inbound:{digest}",
-        limit=settings.VICTO_INBOUND_SENDER_LIMIT,
-        window_seconds=settings.VICTO_INBOUND_SENDER_WINDOW_SECONDS,
+    limit = ratelimit.Limit(
+        f"inbound:{digest}",
+        settings.VICTO_INBOUND_SENDER_LIMIT,
+        settings.VICTO_INBOUND_SENDER_WINDOW_SECONDS,
     )
+    return ratelimit.consume([limit]).allowed
