@@ -167,3 +167,33 @@ def test_the_changing_transaction_keeps_what_it_builds_until_its_next_change(
 
     assert catalogue().by_code["nid-de-poule"].sla_hours == original
     assert config_cache._own_copies() is None
+
+
+def test_a_feed_reads_both_numbers_together_and_agrees_with_each_alone(
+    seeded: Any, request_type: Any
+):
+    """``generations_with`` (Open311's cached answers): the configuration's number and the
+    feed's, as ``generation`` and ``named_generation`` give them, on a cold cache, after a
+    change of either, and inside a request that already read the configuration's."""
+    from django.core.signals import request_finished, request_started
+
+    name = "test-feed"
+    cache.clear()
+    first = config_cache.generations_with(name)
+    assert first == (config_cache.generation(), config_cache.named_generation(name))
+
+    config_cache.named_changed(name)
+    another_process_changed_the_configuration()
+    second = config_cache.generations_with(name)
+    assert second == (config_cache.generation(), config_cache.named_generation(name))
+    assert second[0] > first[0] and second[1] != first[1]
+
+    request_started.send(sender=None)
+    try:
+        catalogue()  # reads the configuration's number for this request
+        assert config_cache.generations_with(name) == second
+        another_process_changed_the_configuration()
+        assert config_cache.generations_with(name) == second  # one number per request
+    finally:
+        request_finished.send(sender=None)
+    assert config_cache.generations_with(name)[0] == second[0] + 1

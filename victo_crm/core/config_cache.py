@@ -230,6 +230,22 @@ def named_generation(name: str) -> int:
     return int(value)
 
 
+def generations_with(name: str) -> tuple[int, int]:
+    """The configuration's number and ``name``'s, read together (one cache round trip where
+    :func:`generation` and :func:`named_generation` would take two): what a public feed's
+    cached answers are keyed on. May raise if the shared cache is unreachable."""
+    key = _named_key(name)
+    config = getattr(_request, "generation", None) if getattr(_request, "active", False) else None
+    if config is not None:
+        return int(config), named_generation(name)
+    found = cache.get_many([GENERATION_KEY, key])
+    if GENERATION_KEY not in found or key not in found:
+        return generation(), named_generation(name)
+    if getattr(_request, "active", False):
+        _request.generation = found[GENERATION_KEY]
+    return int(found[GENERATION_KEY]), int(found[key])
+
+
 def _named_bump(name: str) -> None:
     try:
         cache.set(_named_key(name), time.time_ns(), timeout=None)

@@ -63,7 +63,10 @@ def max_age() -> int:
 def key_for(request: HttpRequest, name: str, *, rows: bool) -> str:
     """Raises when the shared cache is unreachable (the generations live there)."""
     query = urlencode(sorted((k, sorted(v)) for k, v in request.GET.lists()), doseq=True)
-    feed = config_cache.named_generation(PUBLIC_REQUESTS_GENERATION) if rows else 0
+    if rows:
+        config, feed = config_cache.generations_with(PUBLIC_REQUESTS_GENERATION)
+    else:
+        config, feed = config_cache.generation(), 0
     parts = [
         name,
         request.scheme or "",
@@ -71,7 +74,7 @@ def key_for(request: HttpRequest, name: str, *, rows: bool) -> str:
         request.path,
         query,
         get_language() or "",
-        str(config_cache.generation()),
+        str(config),
         str(feed),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
