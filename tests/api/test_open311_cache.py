@@ -102,6 +102,35 @@ def test_a_cached_read_costs_no_query(
         )
 
 
+def test_a_conditional_read_fetches_the_etag_not_the_answer(
+    centre: Client, file_request: Any, citizen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poller holding the current ETag costs a few bytes from the cache, not the answer
+    (half a megabyte for a thousand requests); a stale ETag gets the whole answer."""
+    file_request(citizen)
+    first = centre.get(f"{BASE}/requests.json")
+    fetched: list[str] = []
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(cache, name)
+
+        def get(self, key: str, *args: Any, **kwargs: Any) -> Any:
+            fetched.append(key)
+            return cache.get(key, *args, **kwargs)
+
+    monkeypatch.setattr(open311_cache, "cache", Spy())
+    again = centre.get(f"{BASE}/requests.json", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"] and "Accept-Language" in again["Vary"]
+    assert fetched and all(key.endswith(open311_cache.ETAG_SUFFIX) for key in fetched)
+
+    fetched.clear()
+    stale = centre.get(f"{BASE}/requests.json", headers={"If-None-Match": '"an-older-one"'})
+    assert stale.status_code == 200 and stale.content == first.content
+    assert any(not key.endswith(open311_cache.ETAG_SUFFIX) for key in fetched)
+
+
 def test_different_queries_get_their_own_answers_and_parameter_order_does_not_matter(
     centre: Client, file_request: Any, citizen: Any, luc_moves: Any
 ) -> None:
