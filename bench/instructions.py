@@ -1,7 +1,7 @@
 """Instructions per call of the API's and Open311's paths in the server process (callgrind).
 
     .venv/bin/python bench/instructions.py                          # every scenario, 100 calls
-    .venv/bin/python bench/instructions.py --only cached,list --calls 200
+    .venv/bin/python bench/instructions.py --only cached,304,list --calls 200
 
 ``api.py`` measures what a call costs in CPU time under load, the issue-18 measure; on this
 shared machine the same code gives figures up to 50 % apart from one round to the next, so a
@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCENARIOS = ("submit", "list", "detail", "cached", "uncached")
+SCENARIOS = ("submit", "list", "detail", "cached", "304", "uncached")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/victo_api_bench"
 
 
@@ -52,6 +52,8 @@ def _environ(scenario: str, ctx: dict[str, Any], body: bytes) -> dict[str, Any]:
     from django.test.client import RequestFactory
 
     base: dict[str, Any] = {"SERVER_NAME": "localhost", "HTTP_HOST": "localhost"}
+    if scenario == "304":
+        base["HTTP_IF_NONE_MATCH"] = ctx["etag"]
     if scenario in ("submit", "list", "detail"):
         base["HTTP_X_SESSION_TOKEN"] = ctx["token"]
     if scenario == "submit":
@@ -84,15 +86,21 @@ def inner(scenario: str, count: int) -> None:
     handler = WSGIHandler()
     body = json.dumps(submit_body(ctx)).encode()
     statuses: list[str] = []
+    etags: list[str] = []
 
-    def start_response(status: str, _headers: Any, *_rest: Any) -> None:
+    def start_response(status: str, headers: Any, *_rest: Any) -> None:
         statuses.append(status)
+        etags.extend(value for name, value in headers if name == "ETag")
+
+    if scenario == "304":  # the ETag a poller holds
+        b"".join(handler(_environ("cached", ctx, body), start_response))
+        ctx["etag"] = etags[-1]
 
     for _ in range(count):
         answer = handler(_environ(scenario, ctx, body), start_response)
         b"".join(answer)
         answer.close()
-        if statuses[-1][:3] not in ("200", "201"):
+        if statuses[-1][:3] not in ("200", "201", "304"):
             raise SystemExit(f"{scenario}: {statuses[-1]}")
 
 
