@@ -4,7 +4,8 @@
 address, wrong session tokens per address, push subscriptions per account, mail and texts per
 sender) and says whether it fits and, if not, how long to wait. Every face uses it: DRF's
 throttle (``api.v1.throttles``) and the session-token check are thin adapters, the portal
-and ``inbound`` call it directly. allauth keeps its own limits (sign-in, sign-up, password reset) in the same cache.
+and ``inbound`` call it directly. allauth keeps its own limits (sign-in, sign-up, password
+reset) in the same cache.
 
 Each limit is a sliding-window counter: a count per fixed window (a minute for ``n/min``) and
 the estimate ``previous window * the part of it still inside the last period + this window``

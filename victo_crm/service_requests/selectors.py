@@ -507,7 +507,7 @@ def public_request_views(
     if with_photos and any(_with_text(config.request_type(r["request_type_id"])) for r in rows):
         # The rows' ids as a subquery (``_view`` drops the photos of types without text): a
         # thousand ids sent as parameters cost the server more than PostgreSQL spends running
-        # the query again (bench/api.py, the uncached Open311 read: 6 ms a call).
+        # the query again (some 5 ms of the uncached Open311 read; bench/api-history.md).
         found = (
             Attachment.objects.filter(request_id__in=qs.values("pk"), is_public=True)
             .exclude(public_file="")
