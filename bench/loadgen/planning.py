@@ -349,7 +349,7 @@ def _build_request(
                 location_text = f"Près du {place.number}, {place.street}"
         else:
             address_id, lat, lon = place.address_id, place.latitude, place.longitude
-            zone_ids, location_text = place.zone_ids, place.label
+            zone_ids = place.zone_ids
 
     # What
     values = {

@@ -85,7 +85,6 @@ class _Place:
     address_id: int | None
     latitude: float
     longitude: float
-    label: str
     number: str
     street: str
     zone_ids: tuple[int, ...]
@@ -333,13 +332,12 @@ def _places(ctx: _Context, zones: list[Zone]) -> list[_Place]:
             address_id=pk,
             latitude=lat,
             longitude=lon,
-            label=f"{number}{suffix}, {street}{f', app. {unit}' if unit else ''}, {city}",
             number=f"{number}{suffix}",
             street=street,
             zone_ids=tuple(sorted(links.get(pk, ()))),
         )
-        for pk, number, suffix, street, unit, city, lat, lon in Address.objects.values_list(
-            "pk", "civic_number", "civic_suffix", "street", "unit", "city", "latitude", "longitude"
+        for pk, number, suffix, street, lat, lon in Address.objects.values_list(
+            "pk", "civic_number", "civic_suffix", "street", "latitude", "longitude"
         ).order_by("pk")
     ]
     if places:
@@ -358,7 +356,7 @@ def _places(ctx: _Context, zones: list[Zone]) -> list[_Place]:
         lat, lon = round(rng.uniform(lat0, lat1), 6), round(rng.uniform(lon0, lon1), 6)
         zone_ids = _locate(ctx, lat, lon)
         if zone_ids is not None:
-            places.append(_Place(None, lat, lon, "", "", "", zone_ids))
+            places.append(_Place(None, lat, lon, "", "", zone_ids))
         if len(places) >= 500:
             break
     return places

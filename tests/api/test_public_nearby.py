@@ -80,7 +80,7 @@ def test_jean_sees_a_published_request_by_its_registry_address_only(
     assert found["id"] == str(sr.public_id) and found["followed"] is False
     assert found["location_text"] == "95, rue Perreault, Victoriaville"
     body = response.content.decode()
-    for secret in ("voisin", "819-555-0199", "app. 4", "Marie"):
+    for secret in ("voisin", "819-555-0199", "app. 4", "apt. 4", "Marie"):
         assert secret not in body
     # Marie sees her own request among the suggestions as followed.
     assert nearby(marie_api, "nid-de-poule").json()[0]["followed"] is True

@@ -136,3 +136,18 @@ def test_hostile_input_is_just_text(registry):
     assert address_resolve("2 rue Notre-Dame Est' OR 1=1 --").address is None
     assert address_resolve("%_%").candidates == []
     assert address_resolve("9" * 5000).address is None
+
+
+def test_an_address_names_its_unit_in_the_reader_s_language() -> None:
+    from django.utils import translation
+
+    from victo_crm.places.models import address_label
+
+    parts = (100, "A", "rue Alexandre", "3", "Victoriaville")
+    with translation.override("fr"):
+        assert address_label(*parts) == "100A, rue Alexandre, app. 3, Victoriaville"
+    with translation.override("en"):
+        assert address_label(*parts) == "100A, rue Alexandre, apt. 3, Victoriaville"
+        assert address_label(100, "", "rue Alexandre", "", "Victoriaville") == (
+            "100, rue Alexandre, Victoriaville"
+        )

@@ -109,11 +109,55 @@ class TestThePlaceLabel:
         with translation.override("fr"):
             assert sr.place_label == "repère sur la carte (46.09000, -71.90000) — Dans le champ"
 
-    def test_a_request_filed_before_keeps_one_copy_of_its_address(self, chosen):
-        # Before the precision was kept apart, the address's label was stored in its place.
-        ServiceRequest.objects.filter(pk=chosen.pk).update(location_text=chosen.address.label)
+    def test_a_precision_that_repeats_the_address_is_not_kept(
+        self, alexandre, request_type, citizen
+    ):
+        # An Open311 client sends the address's text as address_string beside its id.
+        sr = service_request_submit(
+            request_type=request_type,
+            citizen=citizen,
+            field_values={"taille": "grand"},
+            address=alexandre,
+            location_text=alexandre.label,
+        )
+        assert sr.location_text == ""
+        assert sr.place_label == "100, rue Alexandre, Victoriaville"
+
+    def test_the_copies_requests_filed_before_hold_are_cleared(self, chosen, citizen):
+        # Before the precision was kept apart, the address's French label was stored in its
+        # place; an English reader would see the address twice ("apt. 3" then "app. 3").
+        import importlib
+
+        from django.apps import apps
+
+        unit = Address.objects.create(
+            civic_number=100,
+            civic_suffix="A",
+            street="rue Alexandre",
+            unit="3",
+            latitude=ALEXANDRE[0],
+            longitude=ALEXANDRE[1],
+        )
+        ServiceRequest.objects.filter(pk=chosen.pk).update(
+            address=unit, location_text="100A, rue Alexandre, app. 3, Victoriaville"
+        )
+        kept = service_request_submit(
+            request_type=chosen.request_type,
+            citizen=citizen,
+            field_values={"taille": "grand"},
+            address=unit,
+            location_text="100A, rue Alexandre, Victoriaville",  # not the label: hers
+        )
+        migration = importlib.import_module(
+            "victo_crm.service_requests.migrations.0016_precision_without_address_copy"
+        )
+        migration.clear_address_copies(apps, None)
         chosen.refresh_from_db()
-        assert chosen.place_label == "100, rue Alexandre, Victoriaville"
+        kept.refresh_from_db()
+        assert chosen.location_text == ""
+        assert kept.location_text == "100A, rue Alexandre, Victoriaville"
+        with translation.override("en"):
+            assert chosen.place_label == "100A, rue Alexandre, apt. 3, Victoriaville"
 
     def test_the_nearest_search_is_bounded(self, alexandre):
         assert nearest_address(latitude=PIN[0], longitude=PIN[1]) == alexandre

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.core.models import TimeStampedModel
@@ -77,9 +78,11 @@ def address_label(
     unit: str | None,
     city: str | None,
 ) -> str:
-    """An address as every face writes it ("100A, rue Alexandre, app. 3, Victoriaville"),
-    from its parts: the lists of a thousand rows build it without a model instance."""
-    unit = f", app. {unit}" if unit else ""
+    """An address as every face writes it ("100A, rue Alexandre, app. 3, Victoriaville"; the
+    unit's word in the active language: "apt. 3" in English), from its parts: the lists of a
+    thousand rows build it without a model instance."""
+    # Translators: a dwelling's unit in an address ("app. 3"), abbreviated.
+    unit = ", " + gettext("app. %(unit)s") % {"unit": unit} if unit else ""
     return f"{civic_number}{civic_suffix or ''}, {street or ''}{unit}, {city or ''}"
 
 

@@ -697,8 +697,7 @@ def place_label(
     else:
         where = ""
     precision = (precision or "").strip()
-    # Requests filed before the precision was kept apart hold the address's label there.
-    if not precision or (address is not None and precision == address):
+    if not precision:
         return where
     return f"{where} — {precision}" if where else precision
 

@@ -223,6 +223,8 @@ def _check_submission(
         rtype, address=address, latitude=latitude, longitude=longitude
     )
     errors.update(location_errors)
+    if address_obj is not None and location_text == address_obj.label:
+        location_text = ""  # a precision that repeats the address (Open311's address_string)
     if channel not in Channel.values:
         errors["channel"] = [_("Canal inconnu.")]
     if citizen is None:
