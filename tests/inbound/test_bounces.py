@@ -120,7 +120,7 @@ def test_a_hard_bounce_is_recorded_and_stops_the_mail_to_that_address(
 
 
 def test_a_temporary_failure_is_recorded_without_stopping_anything(
-    mailer, bounce_address, filed, citizen
+    mailer, bounce_address, filed, citizen, agent, client
 ):
     sent = last_sent_to(citizen.email)
     mailer.lmtp(
@@ -135,6 +135,13 @@ def test_a_temporary_failure_is_recorded_without_stopping_anything(
     )
     assert DeliveryReceipt.objects.get().kind == DeliveryReceipt.Kind.SOFT_BOUNCE
     assert not UndeliverableAddress.objects.exists()
+
+    # The clerk sees it beside that e-mail on the request, and no warning about the address.
+    sign_in(client, agent)
+    page = client.get(f"/bureau/requetes/{filed.reference}/").content.decode()
+    section = page[page.index('id="avis-envoyes"') :]
+    assert "Non livré (temporaire) (avis reçu le" in section and "4.2.2" in section
+    assert "n’est pas livrable" not in page
 
 
 def test_a_report_that_does_not_quote_our_message_id_stops_nothing(

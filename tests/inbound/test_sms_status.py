@@ -82,7 +82,7 @@ def test_a_text_carries_the_callback_and_its_provider_id_is_kept(filed):
     assert LocmemSmsBackend.outbox[0]["status_callback"] == STATUS_URL
 
 
-def test_delivered_is_recorded_on_the_notification(client, filed):
+def test_delivered_is_recorded_on_the_notification(client, filed, agent):
     sid = the_text(filed).provider_id
     assert report(client, sid, "sent").status_code == 204  # on its way: nothing to record
     assert not DeliveryReceipt.objects.exists()
@@ -91,6 +91,15 @@ def test_delivered_is_recorded_on_the_notification(client, filed):
     receipt = DeliveryReceipt.objects.get()
     assert receipt.notification == the_text(filed)
     assert (receipt.kind, receipt.address) == (DeliveryReceipt.Kind.DELIVERED, NUMBER)
+
+    # The clerk sees that the text arrived, on the request, beside that text only.
+    staff = Client()
+    sign_in(staff, agent)
+    page = staff.get(f"/bureau/requetes/{filed.reference}/").content.decode()
+    section = page[page.index('id="avis-envoyes"') :]
+    assert section.count("Livré (avis reçu le") == 1
+    sms_line = next(line for line in section.split("<li") if "Texto" in line or "SMS" in line)
+    assert "Livré (avis reçu le" in sms_line
 
 
 def test_an_unreachable_handset_is_temporary_and_stops_nothing(client, filed):

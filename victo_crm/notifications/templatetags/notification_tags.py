@@ -1,5 +1,6 @@
 """The deliveries of a request, for the staff request page: every message the outbox wrote
-about it (request events and SLA warnings alike), with its status and why it failed."""
+about it (request events and SLA warnings alike), with its status, why it failed, and what
+came back about it (delivered, bounced)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from typing import Any
 
 from django import template
 
-from ..models import RuleEvent
+from ..models import DeliveryReceipt, RuleEvent
 from ..selectors import notifications_for_request
 
 register = template.Library()
 
 EVENT_LABELS = dict(RuleEvent.choices)
+RECEIPT_LABELS = dict(DeliveryReceipt.Kind.choices)
 
 
 @register.inclusion_tag("notifications/includes/request_deliveries.html")
@@ -23,6 +25,8 @@ def request_deliveries(request: Any, limit: int = 100) -> dict[str, Any]:
             "notification": row,
             "event": EVENT_LABELS.get(row.kind, row.kind),
             "to": row.address or (row.recipient.email if row.recipient is not None else ""),
+            # What the mail server or the SMS provider last said of it, if anything.
+            "receipt": RECEIPT_LABELS.get(getattr(row, "receipt_kind", None) or ""),
         }
         for row in notifications
     ]
