@@ -4,10 +4,12 @@ can never receive a text is marked undeliverable, as a hard e-mail bounce marks 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.conftest import sign_in
 from tests.notifications.helpers import submit
@@ -21,6 +23,8 @@ from victo_crm.notifications.models import (
     SmsOptOut,
     UndeliverableNumber,
 )
+from victo_crm.notifications.services import notifications_deliver, notifications_relay
+from victo_crm.privacy.services import retention_purge
 from victo_crm.service_requests.services import service_request_reply
 
 from .test_sms import TOKEN, signed
@@ -161,6 +165,55 @@ def test_a_forged_or_unsigned_report_is_refused_and_changes_nothing(client, file
     assert not DeliveryReceipt.objects.exists() and not UndeliverableNumber.objects.exists()
 
 
-def test_a_report_on_an_unknown_text_is_acknowledged_and_ignored(client, filed):
+def test_a_report_on_an_unknown_text_is_acknowledged_and_changes_nothing(client, filed):
     assert report(client, "SMinconnu", "failed", code="30006").status_code == 204
-    assert not DeliveryReceipt.objects.exists() and not UndeliverableNumber.objects.exists()
+    assert report(client, "SMinconnu", "failed", code="30006").status_code == 204  # retried
+    # Kept, unlinked, in case its text is recorded late; it marks no number.
+    waiting = DeliveryReceipt.objects.get()
+    assert (waiting.notification, waiting.provider_id) == (None, "SMinconnu")
+    assert not UndeliverableNumber.objects.exists()
+    assert notifications_relay() == 0 and DeliveryReceipt.objects.get().notification is None
+    # No text of ours ever claims it: the retention purge deletes it.
+    later = timezone.now() + timedelta(days=31)
+    assert retention_purge(now=later)["delivery_reports.unmatched"] == 1
+    assert not DeliveryReceipt.objects.exists()
+
+
+def test_a_report_that_comes_before_its_text_is_recorded_is_not_lost(
+    client, texting, request_type, address
+):
+    """A wrong number fails within a second: the provider's report may come before the
+    worker has recorded the text's id. It waits, and counts once the text is recorded."""
+    sr = submit(request_type, citizen=texting)  # the delivery task has not run yet
+    text = the_text(sr)
+    assert text.status == NotificationStatus.PENDING
+    next_id = f"locmem-{len(LocmemSmsBackend.outbox) + 1}"
+    assert report(client, next_id, "failed", code="30006").status_code == 204
+    assert not UndeliverableNumber.objects.exists()
+
+    notifications_deliver(ids=[text.pk])  # the worker sends it and records its id
+
+    text.refresh_from_db()
+    assert (text.status, text.provider_id) == (NotificationStatus.SENT, next_id)
+    receipt = DeliveryReceipt.objects.get()
+    assert receipt.notification == text and receipt.kind == DeliveryReceipt.Kind.HARD_BOUNCE
+    assert UndeliverableNumber.objects.filter(number=NUMBER).exists()
+
+
+def test_a_report_that_crossed_the_worker_is_linked_by_the_relay(client, filed):
+    """The report's transaction read before the worker recorded the id and wrote after the
+    worker looked for waiting reports: the relay's next round links it, once."""
+    text = the_text(filed)
+    crossed = DeliveryReceipt.objects.create(
+        provider_id=text.provider_id,
+        address=NUMBER,
+        kind=DeliveryReceipt.Kind.SOFT_BOUNCE,
+        status_code="failed 21610",
+    )
+    notifications_relay()
+    crossed.refresh_from_db()
+    assert crossed.notification == text
+    assert SmsOptOut.objects.filter(number=NUMBER).exists()  # what it says is done
+    SmsOptOut.objects.all().delete()
+    notifications_relay()  # nothing waits any more: nothing is done twice
+    assert not SmsOptOut.objects.exists()

@@ -86,6 +86,17 @@ def _purge_reply_addresses(now: datetime) -> dict[str, int]:
     return {"reply_addresses": count}
 
 
+def _purge_unmatched_reports(now: datetime) -> dict[str, int]:
+    """Delivery reports linked to no message of ours (``unmatched_delivery_reports``)."""
+    from victo_crm.notifications.models import DeliveryReceipt
+
+    cutoff = now - settings.VICTO_RETENTION["unmatched_delivery_reports"]
+    count, _detail = DeliveryReceipt.objects.filter(
+        notification__isnull=True, created_at__lt=cutoff
+    ).delete()
+    return {"unmatched": count}
+
+
 def _addresses(subject: Subject) -> list[str]:
     return [a.lower() for a in [*subject.emails, subject.user.email] if a]
 
@@ -158,6 +169,7 @@ def register_contributions() -> None:
             ),
             export=_export_delivery,
             erase=_erase_delivery,
+            purge=_purge_unmatched_reports,
             erase_order=15,
         )
     )

@@ -5,6 +5,7 @@ undeliverable."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
@@ -333,8 +334,13 @@ def sms_status_record(
     (for good when the error code says the number can never receive one, which marks it
     undeliverable; an opt-out at the provider's records the STOP). ``to``: the number the
     text went to, as the report names it (the person may have changed hers since). A report
-    on a text we do not know, or one that only says it is on its way, records nothing."""
-    from .channels.sms import OPTED_OUT_ERRORS, PERMANENT_NUMBER_ERRORS
+    that only says the text is on its way records nothing.
+
+    A final report on a text we do not know yet is kept, unlinked, with the text's id: the
+    provider may report before the worker has recorded the text as sent (a wrong number
+    fails within a second). ``sms_reports_attach`` links it, and does what it says, once the
+    worker records that id; a report no text of ours ever claims changes nothing."""
+    from .channels.sms import PERMANENT_NUMBER_ERRORS
 
     status = status.strip().lower()
     if not provider_id or status not in SMS_FINAL_STATUSES:
@@ -344,8 +350,6 @@ def sms_status_record(
         .select_related("recipient")
         .first()
     )
-    if notification is None:
-        return None
     code = error_code.strip()
     if status == "delivered":
         kind = DeliveryReceipt.Kind.DELIVERED
@@ -354,27 +358,73 @@ def sms_status_record(
     else:
         kind = DeliveryReceipt.Kind.SOFT_BOUNCE
     status_code = f"{status} {code}".strip()[:20]
-    number = _number_of(notification, to)
     existing = DeliveryReceipt.objects.filter(
-        notification=notification, kind=kind, status_code=status_code
+        provider_id=provider_id, kind=kind, status_code=status_code
     ).first()
     if existing is not None:
         return existing  # the provider retried its report
     receipt = DeliveryReceipt.objects.create(
-        notification=notification, address=number, kind=kind, status_code=status_code
+        notification=notification,
+        provider_id=provider_id,
+        address=_number_of(notification, to),
+        kind=kind,
+        status_code=status_code,
     )
-    if number and kind == DeliveryReceipt.Kind.HARD_BOUNCE:
-        sms_number_mark_undeliverable(number=number, code=code, detail=status_code)
-    elif number and code in OPTED_OUT_ERRORS:
-        SmsOptOut.objects.get_or_create(number=number)
+    if notification is not None:
+        _act_on_sms_report(receipt, code)
     return receipt
 
 
-def _number_of(notification: Notification, to: str) -> str:
+def sms_reports_attach(provider_ids: Iterable[str] | None = None) -> int:
+    """Link the reports that came before their text was recorded as sent, and do what each
+    says (mark the number, record the STOP). ``provider_ids``: the texts the worker has just
+    recorded; None: every report still waiting (the relay's round, for a report that crossed
+    the worker's). A report is linked once, whoever gets there first. Returns how many."""
+    waiting = DeliveryReceipt.objects.filter(notification__isnull=True).exclude(provider_id="")
+    if provider_ids is not None:
+        waiting = waiting.filter(provider_id__in=list(provider_ids))
+    receipts = list(waiting)
+    if not receipts:
+        return 0
+    texts = {
+        text.provider_id: text
+        for text in Notification.objects.filter(
+            provider_id__in={r.provider_id for r in receipts}, channel=NotificationChannel.SMS
+        ).select_related("recipient")
+    }
+    attached = 0
+    for receipt in receipts:
+        text = texts.get(receipt.provider_id)
+        if text is None:
+            continue
+        receipt.address = receipt.address or _number_of(text, "")
+        with transaction.atomic():
+            if not DeliveryReceipt.objects.filter(pk=receipt.pk, notification__isnull=True).update(
+                notification=text, address=receipt.address
+            ):
+                continue  # linked meanwhile, and acted on, by the other caller
+            _act_on_sms_report(receipt, receipt.status_code.partition(" ")[2])
+        attached += 1
+    return attached
+
+
+def _act_on_sms_report(receipt: DeliveryReceipt, code: str) -> None:
+    """What a report on one of our texts changes: a number that can never take a text is
+    marked; an opt-out at the provider's is a STOP."""
+    from .channels.sms import OPTED_OUT_ERRORS
+
+    number = receipt.address
+    if number and receipt.kind == DeliveryReceipt.Kind.HARD_BOUNCE:
+        sms_number_mark_undeliverable(number=number, code=code, detail=receipt.status_code)
+    elif number and code in OPTED_OUT_ERRORS:
+        SmsOptOut.objects.get_or_create(number=number)
+
+
+def _number_of(notification: Notification | None, to: str) -> str:
     from .channels import PermanentDeliveryError
     from .channels.sms import normalize_number
 
-    recipient = notification.recipient
+    recipient = notification.recipient if notification is not None else None
     try:
         return normalize_number(to or (recipient.phone if recipient is not None else ""))
     except PermanentDeliveryError:

@@ -438,11 +438,21 @@ class DeliveryReceipt(models.Model):
     kind = models.CharField(_("nature"), max_length=12, choices=Kind.choices)
     status_code = models.CharField(_("code d’état"), max_length=20, blank=True)
     detail = models.TextField(_("détail"), blank=True)
+    # A text's report that came before its text was recorded as sent names the provider's id
+    # of the text: it waits here, unlinked, until the worker records that id (bounces.py).
+    provider_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("avis de livraison")
         verbose_name_plural = _("avis de livraison")
+        indexes = [
+            models.Index(
+                fields=["provider_id"],
+                condition=models.Q(notification__isnull=True) & ~models.Q(provider_id=""),
+                name="receipt_waiting_provider_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.notification_id}"

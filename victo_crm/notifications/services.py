@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from victo_crm.core.errors import is_broker_error
 from victo_crm.core.typography import french_spacing
 
+from .bounces import sms_reports_attach
 from .channels import DeliveryError, PermanentDeliveryError, SkipDeliveryError, get_channel
 from .metrics import count_deliveries
 from .models import Notification, NotificationChannel, NotificationRule, NotificationStatus
@@ -740,6 +741,8 @@ def _deliver_one_by_one(channel_name: str, items: list[Notification]) -> Deliver
                 last_error="",
                 provider_id=row.provider_id,
             )
+            # A report that came before this line (a wrong number fails at once) waits for it.
+            sms_reports_attach([row.provider_id])
             report.sent += 1
         elif error is None:
             sent_ids.append(row.pk)
@@ -822,7 +825,9 @@ def _schedule_retry(ids: list[int], countdown: float) -> None:
 def notifications_relay(*, limit: int | None = None) -> int:
     """Queue again what is due and waited too long (a lost task, a broker outage, the end of
     quiet hours, a retry whose task vanished), and free rows a dead worker left "sending".
-    Returns how many rows were queued."""
+    Returns how many rows were queued. Links a text's delivery report that crossed the
+    worker recording the text (``bounces.sms_reports_attach``)."""
+    sms_reports_attach()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.VICTO_SENDING_STALE_SECONDS)
     # A worker killed between claim and finish: the send may or may not have happened;

@@ -363,7 +363,9 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     | frozenset({"last_used_at"}),
     "notifications.SlaAlert": frozenset({"id", "request", "kind", "due_at", "created_at"}),
     "notifications.ReplyAddress": frozenset({"id", "revoked_at", "created_at"}),
-    "notifications.DeliveryReceipt": frozenset({"id", "kind", "status_code", "created_at"}),
+    "notifications.DeliveryReceipt": frozenset(
+        {"id", "kind", "status_code", "provider_id", "created_at"}
+    ),
     "notifications.UndeliverableAddress": frozenset({"id", "status_code", "created_at"}),
     "notifications.UndeliverableNumber": frozenset({"id", "status_code", "created_at"}),
     "notifications.SmsOptOut": frozenset({"id", "created_at"}),

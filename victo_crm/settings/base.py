@@ -682,6 +682,11 @@ VICTO_RETENTION = {
     # Mail and texts received (the original a message on a timeline came from, a message
     # held for review or failed): kept for staff this long.
     "inbound_messages": timedelta(days=int(os.environ.get("VICTO_RETENTION_INBOUND_DAYS", "365"))),
+    # Delivery reports that name no message of ours (a bounce without our Message-ID, a text's
+    # report no text ever claimed): kept this long for staff and a text recorded late.
+    "unmatched_delivery_reports": timedelta(
+        days=int(os.environ.get("VICTO_RETENTION_UNMATCHED_REPORT_DAYS", "30"))
+    ),
 }
 # /readyz: beat's heartbeat and the oldest due outbox row older than these say "fail".
 VICTO_READY_BEAT_MAX_AGE_SECONDS = float(os.environ.get("VICTO_READY_BEAT_MAX_AGE_SECONDS", "300"))
