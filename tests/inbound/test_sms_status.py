@@ -217,3 +217,16 @@ def test_a_report_that_crossed_the_worker_is_linked_by_the_relay(client, filed):
     SmsOptOut.objects.all().delete()
     notifications_relay()  # nothing waits any more: nothing is done twice
     assert not SmsOptOut.objects.exists()
+
+
+def test_the_relay_looks_only_at_the_last_day_of_waiting_reports(client, filed):
+    # A text is recorded seconds after it is sent: a report waiting longer names a text not
+    # ours, and the relay does not read it again every minute until the purge.
+    text = the_text(filed)
+    old = DeliveryReceipt.objects.create(
+        provider_id=text.provider_id, address=NUMBER, kind=DeliveryReceipt.Kind.DELIVERED
+    )
+    DeliveryReceipt.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    notifications_relay()
+    old.refresh_from_db()
+    assert old.notification is None

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import Message
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import (
     DeliveryReceipt,
@@ -378,10 +380,14 @@ def sms_status_record(
 def sms_reports_attach(provider_ids: Iterable[str] | None = None) -> int:
     """Link the reports that came before their text was recorded as sent, and do what each
     says (mark the number, record the STOP). ``provider_ids``: the texts the worker has just
-    recorded; None: every report still waiting (the relay's round, for a report that crossed
-    the worker's). A report is linked once, whoever gets there first. Returns how many."""
+    recorded; None: the reports of the last day still waiting (the relay's round, for a
+    report that crossed the worker's; a text is recorded seconds after it is sent, so an older
+    one names a text not ours). A report is linked once, whoever gets there first. Returns
+    how many."""
     waiting = DeliveryReceipt.objects.filter(notification__isnull=True).exclude(provider_id="")
-    if provider_ids is not None:
+    if provider_ids is None:
+        waiting = waiting.filter(created_at__gte=timezone.now() - timedelta(days=1))
+    else:
         waiting = waiting.filter(provider_id__in=list(provider_ids))
     receipts = list(waiting)
     if not receipts:
