@@ -134,6 +134,14 @@ class Timed(ReadSerializer):
     ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
 
+class Untyped(ReadSerializer):
+    tags = serializers.ListField(read_only=True)
+    extra = serializers.DictField(read_only=True)
+
+
+UNTYPED = {"tags": ["a", 2], "extra": {"k": [1]}}
+
+
 class Linked(ReadSerializer):
     """A shape with a field that reads the request (as a notice's URL does)."""
 
@@ -149,6 +157,8 @@ def test_a_shape_that_reads_only_values_has_one_plan_per_time_zone_and_language(
     from victo_crm.api.v1.serializers import _context_free
 
     assert _context_free(Timed) and _context_free(Ref)
+    # A list or an object declared without a child hands its values back as they are.
+    assert _context_free(Untyped) and Untyped().to_representation(UNTYPED) == UNTYPED
     # The API's request shapes: the detail's photos carry their URL, its timeline the ids.
     assert _context_free(api.RequestDetailSerializer) and _context_free(api.RequestPageSerializer)
     row = {"at": ROW["at"], "refs": [{"code": "a"}], "ids": [3, 4]}

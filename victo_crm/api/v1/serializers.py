@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
-from rest_framework.fields import _UnvalidatedField
 from rest_framework.settings import api_settings
 
 from victo_crm.accounts.models import Channel as PreferenceChannel
@@ -165,7 +164,9 @@ _VALUE_ONLY_FIELDS = frozenset(
         serializers.DateField,
         serializers.ChoiceField,
         serializers.JSONField,
-        _UnvalidatedField,
+        # The child of a ListField or DictField declared without one (DRF's unvalidated
+        # field, which hands the value back): taken from a field, not imported by its private name.
+        type(serializers.ListField().child),
     }
 )
 
