@@ -199,14 +199,22 @@ class TestFullTextSearchOnPostgres:
 
 
 @pytest.mark.postgres
-def test_the_queue_and_request_pages_read_each_list_of_choices_in_one_statement(submit, agent):
+def test_every_list_of_choices_is_read_in_one_statement(submit, agent, administrator):
     """The selects of types, groups, zones, teams and agents: Django reads a model's choices
     through ``iterator()``, a server-side cursor on PostgreSQL (DECLARE, FETCH, CLOSE) for a
-    dozen rows; the desk's fields read them with one SELECT (``core.forms``)."""
+    dozen rows, unless the database is configured without them (settings): the desk's pages
+    and the admin's forms alike read each with one SELECT."""
     sr = submit()
-    client = client_for(agent)
-    pages = {"/bureau/": 'name="request_type"', f"/bureau/requetes/{sr.reference}/": "assignee"}
-    for url, select in pages.items():
+    pages = {
+        "/bureau/": (agent, 'name="request_type"'),
+        f"/bureau/requetes/{sr.reference}/": (agent, "assignee"),
+        f"/admin/service_requests/requesttype/{sr.request_type_id}/change/": (
+            administrator,
+            'name="workflow"',
+        ),
+    }
+    for url, (user, select) in pages.items():
+        client = client_for(user)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200

@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from victo_crm.core.forms import ModelChoiceField, ModelMultipleChoiceField
 from victo_crm.places.models import Address, Zone
 from victo_crm.places.selectors import AddressMatch, address_resolve
 
@@ -44,7 +43,7 @@ def address_match_error(match: AddressMatch, query: str) -> str:
 
 
 class SubscriptionForm(forms.Form):
-    topic = ModelChoiceField(
+    topic = forms.ModelChoiceField(
         label=_("Sujet"), queryset=AlertTopic.objects.filter(is_active=True), empty_label=None
     )
     address = forms.CharField(
@@ -86,7 +85,7 @@ class SubscriptionForm(forms.Form):
 
 
 class NoticeForm(forms.ModelForm):
-    zones = ModelMultipleChoiceField(
+    zones = forms.ModelMultipleChoiceField(
         label=_("Zones"),
         queryset=Zone.objects.exclude(kind="boundary"),
         required=False,

@@ -9,7 +9,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from victo_crm.accounts.models import Team, User
-from victo_crm.core.forms import ModelChoiceField
 from victo_crm.places.models import Zone, ZoneKind
 from victo_crm.service_requests.models import (
     Channel,
@@ -30,7 +29,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class UserChoiceField(ModelChoiceField):
+class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.email
 
@@ -46,14 +45,14 @@ class QueueFilterForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    request_type = ModelChoiceField(
+    request_type = forms.ModelChoiceField(
         label=_("Type"), queryset=RequestType.objects.none(), required=False
     )
-    group = ModelChoiceField(
+    group = forms.ModelChoiceField(
         label=_("Groupe de types"), queryset=RequestGroup.objects.none(), required=False
     )
     state = forms.ChoiceField(label=_("État"), required=False)
-    zone = ModelChoiceField(label=_("Zone"), queryset=Zone.objects.none(), required=False)
+    zone = forms.ModelChoiceField(label=_("Zone"), queryset=Zone.objects.none(), required=False)
     priority = forms.TypedChoiceField(
         label=_("Priorité"),
         choices=[("", _("Toutes")), *list(Priority.choices)],
@@ -173,7 +172,7 @@ class TransitionForm(VersionedForm):
 
 class AssignForm(VersionedForm):
     id_prefix = "assign"
-    team = ModelChoiceField(label=_("Équipe"), queryset=Team.objects.none())
+    team = forms.ModelChoiceField(label=_("Équipe"), queryset=Team.objects.none())
     assignee = UserChoiceField(
         label=_("Agent responsable"),
         queryset=User.objects.none(),
@@ -275,7 +274,7 @@ class BulkForm(forms.Form):
     )
     action = forms.ChoiceField(label=_("Action groupée"), choices=ACTIONS)
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=())
-    team = ModelChoiceField(
+    team = forms.ModelChoiceField(
         label=_("Équipe"), queryset=Team.objects.none(), required=False, empty_label=_("Inchangée")
     )
     assignee = UserChoiceField(
@@ -336,7 +335,9 @@ class OnBehalfForm(forms.Form):
     contact_phone = forms.CharField(
         label=_("Téléphone du demandeur"), required=False, max_length=32
     )
-    request_type = ModelChoiceField(label=_("Type de requête"), queryset=RequestType.objects.none())
+    request_type = forms.ModelChoiceField(
+        label=_("Type de requête"), queryset=RequestType.objects.none()
+    )
     description = forms.CharField(
         label=_("Description"),
         required=False,
