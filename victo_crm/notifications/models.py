@@ -440,7 +440,9 @@ class DeliveryReceipt(models.Model):
     detail = models.TextField(_("détail"), blank=True)
     # A text's report that came before its text was recorded as sent names the provider's id
     # of the text: it waits here, unlinked, until the worker records that id (bounces.py).
-    provider_id = models.CharField(max_length=64, blank=True, default="")
+    provider_id = models.CharField(
+        _("identifiant chez le fournisseur"), max_length=64, blank=True, default=""
+    )
     created_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
 
     class Meta:
